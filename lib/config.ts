@@ -1,0 +1,148 @@
+// Every setting of the engine, read from the environment and validated once at start.
+// A wrong value stops the process with a message naming the variable and what it expects.
+import { z } from 'zod';
+
+/** Durations are written like `30s`, `10m`, `1h`, `250ms` or a bare number of milliseconds. */
+const duration = z
+  .string()
+  .trim()
+  .regex(/^\d+(ms|s|m|h)?$/, 'a duration such as 250ms, 30s, 10m or 1h')
+  .transform((text) => {
+    const match = /^(\d+)(ms|s|m|h)?$/.exec(text)!;
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 'ms']!;
+    return Number(match[1]) * unit;
+  });
+
+/** Flags accept exactly true/false/1/0/yes/no: `Boolean("false")` is true, so never coerce. */
+const flag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'true or false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z
+  .string()
+  .trim()
+  .regex(/^\d{1,5}$/, 'a port number from 1 to 65535')
+  .transform(Number)
+  .refine((n) => n >= 1 && n <= 65535, 'a port number from 1 to 65535');
+const url = z.url({ message: 'an absolute URL such as http://127.0.0.1:8080' });
+const optionalSecret = z.string().min(1).optional();
+
+export const severities = ['None', 'Unknown', 'Negligible', 'Low', 'Medium', 'High', 'Critical'] as const;
+export type Severity = (typeof severities)[number];
+
+/**
+ * The environment variables, their rules and defaults. `.env.example` lists exactly these
+ * (a test keeps the two in step). Defaults are the embedded dev stack's.
+ */
+export const envSchema = z.object({
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+
+  // PostgreSQL (the start and test scripts set it when they start their own cluster)
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgresql:// connection URL'),
+
+  // Temporal
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'host:port, e.g. 127.0.0.1:7233').default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('deploy-engine'),
+  TEMPORAL_UI_URL: url.default('http://127.0.0.1:8233'),
+
+  // API
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port.default(3000),
+  PUBLIC_API_URL: url.optional(),
+  DEV_API_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  DEV_WORKSPACE_ID: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$/, 'a DNS-1123 label of at most 20 characters').default('dev'),
+  ALLOW_LOCAL_REPOS: flag.default(false),
+
+  // Jenkins
+  JENKINS_URL: url.default('http://127.0.0.1:8081'),
+  JENKINS_USER: z.string().min(1).default('deployer'),
+  JENKINS_API_TOKEN: z.string().min(1).default('dev-jenkins-token'),
+  JENKINS_JOB: z.string().regex(/^[^/\s]+(\/[^/\s]+)*$/, 'a job path such as platform/deploy').default('platform/app-build'),
+
+  // Harbor / OCI registry
+  HARBOR_URL: url.default('http://127.0.0.1:8082'),
+  HARBOR_USERNAME: z.string().min(1).default('robot$apps+deployer'),
+  HARBOR_PASSWORD: z.string().min(1).default('dev-harbor-secret'),
+  HARBOR_PROJECT: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, 'a Harbor project name').default('apps'),
+  REGISTRY_HOST: z.string().min(1).optional(),
+  SCAN_FAIL_SEVERITY: z.enum(severities).default('Critical'),
+
+  // Argo CD
+  ARGOCD_URL: url.default('http://127.0.0.1:8083'),
+  ARGOCD_TOKEN: optionalSecret,
+  ARGOCD_USERNAME: z.string().min(1).default('admin'),
+  ARGOCD_PASSWORD: z.string().min(1).default('dev-argocd-password'),
+
+  // GitOps repository
+  GITOPS_REPO_URL: z.string().min(1).default('.data/gitops.git'),
+  GITOPS_BRANCH: z.string().min(1).default('main'),
+  GITOPS_WORKDIR: z.string().min(1).default('.data/gitops-work'),
+  GITOPS_AUTHOR_NAME: z.string().min(1).default('deploy-engine'),
+  GITOPS_AUTHOR_EMAIL: z.email({ message: 'an e-mail address' }).default('deploy-engine@localhost'),
+
+  // Apps
+  APPS_DOMAIN: z.string().regex(/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'a DNS domain such as apps.example.com').default('apps.localhost'),
+  APPS_URL_SCHEME: z.enum(['http', 'https']).default('https'),
+
+  // Deploy behaviour
+  AWAIT_LIVE_TIMEOUT: duration.default(600_000),
+  DEGRADED_GRACE: duration.default(30_000),
+  BUILD_TIMEOUT: duration.default(1_800_000),
+  AUTO_ROLLBACK: flag.default(true),
+
+  // GitHub (optional integration)
+  GITHUB_TOKEN: optionalSecret,
+  GITHUB_API_URL: url.default('https://api.github.com'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Validates the environment. Empty strings count as unset, so `FOO=` in a .env file falls
+ * back to the default instead of failing on an empty value.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = envSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '(environment)');
+    const got = input[name];
+    const expected = issue.code === 'invalid_type' && got === undefined ? 'is required' : `must be ${issue.message.replace(/^Invalid input: /, '')}`;
+    return `${name} ${expected}${got !== undefined && !isSecretName(name) ? ` (got "${got}")` : ''}`;
+  });
+  throw new ConfigError(problems);
+}
+
+/** Names whose values must never be echoed, even in an error. */
+export function isSecretName(name: string): boolean {
+  return /TOKEN|PASSWORD|SECRET|DATABASE_URL/.test(name);
+}
+
+/** For entry points: load the config or print the problems and exit with status 2. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Env {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
