@@ -82,17 +82,24 @@ export const envSchema = z.object({
   GITOPS_BRANCH: z.string().min(1).default('main'),
   GITOPS_WORKDIR: z.string().min(1).default('.data/gitops-work'),
   GITOPS_AUTHOR_NAME: z.string().min(1).default('deploy-engine'),
-  GITOPS_AUTHOR_EMAIL: z.email({ message: 'an e-mail address' }).default('deploy-engine@localhost'),
+  GITOPS_AUTHOR_EMAIL: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'an e-mail address such as deploy@example.com').default('deploy-engine@localhost'),
 
   // Apps
   APPS_DOMAIN: z.string().regex(/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'a DNS domain such as apps.example.com').default('apps.localhost'),
   APPS_URL_SCHEME: z.enum(['http', 'https']).default('https'),
 
-  // Deploy behaviour
+  // Deploy behaviour: every step has its own time bound
+  RESOLVE_SOURCE_TIMEOUT: duration.default(120_000),
+  BUILD_TIMEOUT: duration.default(1_800_000),
+  VERIFY_IMAGE_TIMEOUT: duration.default(600_000),
+  COMMIT_RELEASE_TIMEOUT: duration.default(120_000),
   AWAIT_LIVE_TIMEOUT: duration.default(600_000),
   DEGRADED_GRACE: duration.default(30_000),
-  BUILD_TIMEOUT: duration.default(1_800_000),
+  /** How often long steps poll Jenkins, Harbor and Argo CD. */
+  POLL_INTERVAL: duration.default(1_000),
   AUTO_ROLLBACK: flag.default(true),
+  /** Where the worker keeps scratch clones (source inspection, GitOps checkout). */
+  WORK_DIR: z.string().min(1).default('.data/work'),
 
   // GitHub (optional integration)
   GITHUB_TOKEN: optionalSecret,

@@ -1,6 +1,6 @@
 // Starts what the whole test run needs, once: a throwaway PostgreSQL cluster and a Temporal
 // dev server (in memory, no UI), both on free ports, never the developer's running stack.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -20,6 +20,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const scratchDir = mkdtempSync(path.join(os.tmpdir(), 'deploy-engine-test-'));
+  // As root, initdb runs as the postgres user, which must be able to enter this folder.
+  chmodSync(scratchDir, 0o755);
   const [pg, temporal] = await Promise.all([
     startPostgres({ dataDir: path.join(scratchDir, 'pg'), firstPort: 55329, ephemeral: true }),
     startTemporal({ ui: false, firstPort: 17233 }),

@@ -1,0 +1,66 @@
+// Failure types of the deploy chain. Each is either terminal (fail now, with the reason; never
+// retried) or transient (retried with backoff, bounded). The type is what the API shows as
+// `error.type`.
+import { ApplicationFailure } from '@temporalio/common';
+
+export const TerminalFailure = {
+  /** The branch or commit does not exist, or the repository cannot be read. */
+  sourceNotFound: 'source_not_found',
+  /** Input that cannot become a release (bad names, paths, tags). */
+  invalidInput: 'invalid_input',
+  /** Jenkins has no such job, or it is disabled or not parameterized. */
+  buildJobMissing: 'build_job_missing',
+  /** The Jenkins build ended FAILURE/UNSTABLE/NOT_BUILT/ABORTED. */
+  buildFailed: 'build_failed',
+  /** The image is not in the registry (never pushed, or deleted). */
+  imageMissing: 'image_missing',
+  /** The scan found vulnerabilities at or above the configured severity. */
+  vulnerabilities: 'vulnerabilities',
+  /** The scan itself failed or was stopped. */
+  scanFailed: 'scan_failed',
+  /** Argo CD cannot render the chart (ComparisonError / InvalidSpecError). */
+  chartInvalid: 'chart_invalid',
+  /** The app turned Degraded and stayed so past the grace period. */
+  appDegraded: 'app_degraded',
+  /** The Argo CD sync operation failed. */
+  syncFailed: 'sync_failed',
+  /** A newer release reached the app first. */
+  superseded: 'superseded',
+  /** A step exceeded its time bound. */
+  timeout: 'timeout',
+  /** Credentials were refused by an outside system. */
+  unauthorized: 'unauthorized',
+  /** A rollback has nothing to roll back to. */
+  noRollbackTarget: 'no_rollback_target',
+} as const;
+
+export const TransientFailure = {
+  /** 5xx, connection errors, client timeouts. */
+  unavailable: 'unavailable',
+  /** A git push lost a race with another writer (rebased and retried). */
+  pushConflict: 'push_conflict',
+} as const;
+
+export type TerminalFailureType = (typeof TerminalFailure)[keyof typeof TerminalFailure];
+export const terminalFailureTypes: string[] = Object.values(TerminalFailure);
+
+/** Throws from an activity: a failure that retrying cannot fix. */
+export function terminal(type: TerminalFailureType, message: string, details?: unknown): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true, details: details === undefined ? undefined : [details] });
+}
+
+/** A failure worth retrying; the activity's retry policy paces and bounds it. */
+export function transient(type: (typeof TransientFailure)[keyof typeof TransientFailure], message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: false });
+}
+
+/**
+ * Maps an error thrown by a client into a Temporal failure: errors that declare themselves
+ * transient (clients set `transient: true` or `isTransient`) are retried; anything else
+ * passes through unchanged and is retried by default, which suits unknown I/O errors.
+ */
+export function isTransientError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { transient?: unknown; isTransient?: unknown };
+  return e.transient === true || e.isTransient === true || (typeof e.isTransient === 'function' && (e.isTransient as () => boolean)() === true);
+}

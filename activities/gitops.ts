@@ -1,0 +1,66 @@
+// Step 4: commit the release values to the GitOps repository. Exactly once: the commit carries
+// a `Deployment-Id:` trailer, and a retried attempt finds that commit instead of committing again.
+import path from 'node:path';
+import { GitOpsRepo, GitOpsPathError } from '../clients/gitops-repo.js';
+import { buildValues, ChartValuesError } from '../gitops/values.js';
+import { renderReleaseFiles } from '../gitops/chart.js';
+import { NamingError } from '../gitops/naming.js';
+import type { ActivityDeps } from './deps.js';
+import { terminal, TerminalFailure } from './errors.js';
+import { projectNames } from './project-view.js';
+import type { DeployActivities } from './types.js';
+
+/** The registry host written into image references. */
+export function registryHost(config: ActivityDeps['config']): string {
+  return config.REGISTRY_HOST ?? new URL(config.HARBOR_URL).host;
+}
+
+export function createGitOpsRepo(config: ActivityDeps['config']): GitOpsRepo {
+  return new GitOpsRepo({
+    url: config.GITOPS_REPO_URL,
+    branch: config.GITOPS_BRANCH,
+    workDir: path.resolve(config.GITOPS_WORKDIR),
+    author: { name: config.GITOPS_AUTHOR_NAME, email: config.GITOPS_AUTHOR_EMAIL },
+  });
+}
+
+export function createGitOpsActivities({ db, config }: ActivityDeps, repo: GitOpsRepo = createGitOpsRepo(config)): Pick<DeployActivities, 'commitRelease'> {
+  return {
+    async commitRelease({ deploymentId }) {
+      const deployment = await db.deployment.findUniqueOrThrow({ where: { id: deploymentId }, include: { project: true } });
+      if (deployment.gitopsCommitSha) return { gitopsCommitSha: deployment.gitopsCommitSha };
+      const { project } = deployment;
+      if (!deployment.imageRepository || !deployment.imageTag || !deployment.imageDigest || !deployment.commitSha) {
+        throw terminal(TerminalFailure.invalidInput, 'The release has no verified image yet: nothing to commit');
+      }
+      const identity = { workspaceId: project.workspaceId, userId: project.userId, projectName: project.name };
+      let release: { path: string; files: Record<string, string> };
+      try {
+        const values = buildValues({
+          identity,
+          framework: deployment.framework ?? 'dockerfile',
+          imageRepository: `${registryHost(config)}/${deployment.imageRepository}`,
+          imageTag: deployment.imageTag,
+          imageDigest: deployment.imageDigest,
+          host: projectNames(project, config).host,
+          appPort: project.appPort,
+          release: { deploymentId, commitSha: deployment.commitSha, kind: deployment.kind },
+        });
+        release = renderReleaseFiles(identity, values);
+      } catch (error) {
+        if (error instanceof ChartValuesError || error instanceof NamingError) throw terminal(TerminalFailure.invalidInput, error.message);
+        throw error;
+      }
+      const verb = deployment.kind === 'rollback' ? 'Roll back' : 'Deploy';
+      const message = `${verb} ${project.workspaceId}/${project.userId}/${project.name} to ${deployment.commitSha.slice(0, 7)} (${deployment.imageTag})`;
+      try {
+        const { sha } = await repo.commitRelease({ path: release.path, files: release.files, deploymentId, message });
+        await db.deployment.update({ where: { id: deploymentId }, data: { gitopsCommitSha: sha } });
+        return { gitopsCommitSha: sha };
+      } catch (error) {
+        if (error instanceof GitOpsPathError) throw terminal(TerminalFailure.invalidInput, error.message);
+        throw error; // push conflicts and remote errors are transient: retried with backoff
+      }
+    },
+  };
+}

@@ -1,0 +1,25 @@
+// Derived facts of a project that several places need: its names, host and live URL.
+import type { Env } from '../lib/config.js';
+import { appHost, appName, gitopsPath, namespace, releaseName, imageRepository } from '../gitops/naming.js';
+
+export interface ProjectIdentity {
+  workspaceId: string;
+  userId: string;
+  name: string;
+  customDomain: string | null;
+}
+
+export function projectNames(project: ProjectIdentity, config: Pick<Env, 'APPS_DOMAIN' | 'HARBOR_PROJECT'>) {
+  return {
+    appName: appName(project.workspaceId, project.userId, project.name),
+    releaseName: releaseName(project.userId, project.name),
+    namespace: namespace(project.userId),
+    gitopsPath: gitopsPath(project.workspaceId, project.userId, project.name),
+    host: appHost(project.name, project.userId, config.APPS_DOMAIN, project.customDomain ?? undefined),
+    imageRepository: imageRepository(config.HARBOR_PROJECT, project.workspaceId, project.userId, project.name),
+  };
+}
+
+export function liveUrlOf(project: ProjectIdentity, config: Pick<Env, 'APPS_DOMAIN' | 'HARBOR_PROJECT' | 'APPS_URL_SCHEME'>): string {
+  return `${config.APPS_URL_SCHEME}://${projectNames(project, config).host}`;
+}

@@ -1,0 +1,87 @@
+// Bookkeeping in PostgreSQL: the deployment row, its steps and its final outcome. Every write is
+// idempotent and guarded by the current status, so a retried activity never rewrites history.
+import type { Prisma } from '../generated/prisma/client.js';
+import type { ActivityDeps } from './deps.js';
+import { STEP_NAMES, type DeployActivities, type DeployPlan, type Outcome, type StepName } from './types.js';
+import { terminal, TerminalFailure } from './errors.js';
+import { liveUrlOf } from './project-view.js';
+
+const FINAL = ['succeeded', 'failed', 'cancelled', 'superseded'] as const;
+
+export function createRecordActivities({ db, config }: ActivityDeps): Pick<DeployActivities, 'prepareDeployment' | 'markStep' | 'recordOutcome'> {
+  return {
+    async prepareDeployment({ deploymentId }): Promise<DeployPlan> {
+      const deployment = await db.deployment.findUnique({ where: { id: deploymentId } });
+      if (!deployment) throw terminal(TerminalFailure.invalidInput, `Deployment ${deploymentId} does not exist`);
+      const steps: StepName[] = deployment.kind === 'rollback' ? ['verify_image', 'commit_release', 'await_live'] : [...STEP_NAMES];
+      await db.$transaction([
+        db.deployment.updateMany({ where: { id: deploymentId, status: 'queued' }, data: { status: 'running', startedAt: new Date() } }),
+        db.deploymentStep.createMany({ data: steps.map((name, position) => ({ deploymentId, name, position })), skipDuplicates: true }),
+      ]);
+      return {
+        deploymentId,
+        projectId: deployment.projectId,
+        workspaceId: deployment.workspaceId,
+        kind: deployment.kind,
+        trigger: deployment.trigger === 'auto_rollback' ? 'auto-rollback' : deployment.trigger,
+        steps,
+        stepTimeoutsMs: {
+          resolve_source: config.RESOLVE_SOURCE_TIMEOUT,
+          build: config.BUILD_TIMEOUT,
+          verify_image: config.VERIFY_IMAGE_TIMEOUT,
+          commit_release: config.COMMIT_RELEASE_TIMEOUT,
+          // awaitLive enforces AWAIT_LIVE_TIMEOUT itself (and says why); the activity bound is a backstop.
+          await_live: config.AWAIT_LIVE_TIMEOUT + 60_000,
+        },
+        autoRollback: config.AUTO_ROLLBACK,
+        commitSha: deployment.commitSha ?? undefined,
+      };
+    },
+
+    async markStep({ deploymentId, step, status, detail }) {
+      const now = new Date();
+      const data: Prisma.DeploymentStepUpdateManyMutationInput = { status, detail };
+      if (status === 'running') data.startedAt = now;
+      else data.finishedAt = now;
+      // Never move a finished step back to running (a retried markStep after the step ended).
+      const where: Prisma.DeploymentStepWhereInput = { deploymentId, name: step };
+      if (status === 'running') where.status = { in: ['pending', 'running'] };
+      await db.deploymentStep.updateMany({ where, data });
+    },
+
+    async recordOutcome({ deploymentId, outcome }) {
+      await recordOutcome(db, config, deploymentId, outcome);
+    },
+  };
+}
+
+export async function recordOutcome(db: ActivityDeps['db'], config: ActivityDeps['config'], deploymentId: string, outcome: Outcome): Promise<void> {
+  const now = new Date();
+  await db.$transaction(async (tx) => {
+    const deployment = await tx.deployment.findUnique({ where: { id: deploymentId }, include: { project: true } });
+    if (!deployment || (FINAL as readonly string[]).includes(deployment.status)) return; // already recorded
+    const error = outcome.error;
+    await tx.deployment.update({
+      where: { id: deploymentId },
+      data: {
+        status: outcome.status,
+        finishedAt: now,
+        errorStep: error?.step,
+        errorType: error?.type,
+        errorMessage: error?.message,
+        ...(outcome.status === 'succeeded' ? { liveAt: now, liveUrl: liveUrlOf(deployment.project, config) } : {}),
+      },
+    });
+    // Steps still open end with the deployment: the failing one failed, the rest skipped.
+    const openStatus = outcome.status === 'cancelled' ? 'cancelled' : 'failed';
+    await tx.deploymentStep.updateMany({ where: { deploymentId, status: 'running' }, data: { status: openStatus, finishedAt: now } });
+    await tx.deploymentStep.updateMany({ where: { deploymentId, status: 'pending' }, data: { status: 'skipped' } });
+    if (outcome.status === 'succeeded') {
+      const previous = deployment.project.liveDeploymentId;
+      if (previous && previous !== deploymentId) {
+        await tx.deployment.update({ where: { id: previous }, data: { replacedAt: now } });
+      }
+      await tx.project.update({ where: { id: deployment.projectId }, data: { liveDeploymentId: deploymentId } });
+    }
+  });
+}

@@ -1,0 +1,18 @@
+// /v1/deployments/:deploymentId
+import { Hono } from 'hono';
+import { requireRole } from '../middleware/auth.js';
+import { idParamSchema } from '../schemas.js';
+import { parseOr400 } from '../validate.js';
+import type { DeploymentService } from '../services/deployments.js';
+
+export function deploymentRoutes({ deployments }: { deployments: DeploymentService }) {
+  return new Hono()
+    .get('/:deploymentId', async (c) => {
+      const id = parseOr400(idParamSchema, c.req.param('deploymentId'), 'deployment id');
+      return c.json(await deployments.get(c.get('principal').workspaceId, id));
+    })
+    .post('/:deploymentId/cancel', requireRole('deployer'), async (c) => {
+      const id = parseOr400(idParamSchema, c.req.param('deploymentId'), 'deployment id');
+      return c.json(await deployments.cancel(c.get('principal').workspaceId, id), 202);
+    });
+}

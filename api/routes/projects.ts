@@ -1,0 +1,35 @@
+// /v1/projects: thin handlers (validate, call a service, map the result).
+import { Hono } from 'hono';
+import { requireRole } from '../middleware/auth.js';
+import { createDeploymentSchema, createProjectSchema, idParamSchema, listQuerySchema } from '../schemas.js';
+import { jsonBody, parseOr400 } from '../validate.js';
+import type { ProjectService } from '../services/projects.js';
+import type { DeploymentService } from '../services/deployments.js';
+
+export function projectRoutes({ projects, deployments, allowLocalRepos }: { projects: ProjectService; deployments: DeploymentService; allowLocalRepos: boolean }) {
+  const createSchema = createProjectSchema(allowLocalRepos);
+  return new Hono()
+    .post('/', requireRole('admin'), async (c) => {
+      const body = await jsonBody(c, createSchema);
+      return c.json(await projects.create(c.get('principal').workspaceId, body), 201);
+    })
+    .get('/', async (c) => {
+      const query = parseOr400(listQuerySchema, c.req.query(), 'query');
+      return c.json(await projects.list(c.get('principal').workspaceId, query));
+    })
+    .get('/:projectId', async (c) => {
+      const projectId = parseOr400(idParamSchema, c.req.param('projectId'), 'project id');
+      return c.json(await projects.get(c.get('principal').workspaceId, projectId));
+    })
+    .post('/:projectId/deployments', requireRole('deployer'), async (c) => {
+      const projectId = parseOr400(idParamSchema, c.req.param('projectId'), 'project id');
+      const body = await jsonBody(c, createDeploymentSchema);
+      const principal = c.get('principal');
+      return c.json(await deployments.request(principal.workspaceId, projectId, { ...body, requestedBy: principal.name }), 202);
+    })
+    .get('/:projectId/deployments', async (c) => {
+      const projectId = parseOr400(idParamSchema, c.req.param('projectId'), 'project id');
+      const query = parseOr400(listQuerySchema, c.req.query(), 'query');
+      return c.json(await deployments.list(c.get('principal').workspaceId, projectId, query));
+    });
+}

@@ -1,0 +1,13 @@
+// The dev stack's token: an admin token of the dev workspace, created (or re-created) at start.
+import type { Db } from '../../lib/db.js';
+import { hashToken, tokenDisplayPrefix } from '../../lib/tokens.js';
+
+export async function ensureDevToken(db: Db, workspaceId: string, token: string): Promise<void> {
+  await db.workspace.upsert({ where: { id: workspaceId }, create: { id: workspaceId, name: 'Development' }, update: {} });
+  const tokenHash = hashToken(token);
+  await db.apiToken.upsert({
+    where: { tokenHash },
+    create: { workspaceId, name: 'dev-stack', role: 'admin', tokenHash, prefix: tokenDisplayPrefix(token) },
+    update: { revokedAt: null, workspaceId, role: 'admin' },
+  });
+}

@@ -1,0 +1,437 @@
+// A client for the Harbor v2.0 API: artifacts (with scan overview), scans, deletion, and the
+// scan gate. Basic auth with a user or robot account and NO cookie jar (a session cookie
+// turns on Harbor's CSRF check and POSTs start failing with 403). Repository names inside the
+// project are double-encoded here (`ws1/app` -> `ws1%252Fapp`). Answers are validated with
+// zod; failures are named errors that say whether retrying can help. Credentials are never
+// put in messages or logs.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { DIGEST_PATTERN, describeNetworkError, isValidRepository, isValidTag, isValidDigest } from './oci.js';
+
+export const VULNERABILITY_REPORT_MIME = 'application/vnd.security.vulnerability.report; version=1.1';
+export const HARBOR_NATIVE_REPORT_MIME = 'application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0';
+
+/** Lowest to highest, Harbor's order. */
+export const SEVERITIES = ['None', 'Unknown', 'Negligible', 'Low', 'Medium', 'High', 'Critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export type FindingSeverity = Exclude<Severity, 'None'>;
+export const FINDING_SEVERITIES: readonly FindingSeverity[] = ['Critical', 'High', 'Medium', 'Low', 'Negligible', 'Unknown'];
+
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/** Base of every Harbor failure. `transient`: retrying later may succeed. */
+export class HarborError extends Error {
+  constructor(
+    message: string,
+    readonly transient: boolean,
+    readonly status?: number,
+    /** Harbor's error code (`NOT_FOUND`, `CONFLICT`, ...) when the answer had one */
+    readonly code?: string,
+    /** the X-Request-Id of the answer, to find it in Harbor's logs */
+    readonly requestId?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'HarborError';
+  }
+}
+
+/** 401/403: bad credentials or no permission on the project. Terminal. */
+export class HarborAuthError extends HarborError {
+  constructor(message: string, status: number, code?: string, requestId?: string) {
+    super(message, false, status, code, requestId);
+    this.name = 'HarborAuthError';
+  }
+}
+
+/** 5xx, 429, connection refused/reset/dropped, timeout, a body cut short. Transient. */
+export class HarborUnavailableError extends HarborError {
+  constructor(message: string, status?: number, cause?: unknown, requestId?: string) {
+    super(message, true, status, undefined, requestId, { cause });
+    this.name = 'HarborUnavailableError';
+  }
+}
+
+/** The artifact to scan or delete does not exist. Terminal. */
+export class HarborNotFoundError extends HarborError {
+  constructor(message: string, code?: string, requestId?: string) {
+    super(message, false, 404, code, requestId);
+    this.name = 'HarborNotFoundError';
+  }
+}
+
+/** The scanner cannot scan this artifact (not an image). Terminal. */
+export class HarborNotScannableError extends HarborError {
+  constructor(message: string, status: number, code?: string, requestId?: string) {
+    super(message, false, status, code, requestId);
+    this.name = 'HarborNotScannableError';
+  }
+}
+
+/** A repository name or reference that can never be valid; nothing was sent. Terminal. */
+export class HarborInvalidReferenceError extends HarborError {
+  constructor(message: string) {
+    super(message, false);
+    this.name = 'HarborInvalidReferenceError';
+  }
+}
+
+/** Any other answer the client cannot use (unexpected status, body that fails validation). Terminal. */
+export class HarborProtocolError extends HarborError {
+  constructor(message: string, status?: number, code?: string, requestId?: string) {
+    super(message, false, status, code, requestId);
+    this.name = 'HarborProtocolError';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answers
+
+const reportSummarySchema = z
+  .object({
+    report_id: z.string().optional(),
+    scan_status: z.string(),
+    severity: z.string().optional(),
+    duration: z.number().optional(),
+    start_time: z.string().optional(),
+    end_time: z.string().optional(),
+    complete_percent: z.number().optional(),
+    scanner: z.object({ name: z.string().optional(), vendor: z.string().optional(), version: z.string().optional() }).nullish(),
+    summary: z
+      .object({
+        total: z.number().optional(),
+        fixable: z.number().optional(),
+        summary: z.record(z.string(), z.number()).nullish(),
+      })
+      .nullish(),
+  })
+  .loose();
+export type NativeReportSummary = z.infer<typeof reportSummarySchema>;
+
+const tagSchema = z
+  .object({
+    id: z.number().optional(),
+    name: z.string(),
+    push_time: z.string().nullish(),
+    pull_time: z.string().nullish(),
+    immutable: z.boolean().optional(),
+    signed: z.boolean().optional(),
+  })
+  .loose();
+export type HarborTag = z.infer<typeof tagSchema>;
+
+export const artifactSchema = z
+  .object({
+    id: z.number(),
+    type: z.string().optional(),
+    media_type: z.string().optional(),
+    manifest_media_type: z.string().optional(),
+    project_id: z.number().optional(),
+    repository_id: z.number().optional(),
+    digest: z.string().regex(DIGEST_PATTERN),
+    size: z.number().optional(),
+    push_time: z.string().optional(),
+    pull_time: z.string().optional(),
+    tags: z
+      .array(tagSchema)
+      .nullish()
+      .transform((tags) => tags ?? []),
+    references: z.array(z.object({ child_digest: z.string().optional() }).loose()).nullish(),
+    extra_attrs: z.record(z.string(), z.unknown()).nullish(),
+    scan_overview: z.record(z.string(), reportSummarySchema).nullish(),
+  })
+  .loose();
+export type HarborArtifact = z.infer<typeof artifactSchema>;
+
+const errorsSchema = z.object({ errors: z.array(z.object({ code: z.string().optional(), message: z.string().optional() }).loose()) }).loose();
+
+const systemInfoSchema = z.object({ harbor_version: z.string().optional() }).loose();
+export type HarborSystemInfo = z.infer<typeof systemInfoSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Scan summary and gate
+
+export type ScanState = 'not-scanned' | 'pending' | 'running' | 'success' | 'error' | 'stopped';
+
+export interface ScanSummary {
+  status: ScanState;
+  /** Overall severity once the scan succeeded (None = nothing found); null before. */
+  severity: Severity | null;
+  /** Findings per severity; all zero unless the scan succeeded. */
+  counts: Record<FindingSeverity, number>;
+  total: number;
+  /** Harbor's own status string, e.g. "Running" (undefined when not scanned). */
+  rawStatus?: string;
+  completePercent?: number;
+  reportId?: string;
+}
+
+const zeroCounts = (): Record<FindingSeverity, number> => ({ Critical: 0, High: 0, Medium: 0, Low: 0, Negligible: 0, Unknown: 0 });
+
+/**
+ * Reads an artifact's scan overview. A missing or empty `scan_overview` means NOT scanned,
+ * never clean. The report is the vulnerability report (v1.1 key first, then Harbor's native
+ * report, then any entry with a status). An unrecognised status counts as `error`.
+ */
+export function scanSummary(artifact: Pick<HarborArtifact, 'scan_overview'>): ScanSummary {
+  const overview = artifact.scan_overview ?? {};
+  const normalized = new Map(Object.entries(overview).map(([key, value]) => [key.replace(/\s+/g, '').toLowerCase(), value]));
+  const report =
+    normalized.get(VULNERABILITY_REPORT_MIME.replace(/\s+/g, '').toLowerCase()) ??
+    normalized.get(HARBOR_NATIVE_REPORT_MIME.replace(/\s+/g, '').toLowerCase()) ??
+    Object.values(overview).find((value) => typeof value?.scan_status === 'string');
+  if (!report) return { status: 'not-scanned', severity: null, counts: zeroCounts(), total: 0 };
+  const status = mapStatus(report.scan_status);
+  const base = { status, rawStatus: report.scan_status, completePercent: report.complete_percent, reportId: report.report_id };
+  if (status !== 'success') return { ...base, severity: null, counts: zeroCounts(), total: 0 };
+  const counts = zeroCounts();
+  for (const [key, value] of Object.entries(report.summary?.summary ?? {})) {
+    const severity = FINDING_SEVERITIES.find((s) => s.toLowerCase() === key.toLowerCase());
+    if (severity && Number.isFinite(value) && value > 0) counts[severity] += value;
+  }
+  const counted = FINDING_SEVERITIES.reduce((sum, s) => sum + counts[s], 0);
+  const total = Math.max(counted, report.summary?.total ?? 0);
+  // Trust whichever is worse: the reported severity or the highest nonzero count.
+  const fromCounts: Severity = FINDING_SEVERITIES.find((s) => counts[s] > 0) ?? 'None';
+  const reported = SEVERITIES.find((s) => s.toLowerCase() === (report.severity ?? '').toLowerCase());
+  const severity = reported && severityRank(reported) > severityRank(fromCounts) ? reported : fromCounts;
+  return { ...base, severity, counts, total };
+}
+
+function mapStatus(status: string): ScanState {
+  switch (status.toLowerCase()) {
+    case 'pending':
+    case 'scheduled':
+    case 'queued':
+      return 'pending';
+    case 'running':
+      return 'running';
+    case 'success':
+      return 'success';
+    case 'stopped':
+      return 'stopped';
+    default:
+      return 'error';
+  }
+}
+
+/**
+ * Does a scan pass the gate? `threshold` like 'Critical': any finding at or above it fails
+ * ('None' fails on any finding). Only a successful scan can pass: not scanned, pending,
+ * running, error and stopped all answer false (check `summary.status` to tell them apart).
+ */
+export function meetsSeverityGate(summary: ScanSummary, threshold: Severity): boolean {
+  if (summary.status !== 'success') return false;
+  const bar = Math.max(severityRank(threshold), severityRank('Unknown'));
+  if (summary.severity && summary.severity !== 'None' && severityRank(summary.severity) >= bar) return false;
+  return FINDING_SEVERITIES.every((s) => summary.counts[s] === 0 || severityRank(s) < bar);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client
+
+export interface HarborClientOptions {
+  /** e.g. https://harbor.example.com (no /api suffix) */
+  baseUrl: string;
+  username: string;
+  password: string;
+  /** the Harbor project images live in, e.g. 'apps' */
+  project: string;
+  /** per HTTP request, default 15 s */
+  timeoutMs?: number;
+  /** for tests */
+  fetch?: typeof fetch;
+}
+
+export interface GetArtifactOptions {
+  withScanOverview?: boolean;
+}
+
+export interface ListArtifactsOptions {
+  /** Harbor's query, e.g. `tags=v1` or `tags=~rc` */
+  q?: string;
+  page?: number;
+  /** at most 100 */
+  pageSize?: number;
+  withScanOverview?: boolean;
+}
+
+interface Answer {
+  status: number;
+  text: string;
+  requestId?: string;
+}
+
+export class HarborClient {
+  private readonly baseUrl: string;
+  private readonly authorization: string;
+  private readonly project: string;
+  private readonly timeoutMs: number;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(options: HarborClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
+    this.project = options.project;
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.fetchFn = options.fetch ?? fetch;
+  }
+
+  /** `GET /api/v2.0/ping` answers `Pong` (no auth involved). */
+  async ping(): Promise<void> {
+    const answer = await this.call('GET', '/api/v2.0/ping', { auth: false });
+    if (answer.status !== 200 || answer.text.trim() !== 'Pong') throw this.failure('GET /api/v2.0/ping', answer);
+  }
+
+  /** `GET /api/v2.0/systeminfo` with credentials (anonymous callers get no `harbor_version`). */
+  async systemInfo(): Promise<HarborSystemInfo> {
+    const what = 'GET /api/v2.0/systeminfo';
+    const answer = await this.call('GET', '/api/v2.0/systeminfo');
+    if (answer.status !== 200) throw this.failure(what, answer);
+    return parseJson(systemInfoSchema, answer, what);
+  }
+
+  /**
+   * The artifact `reference` (tag or digest) of `repository` (the name inside the project,
+   * e.g. `ws1/alice-shop`), or null when Harbor answers 404.
+   */
+  async getArtifact(repository: string, reference: string, options: GetArtifactOptions = {}): Promise<HarborArtifact | null> {
+    const path = `${this.artifactPath(repository, reference)}?with_scan_overview=${options.withScanOverview ? 'true' : 'false'}&with_tag=true`;
+    const what = `GET ${path}`;
+    const answer = await this.call('GET', path);
+    if (answer.status === 404) return null;
+    if (answer.status !== 200) throw this.failure(what, answer);
+    return parseJson(artifactSchema, answer, what);
+  }
+
+  async listArtifacts(repository: string, options: ListArtifactsOptions = {}): Promise<{ artifacts: HarborArtifact[]; total: number }> {
+    const params = new URLSearchParams();
+    if (options.q) params.set('q', options.q);
+    params.set('page', String(options.page ?? 1));
+    params.set('page_size', String(options.pageSize ?? 10));
+    params.set('with_scan_overview', options.withScanOverview ? 'true' : 'false');
+    const path = `${this.repositoryPath(repository)}/artifacts?${params.toString()}`;
+    const what = `GET ${path}`;
+    const answer = await this.call('GET', path);
+    if (answer.status === 404) return { artifacts: [], total: 0 };
+    if (answer.status !== 200) throw this.failure(what, answer);
+    const artifacts = parseJson(z.array(artifactSchema), answer, what);
+    return { artifacts, total: Number.isFinite(answer.total) ? (answer.total as number) : artifacts.length };
+  }
+
+  /**
+   * Starts a scan: 'started' (202) or 'already-running' (409). Throws HarborNotScannableError
+   * when the scanner cannot scan the artifact (422, or 400 "does not support scanning"), and
+   * HarborNotFoundError for a missing artifact.
+   */
+  async triggerScan(repository: string, reference: string): Promise<'started' | 'already-running'> {
+    const path = `${this.artifactPath(repository, reference)}/scan`;
+    const what = `POST ${path}`;
+    const answer = await this.call('POST', path);
+    if (answer.status === 202) return 'started';
+    if (answer.status === 409) return 'already-running';
+    const error = harborErrorOf(answer);
+    if (answer.status === 422 || (answer.status === 400 && /does not support scanning/i.test(error.message ?? ''))) {
+      throw new HarborNotScannableError(`${what}: not scannable: ${error.message ?? answer.status}`, answer.status, error.code, answer.requestId);
+    }
+    if (answer.status === 404) throw new HarborNotFoundError(`${what}: no such artifact`, error.code, answer.requestId);
+    throw this.failure(what, answer);
+  }
+
+  /** Deletes an artifact (and all its tags): true when deleted, false when it did not exist. */
+  async deleteArtifact(repository: string, reference: string): Promise<boolean> {
+    const path = this.artifactPath(repository, reference);
+    const answer = await this.call('DELETE', path);
+    if (answer.status === 200 || answer.status === 202 || answer.status === 204) return true;
+    if (answer.status === 404) return false;
+    throw this.failure(`DELETE ${path}`, answer);
+  }
+
+  scanSummary(artifact: Pick<HarborArtifact, 'scan_overview'>): ScanSummary {
+    return scanSummary(artifact);
+  }
+
+  meetsSeverityGate(summary: ScanSummary, threshold: Severity): boolean {
+    return meetsSeverityGate(summary, threshold);
+  }
+
+  /** `/api/v2.0/projects/<project>/repositories/<name double-encoded>` */
+  private repositoryPath(repository: string): string {
+    if (!isValidRepository(repository)) throw new HarborInvalidReferenceError(`invalid repository name: ${JSON.stringify(repository)} (give the name inside project ${this.project})`);
+    return `/api/v2.0/projects/${encodeURIComponent(this.project)}/repositories/${encodeURIComponent(encodeURIComponent(repository))}`;
+  }
+
+  private artifactPath(repository: string, reference: string): string {
+    if (!isValidTag(reference) && !isValidDigest(reference)) {
+      throw new HarborInvalidReferenceError(`invalid tag or digest: ${JSON.stringify(reference)} (tags match [A-Za-z0-9_][A-Za-z0-9._-]{0,127})`);
+    }
+    return `${this.repositoryPath(repository)}/artifacts/${encodeURIComponent(reference)}`;
+  }
+
+  /** One request; network failures, timeouts, 5xx/429 and bodies cut short become HarborUnavailableError. */
+  private async call(method: string, path: string, { auth = true }: { auth?: boolean } = {}): Promise<Answer & { total?: number }> {
+    const what = `${method} ${path}`;
+    const headers: Record<string, string> = { accept: 'application/json', 'x-request-id': randomUUID() };
+    if (auth) headers.authorization = this.authorization;
+    let response: Response;
+    try {
+      response = await this.fetchFn(`${this.baseUrl}${path}`, { method, headers, redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      throw new HarborUnavailableError(`${what}: ${describeNetworkError(error)}`, undefined, error);
+    }
+    const requestId = response.headers.get('x-request-id') ?? undefined;
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw new HarborUnavailableError(`${what}: connection dropped while reading the answer (${describeNetworkError(error)})`, response.status, error, requestId);
+    }
+    if (response.status >= 500 || response.status === 429) {
+      throw new HarborUnavailableError(`${what}: Harbor answered ${response.status}${summarize(text)}`, response.status, undefined, requestId);
+    }
+    const total = response.headers.get('x-total-count');
+    return { status: response.status, text, requestId, total: total === null ? undefined : Number(total) };
+  }
+
+  private failure(what: string, answer: Answer): HarborError {
+    const error = harborErrorOf(answer);
+    const detail = error.message ? `: ${error.message}` : '';
+    if (answer.status === 401 || answer.status === 403) {
+      return new HarborAuthError(`${what}: ${answer.status === 401 ? 'unauthorized (check the Harbor user or robot account)' : 'forbidden'}${detail}`, answer.status, error.code, answer.requestId);
+    }
+    return new HarborProtocolError(`${what}: unexpected status ${answer.status}${detail}`, answer.status, error.code, answer.requestId);
+  }
+}
+
+function harborErrorOf(answer: Answer): { code?: string; message?: string } {
+  try {
+    const parsed = errorsSchema.safeParse(JSON.parse(answer.text));
+    return parsed.success ? (parsed.data.errors[0] ?? {}) : {};
+  } catch {
+    return {};
+  }
+}
+
+function parseJson<T extends z.ZodType>(schema: T, answer: Answer, what: string): z.infer<T> {
+  let json: unknown;
+  try {
+    json = JSON.parse(answer.text);
+  } catch {
+    throw new HarborProtocolError(`${what}: answer is not JSON${summarize(answer.text)}`, answer.status, undefined, answer.requestId);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new HarborProtocolError(`${what}: unexpected answer: ${z.prettifyError(parsed.error).slice(0, 300)}`, answer.status, undefined, answer.requestId);
+  }
+  return parsed.data;
+}
+
+function summarize(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat ? ` (${flat.slice(0, 160)})` : '';
+}

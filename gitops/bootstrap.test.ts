@@ -1,0 +1,149 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { GitOpsRepo } from '../clients/gitops-repo.js';
+import { bootstrapGitOpsRepo, renderBootstrapFiles } from './bootstrap.js';
+import { renderAppConfig } from './chart.js';
+import { appNames, parseIdentity } from './naming.js';
+
+const base = mkdtempSync(path.join(os.tmpdir(), 'gitops-bootstrap-test-'));
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+const author = { name: 'deploy-engine', email: 'deploy-engine@localhost' };
+const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GIT_')));
+const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', env: cleanEnv }).trim();
+
+interface AppSetManifest {
+  metadata: { name: string };
+  spec: {
+    goTemplate: boolean;
+    goTemplateOptions: string[];
+    generators: { git: { repoURL: string; revision: string; files: { path: string }[] } }[];
+    template: {
+      metadata: { name: string; labels: Record<string, string> };
+      spec: {
+        source: { repoURL: string; targetRevision: string; path: string; helm: { releaseName: string } };
+        destination: { namespace: string };
+        syncPolicy: { automated: { prune: boolean; selfHeal: boolean }; syncOptions: string[] };
+      };
+    };
+  };
+}
+
+/**
+ * The few Go-template forms the ApplicationSet uses, evaluated the way the git files generator
+ * would for one app.json (segments = the directory of the file split on "/").
+ */
+function renderGoTemplate(template: string, filePath: string, fileParams: Record<string, string>): string {
+  const dir = path.posix.dirname(filePath);
+  const segments = dir.split('/');
+  return template.replace(/\{\{\s*([^}]+?)\s*\}\}/g, (_m, expr: string) => {
+    const index = /^index \.path\.segments (\d+)$/.exec(expr);
+    if (index) return segments[Number(index[1])]!;
+    if (expr === '.path.path') return dir;
+    const key = /^\.(\w+)$/.exec(expr);
+    if (key && key[1]! in fileParams) return fileParams[key[1]!]!;
+    throw new Error(`unsupported template expression ${expr}`);
+  });
+}
+
+describe('renderBootstrapFiles', () => {
+  const files = renderBootstrapFiles({ repoUrl: 'https://git.example.com/platform/gitops.git', branch: 'main' });
+
+  it('renders the app of apps, the ApplicationSet, the namespace and the registry secret guide', () => {
+    expect(Object.keys(files).sort()).toEqual(['applicationset-user-projects.yaml', 'argocd-app-of-apps.yaml', 'namespace.yaml', 'registry-secret.md']);
+    const app = parse(files['argocd-app-of-apps.yaml']!) as { kind: string; spec: { source: { path: string; repoURL: string; targetRevision: string }; syncPolicy: unknown } };
+    expect(app.kind).toBe('Application');
+    expect(app.spec.source).toMatchObject({ path: 'bootstrap', repoURL: 'https://git.example.com/platform/gitops.git', targetRevision: 'main' });
+    expect(app.spec.syncPolicy).toEqual({ automated: { prune: true, selfHeal: true } });
+    const ns = parse(files['namespace.yaml']!) as { kind: string; metadata: { name: string; annotations: Record<string, string> } };
+    expect(ns).toMatchObject({ kind: 'Namespace', metadata: { name: 'argocd' } });
+    expect(ns.metadata.annotations['argocd.argoproj.io/sync-options']).toContain('Prune=false');
+  });
+
+  it('the ApplicationSet uses a git files generator over app.json with Go templates', () => {
+    const text = files['applicationset-user-projects.yaml']!;
+    expect(text).toContain('ARGOCD_APPLICATIONSET_CONTROLLER_ENABLE_NEW_GIT_FILE_GLOBBING=true');
+    const set = parse(text) as AppSetManifest;
+    expect(set.spec.goTemplate).toBe(true);
+    expect(set.spec.goTemplateOptions).toEqual(['missingkey=error']);
+    expect(set.spec.generators).toEqual([{ git: { repoURL: 'https://git.example.com/platform/gitops.git', revision: 'main', files: [{ path: 'apps/*/*/*/app.json' }] } }]);
+    const template = set.spec.template;
+    expect(template.metadata.name).toBe('{{index .path.segments 1}}-{{index .path.segments 2}}-{{index .path.segments 3}}');
+    expect(template.spec.destination.namespace).toBe('user-{{index .path.segments 2}}');
+    expect(template.spec.source.helm.releaseName).toBe('{{.releaseName}}');
+    expect(template.spec.source.path).toBe('{{.path.path}}');
+    expect(template.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+    expect(template.spec.syncPolicy.syncOptions).toContain('CreateNamespace=true');
+  });
+
+  it('the ApplicationSet template gives the names of the naming rules for the file the engine writes', () => {
+    const set = parse(files['applicationset-user-projects.yaml']!) as AppSetManifest;
+    for (const raw of [
+      { workspaceId: 'ws1', userId: 'alice', projectName: 'shop' },
+      { workspaceId: 'w'.repeat(20), userId: '7'.repeat(20), projectName: 'p'.repeat(21) },
+    ]) {
+      const id = parseIdentity(raw);
+      const names = appNames(id);
+      const file = `${names.gitopsPath}/app.json`;
+      const params = JSON.parse(renderAppConfig(id)) as Record<string, string>;
+      expect(renderGoTemplate(set.spec.template.metadata.name, file, params)).toBe(names.appName);
+      expect(renderGoTemplate(set.spec.template.spec.destination.namespace, file, params)).toBe(names.namespace);
+      expect(renderGoTemplate(set.spec.template.spec.source.helm.releaseName, file, params)).toBe(names.releaseName);
+      expect(renderGoTemplate(set.spec.template.spec.source.path, file, params)).toBe(names.gitopsPath);
+    }
+  });
+
+  it('keeps credentials out of Git', () => {
+    const doc = files['registry-secret.md']!;
+    expect(doc).toContain('docker-registry');
+    expect(doc).toMatch(/No credential ever goes into this\s+repository/);
+    expect(doc).not.toMatch(/password:\s*\S/i);
+  });
+});
+
+describe('bootstrapGitOpsRepo', () => {
+  it('creates a missing bare repository, commits once, and changes nothing on a second run', async () => {
+    const remote = path.join(base, 'new', 'gitops.git');
+    const first = await bootstrapGitOpsRepo({ repo: remote, branch: 'main', author });
+    expect(first.createdRepo).toBe(true);
+    expect(first.created).toBe(true);
+    expect(git(remote, 'rev-parse', '--is-bare-repository')).toBe('true');
+    expect(git(remote, 'rev-list', '--count', 'main')).toBe('2');
+    expect(git(remote, 'ls-tree', '-r', '--name-only', 'main').split('\n').sort()).toEqual([
+      'bootstrap/applicationset-user-projects.yaml',
+      'bootstrap/argocd-app-of-apps.yaml',
+      'bootstrap/namespace.yaml',
+      'bootstrap/registry-secret.md',
+    ]);
+    expect(git(remote, 'show', 'main:bootstrap/argocd-app-of-apps.yaml')).toContain(`repoURL: file://${remote}`);
+
+    const second = await bootstrapGitOpsRepo({ repo: remote, branch: 'main', author });
+    expect(second).toMatchObject({ createdRepo: false, created: false, sha: first.sha });
+    expect(git(remote, 'rev-list', '--count', 'main')).toBe('2');
+  });
+
+  it('leaves releases alone and only touches bootstrap/', async () => {
+    const remote = path.join(base, 'with-apps', 'gitops.git');
+    await bootstrapGitOpsRepo({ repo: remote, branch: 'main', author });
+    const repo = new GitOpsRepo({ url: remote, branch: 'main', workDir: path.join(base, 'with-apps', 'work'), author });
+    await repo.commitRelease({ path: 'apps/ws1/alice/shop', files: { 'app.json': '{}\n' }, deploymentId: 'd-1', message: 'release' });
+    const third = await bootstrapGitOpsRepo({ repo: remote, branch: 'main', author, argocdRepoUrl: 'https://git.example.com/gitops.git' });
+    expect(third.created).toBe(true);
+    expect(git(remote, 'diff', '--name-only', `${third.sha}^`, third.sha).split('\n').every((f) => f.startsWith('bootstrap/'))).toBe(true);
+    expect(git(remote, 'show', 'main:apps/ws1/alice/shop/app.json')).toBe('{}');
+  });
+
+  it('the CLI bootstraps with flags and is idempotent', () => {
+    const remote = path.join(base, 'cli', 'gitops.git');
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const run = () => execFileSync('npx', ['tsx', 'scripts/gitops-bootstrap.ts', '--repo', remote, '--branch', 'trunk'], { cwd: root, encoding: 'utf8', env: cleanEnv });
+    expect(run()).toMatch(/created a bare repository[\s\S]*committed bootstrap\/argocd-app-of-apps.yaml/);
+    expect(run()).toMatch(/already up to date/);
+    expect(existsSync(remote)).toBe(true);
+    expect(git(remote, 'rev-list', '--count', 'trunk')).toBe('2');
+  });
+});

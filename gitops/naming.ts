@@ -1,0 +1,173 @@
+// The identity rules of the house (docs/architecture.md, "Rules of the house"): every id that
+// reaches a path, a YAML value, a Kubernetes name or a Helm name is validated here first.
+//
+//   application   <workspaceId>-<userId>-<projectName>        (Argo CD Application name)
+//   Helm release  <userId>-<projectName>, cut to 53 + short hash when longer
+//   namespace     user-<userId>
+//   GitOps path   apps/<workspaceId>/<userId>/<projectName>
+//
+// Length limits. The Application name is a Kubernetes name and Argo CD's label tracking
+// copies it into the `app.kubernetes.io/instance` label, whose value may hold at most 63
+// characters. So   workspace + user + project + 2 dashes <= 63.
+// The workspace limit (20) is the one lib/config already enforces on DEV_WORKSPACE_ID, the
+// user limit is 20, which leaves 63 - 20 - 20 - 2 = 21 for the project name. With these limits
+//   - the application name is at most 63 characters (never truncated, so never ambiguous);
+//   - the release name `<user>-<project>` is at most 42 (< 53), so the hash cut below only
+//     guards callers that pass longer labels;
+//   - the namespace `user-<userId>` is at most 25;
+//   - the default host label `<project>-<user>` is at most 42 (< 63).
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+export const NAME_LIMITS = {
+  workspaceId: 20,
+  userId: 20,
+  projectName: 21,
+  /** Kubernetes label values and DNS labels. */
+  label: 63,
+  /** Helm release names (Helm stores releases in Secrets whose names add a suffix). */
+  helmRelease: 53,
+} as const;
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Helm's release name rule (helm/pkg/chartutil ValidateReleaseName). */
+export const HELM_RELEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** OCI distribution spec tag grammar. */
+export const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+const labelMessage = 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit';
+
+/** A DNS-1123 label (RFC 1123): what Kubernetes accepts for most names. */
+export const dnsLabel = z.string().min(1, 'must not be empty').max(NAME_LIMITS.label, `must be at most ${NAME_LIMITS.label} characters`).regex(DNS_LABEL, labelMessage);
+
+function boundedLabel(what: string, max: number) {
+  return z
+    .string({ message: `${what} must be a string` })
+    .min(1, `${what} must not be empty`)
+    .max(max, `${what} must be at most ${max} characters`)
+    .regex(DNS_LABEL, `${what} ${labelMessage}`);
+}
+
+export const workspaceIdSchema = boundedLabel('workspace id', NAME_LIMITS.workspaceId);
+export const userIdSchema = boundedLabel('user id', NAME_LIMITS.userId);
+export const projectNameSchema = boundedLabel('project name', NAME_LIMITS.projectName);
+
+/** A lowercase DNS name (RFC 1123 subdomain) of at least two labels, e.g. `shop.example.com`. */
+export const hostnameSchema = z
+  .string()
+  .max(253, 'a host name must be at most 253 characters')
+  .refine((host) => host.split('.').length >= 2 && host.split('.').every((label) => label.length <= 63 && DNS_LABEL.test(label)), 'must be a lowercase DNS name such as app.example.com');
+
+export const identitySchema = z.object({
+  workspaceId: workspaceIdSchema,
+  userId: userIdSchema,
+  projectName: projectNameSchema,
+});
+export type Identity = z.infer<typeof identitySchema>;
+
+/** Bad input for a name: callers map it to a 400 (terminal, never retried). */
+export class NamingError extends Error {
+  override readonly name = 'NamingError';
+  readonly transient = false;
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+function check<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new NamingError(parsed.error.issues.map((issue) => `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`).join('; '));
+}
+
+/** Validates the three ids at once; the message names every bad field. */
+export function parseIdentity(input: unknown): Identity {
+  return check(identitySchema, input);
+}
+
+/** Argo CD Application name `<ws>-<user>-<project>` (at most 63 characters, see the header). */
+export function appName(workspaceId: string, userId: string, projectName: string): string {
+  const id = parseIdentity({ workspaceId, userId, projectName });
+  return `${id.workspaceId}-${id.userId}-${id.projectName}`;
+}
+
+const HASH_LENGTH = 8;
+
+/**
+ * Helm release `<user>-<project>`. Longer than 53 characters, it keeps the first
+ * 53 - 9 characters (trailing dashes dropped) and appends `-<8 hex of sha256(full name)>`,
+ * so two different long names still get different release names. Accepts any two DNS labels,
+ * not only ids within NAME_LIMITS, so the cut stays correct if the limits ever grow.
+ */
+export function releaseName(userId: string, projectName: string): string {
+  const user = check(dnsLabel, userId);
+  const project = check(dnsLabel, projectName);
+  const full = `${user}-${project}`;
+  if (full.length <= NAME_LIMITS.helmRelease) return full;
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, HASH_LENGTH);
+  const head = full.slice(0, NAME_LIMITS.helmRelease - HASH_LENGTH - 1).replace(/-+$/, '');
+  return `${head}-${hash}`;
+}
+
+/** Kubernetes namespace of a user's apps. */
+export function namespace(userId: string): string {
+  return `user-${check(userIdSchema, userId)}`;
+}
+
+/** Directory of a project's chart in the GitOps repository (no trailing slash). */
+export function gitopsPath(workspaceId: string, userId: string, projectName: string): string {
+  const id = parseIdentity({ workspaceId, userId, projectName });
+  return `apps/${id.workspaceId}/${id.userId}/${id.projectName}`;
+}
+
+/** Public host of an app: `<project>-<user>.<appsDomain>`, or the project's custom domain. */
+export function appHost(projectName: string, userId: string, appsDomain: string, customDomain?: string): string {
+  if (customDomain !== undefined) return check(hostnameSchema, customDomain);
+  const project = check(projectNameSchema, projectName);
+  const user = check(userIdSchema, userId);
+  const domain = check(z.string().refine((d) => d.split('.').every((label) => label.length <= 63 && DNS_LABEL.test(label)), 'the apps domain must be a lowercase DNS name'), appsDomain);
+  return check(hostnameSchema, `${project}-${user}.${domain}`);
+}
+
+const harborProjectSchema = z.string().max(255).regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, 'must be a Harbor project name');
+
+/** Repository inside the registry (no host): `<harborProject>/<ws>/<user>-<project>`. */
+export function imageRepository(harborProject: string, workspaceId: string, userId: string, projectName: string): string {
+  const projectPart = check(harborProjectSchema, harborProject);
+  const id = parseIdentity({ workspaceId, userId, projectName });
+  return `${projectPart}/${id.workspaceId}/${id.userId}-${id.projectName}`;
+}
+
+const commitShaSchema = z.string().regex(/^[0-9a-fA-F]{7,64}$/, 'must be a git commit SHA (hex)');
+const deploymentIdSchema = z
+  .string()
+  .regex(/^[0-9a-fA-F-]+$/, 'must be a deployment id (a UUID)')
+  .refine((id) => id.replace(/-/g, '').length >= 8, 'must be a deployment id (a UUID)');
+
+/**
+ * Image tag `<sha7>-<first 8 hex of the deployment id>`: readable, unique per deployment
+ * (a rebuild of the same commit gets its own tag) and a valid OCI tag (15 characters).
+ */
+export function imageTag(commitSha: string, deploymentId: string): string {
+  const sha = check(commitShaSchema, commitSha).toLowerCase();
+  const id = check(deploymentIdSchema, deploymentId).replace(/-/g, '').toLowerCase();
+  return `${sha.slice(0, 7)}-${id.slice(0, 8)}`;
+}
+
+export interface AppNames {
+  appName: string;
+  releaseName: string;
+  namespace: string;
+  gitopsPath: string;
+}
+
+/** All the names of one project, from validated ids. */
+export function appNames(identity: Identity): AppNames {
+  const { workspaceId, userId, projectName } = parseIdentity(identity);
+  return {
+    appName: appName(workspaceId, userId, projectName),
+    releaseName: releaseName(userId, projectName),
+    namespace: namespace(userId),
+    gitopsPath: gitopsPath(workspaceId, userId, projectName),
+  };
+}

@@ -1,0 +1,28 @@
+// The Prisma client over the pg driver adapter (Prisma 7 needs no native engine for queries).
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../generated/prisma/client.js';
+
+export type Db = PrismaClient;
+export { Prisma } from '../generated/prisma/client.js';
+
+export function createDb(databaseUrl: string, { max = 10 }: { max?: number } = {}): Db {
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max }) });
+}
+
+/** True when the database answers a trivial query within `timeoutMs`. */
+export async function databaseIsUp(db: Db, timeoutMs = 2000): Promise<{ up: boolean; error?: string }> {
+  try {
+    await withTimeout(db.$queryRaw`SELECT 1`, timeoutMs);
+    return { up: true };
+  } catch (error) {
+    return { up: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

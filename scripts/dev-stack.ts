@@ -1,0 +1,194 @@
+// Command 1 (`npm start`): the whole stack with embedded defaults. PostgreSQL and Temporal
+// (SQLite) keep their state in .data/ between runs; the simulators stand in for Jenkins,
+// Harbor and Argo CD unless a real URL is configured. Ctrl-C stops everything it started.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { startPostgres, type PostgresCluster } from './lib/postgres.js';
+import { startTemporal, type TemporalServer } from './lib/temporal-server.js';
+import { firstFreePort, isPortFree } from './lib/ports.js';
+import { helmPath } from './lib/tools.js';
+import { applyMigrations } from '../prisma/migrate.js';
+import { generateToken } from '../lib/tokens.js';
+import { loadConfig, ConfigError } from '../lib/config.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dataDir = path.resolve(process.env.DATA_DIR ?? path.join(root, '.data'));
+const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+const bold = (s: string) => `\x1b[1m${s}\x1b[0m`;
+const say = (s: string) => process.stderr.write(`${bold('[stack]')} ${s}\n`);
+
+const children: ChildProcess[] = [];
+let postgres: PostgresCluster | undefined;
+let temporal: TemporalServer | undefined;
+let stopping = false;
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  mkdirSync(dataDir, { recursive: true });
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  env.ALLOW_LOCAL_REPOS ??= 'true';
+  env.GITOPS_REPO_URL ??= path.join(dataDir, 'gitops.git');
+  env.GITOPS_WORKDIR ??= path.join(dataDir, 'gitops-work');
+  env.WORK_DIR ??= path.join(dataDir, 'work');
+  env.APPS_URL_SCHEME ??= 'http';
+  env.DEV_API_TOKEN ??= devToken();
+
+  // 1. PostgreSQL: DATABASE_URL, or a private cluster in .data/postgres
+  if (!env.DATABASE_URL) {
+    postgres = await startPostgres({ dataDir: path.join(dataDir, 'postgres') });
+    env.DATABASE_URL = postgres.url;
+    say(`PostgreSQL on port ${postgres.port} (data in ${path.relative(root, postgres.dataDir)})`);
+  }
+  // A wrong setting stops here, before anything else starts, naming the variable.
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new Error(error.message);
+    throw error;
+  }
+
+  // 2. Migrations: a failed one stops start-up with the engine's message.
+  const { applied } = await applyMigrations(env.DATABASE_URL);
+  say(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
+
+  // 3. Temporal dev server with its Web UI, SQLite in .data/temporal
+  if (!env.TEMPORAL_ADDRESS) {
+    temporal = await startTemporal({ dbFile: path.join(dataDir, 'temporal', 'temporal.sqlite') });
+    env.TEMPORAL_ADDRESS = temporal.address;
+    env.TEMPORAL_UI_URL = temporal.uiUrl;
+  }
+
+  // 4. Simulators for whatever real system is not configured
+  const simulated = (['JENKINS_URL', 'HARBOR_URL', 'ARGOCD_URL'] as const).filter((name) => !process.env[name]);
+  if (simulated.length > 0) {
+    const urls = await startSimulators(env, simulated);
+    Object.assign(env, urls);
+  }
+  env.REGISTRY_HOST ??= new URL(env.HARBOR_URL!).host;
+
+  // 5. The GitOps repository on disk, with the platform's bootstrap manifests
+  await runToEnd('gitops bootstrap', [tsx, path.join(root, 'scripts', 'gitops-bootstrap.ts')], env);
+
+  // 6. API and worker
+  const requestedPort = Number(env.API_PORT ?? 3000);
+  if (env.API_PORT && !(await isPortFree(requestedPort))) throw new Error(`API_PORT ${requestedPort} is already in use: choose another one`);
+  env.API_PORT = String(env.API_PORT ? requestedPort : await firstFreePort(3000));
+  env.API_HOST ??= '127.0.0.1';
+  startChild('worker', [tsx, path.join(root, 'worker.ts')], env);
+  startChild('api', [tsx, path.join(root, 'api', 'server.ts')], env);
+  const apiUrl = `http://${env.API_HOST}:${env.API_PORT}`;
+  await waitForHttp(`${apiUrl}/healthz`, 60_000);
+
+  const lines = [
+    '',
+    bold('Deploy engine is up') + ` (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    `  API            ${apiUrl}   (health: ${apiUrl}/healthz)`,
+    `  Temporal UI    ${env.TEMPORAL_UI_URL ?? '(external Temporal)'}`,
+    `  API token      ${env.DEV_API_TOKEN}   (workspace "${env.DEV_WORKSPACE_ID ?? 'dev'}", admin)`,
+    `  Jenkins        ${env.JENKINS_URL}${simulated.includes('JENKINS_URL') ? `  simulator, user ${env.JENKINS_USER ?? 'deployer'} / token ${env.JENKINS_API_TOKEN ?? 'dev-jenkins-token'}` : ''}`,
+    `  Harbor         ${env.HARBOR_URL}${simulated.includes('HARBOR_URL') ? `  simulator, user ${env.HARBOR_USERNAME ?? 'robot$apps+deployer'} / ${env.HARBOR_PASSWORD ?? 'dev-harbor-secret'}` : ''}`,
+    `  Argo CD        ${env.ARGOCD_URL}${simulated.includes('ARGOCD_URL') ? `  simulator, user ${env.ARGOCD_USERNAME ?? 'admin'} / ${env.ARGOCD_PASSWORD ?? 'dev-argocd-password'}` : ''}`,
+    `  GitOps repo    ${env.GITOPS_REPO_URL}`,
+    '',
+    `  curl -H "Authorization: Bearer ${env.DEV_API_TOKEN}" ${apiUrl}/v1/projects`,
+    '  Ctrl-C stops everything.',
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** The dev token: DEV_API_TOKEN, else one generated once and kept in .data/dev-api-token. */
+function devToken(): string {
+  const file = path.join(dataDir, 'dev-api-token');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = generateToken();
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+async function startSimulators(env: NodeJS.ProcessEnv, simulated: string[]): Promise<Record<string, string>> {
+  const child = startChild('simulators', [tsx, path.join(root, 'simulators', 'server.ts')], {
+    ...env,
+    SIM_DATA_DIR: path.join(dataDir, 'simulators'),
+    SIM_ONLY: simulated.map((n) => n.replace('_URL', '').toLowerCase()).join(','),
+    SIM_HELM: helmPath() ?? '',
+  }, { captureFirstLine: true });
+  const first = await child.firstLine!;
+  const urls = JSON.parse(first) as Record<string, string>;
+  return Object.fromEntries(Object.entries({ JENKINS_URL: urls.jenkins, HARBOR_URL: urls.harbor, ARGOCD_URL: urls.argocd }).filter(([name, url]) => simulated.includes(name) && url)) as Record<string, string>;
+}
+
+function startChild(name: string, command: string[], env: NodeJS.ProcessEnv, { captureFirstLine = false } = {}): ChildProcess & { firstLine?: Promise<string> } {
+  const child: ChildProcess & { firstLine?: Promise<string> } = spawn(command[0]!, command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const prefix = `\x1b[2m[${name}]\x1b[0m `;
+  const stdout = createInterface({ input: child.stdout! });
+  if (captureFirstLine) {
+    child.firstLine = new Promise((resolve, reject) => {
+      stdout.once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`${name} exited with code ${code} before it was ready`)));
+    });
+  }
+  stdout.on('line', (line) => process.stderr.write(prefix + line + '\n'));
+  createInterface({ input: child.stderr! }).on('line', (line) => process.stderr.write(prefix + line + '\n'));
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      say(`${name} exited (${signal ?? code}); stopping the stack`);
+      void shutdown(1);
+    }
+  });
+  return child;
+}
+
+function runToEnd(name: string, command: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0]!, command.slice(1), { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${name} failed with exit code ${code}`))));
+  });
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.status === 200) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  say('stopping…');
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+          setTimeout(() => child.kill('SIGKILL'), 25_000).unref();
+        }),
+    ),
+  );
+  await temporal?.stop();
+  postgres?.stop();
+  say('stopped: nothing left running');
+  process.exit(code);
+}
+
+process.once('SIGINT', () => void shutdown(0));
+process.once('SIGTERM', () => void shutdown(0));
+
+main().catch(async (error: unknown) => {
+  say(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
+  await shutdown(1);
+});

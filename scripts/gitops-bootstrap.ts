@@ -1,0 +1,60 @@
+// Writes the Argo CD bootstrap manifests into the GitOps repository (gitops/bootstrap.ts).
+//
+//   npx tsx scripts/gitops-bootstrap.ts [--repo <path-or-url>] [--branch main]
+//                                       [--argocd-repo-url <url>] [--argocd-namespace argocd]
+//
+// Defaults come from GITOPS_REPO_URL, GITOPS_BRANCH, GITOPS_AUTHOR_NAME and GITOPS_AUTHOR_EMAIL
+// (lib/config.ts). A local path that does not exist becomes a new bare repository. Running it
+// again makes no second commit.
+import { parseArgs } from 'node:util';
+import { envSchema } from '../lib/config.js';
+import { bootstrapGitOpsRepo } from '../gitops/bootstrap.js';
+
+const settingsSchema = envSchema.pick({ GITOPS_REPO_URL: true, GITOPS_BRANCH: true, GITOPS_AUTHOR_NAME: true, GITOPS_AUTHOR_EMAIL: true });
+
+function readSettings() {
+  // Only the GitOps settings: the rest of the configuration (database, Temporal) is not needed here.
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(settingsSchema.shape)) {
+    const value = process.env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = settingsSchema.safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) process.stderr.write(`${String(issue.path[0])}: ${issue.message}\n`);
+    process.exit(2);
+  }
+  return parsed.data;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      repo: { type: 'string' },
+      branch: { type: 'string' },
+      'argocd-repo-url': { type: 'string' },
+      'argocd-namespace': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write('Usage: npx tsx scripts/gitops-bootstrap.ts [--repo <path-or-url>] [--branch main] [--argocd-repo-url <url>] [--argocd-namespace argocd]\n');
+    return;
+  }
+  const settings = readSettings();
+  const result = await bootstrapGitOpsRepo({
+    repo: values.repo ?? settings.GITOPS_REPO_URL,
+    branch: values.branch ?? settings.GITOPS_BRANCH,
+    author: { name: settings.GITOPS_AUTHOR_NAME, email: settings.GITOPS_AUTHOR_EMAIL },
+    argocdRepoUrl: values['argocd-repo-url'],
+    argocdNamespace: values['argocd-namespace'],
+  });
+  if (result.createdRepo) process.stdout.write(`created a bare repository at ${values.repo ?? settings.GITOPS_REPO_URL}\n`);
+  process.stdout.write(result.created ? `committed ${result.files.join(', ')} as ${result.sha}\n` : `bootstrap already up to date at ${result.sha}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`gitops-bootstrap: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,93 @@
+// The Argo CD REST API (the gRPC gateway of argocd-server) for sessions and applications.
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { requestToken, requireSession, type SessionEnv, type SessionIssuer } from './auth.js';
+import type { AppController } from './controller.js';
+import { grpcError, PERMISSION_DENIED } from './errors.js';
+import { ARGOCD_NAMESPACE, type AppRecord } from './app-state.js';
+
+export interface ApiOptions {
+  controller: AppController;
+  sessions: SessionIssuer;
+  version: string;
+}
+
+const sessionBody = z.object({ username: z.string(), password: z.string() });
+const syncBody = z.object({
+  name: z.string().optional(),
+  revision: z.string().optional(),
+  prune: z.boolean().optional(),
+  dryRun: z.boolean().optional(),
+  project: z.string().optional(),
+  appNamespace: z.string().optional(),
+}).loose();
+
+export function createApiRoutes({ controller, sessions, version }: ApiOptions): Hono<SessionEnv> {
+  const api = new Hono<SessionEnv>();
+
+  api.get('/api/version', (c) => {
+    const token = requestToken(c.req.header('authorization'), c.req.header('cookie'));
+    const full = token !== undefined && 'user' in sessions.verify(token);
+    if (!full) return c.json({ Version: version });
+    return c.json({ Version: version, BuildDate: '2025-01-01T00:00:00Z', GitTreeState: 'clean', GoVersion: 'go1.22.0', Compiler: 'gc', Platform: 'linux/amd64', HelmVersion: 'v3.16.0+simulated' });
+  });
+
+  api.post('/api/v1/session', async (c) => {
+    const parsed = sessionBody.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) return grpcError(c, 'Unauthenticated', 'Invalid username or password');
+    const token = sessions.login(parsed.data.username, parsed.data.password);
+    if (!token) return grpcError(c, 'Unauthenticated', 'Invalid username or password');
+    return c.json({ token });
+  });
+
+  api.use('/api/v1/*', requireSession(sessions));
+
+  api.get('/api/v1/session/userinfo', (c) => c.json({ loggedIn: true, username: c.get('argocdUser'), iss: 'argocd' }));
+  api.delete('/api/v1/session', (c) => c.json({}));
+
+  api.get('/api/v1/applications', (c) => {
+    const names = new Set(c.req.queries('name') ?? []);
+    const projects = new Set([...(c.req.queries('projects') ?? []), ...(c.req.queries('project') ?? [])]);
+    const items = [...controller.apps.values()]
+      .filter((rec) => (names.size === 0 || names.has(rec.name)) && (projects.size === 0 || projects.has('default')))
+      .map((rec) => rec.toApplication());
+    const resourceVersion = String(Math.max(0, ...[...controller.apps.values()].map((r) => r.resourceVersion)));
+    return c.json({ metadata: { resourceVersion }, items });
+  });
+
+  api.get('/api/v1/applications/:name', async (c) => {
+    const name = c.req.param('name');
+    const project = c.req.query('project') ?? c.req.query('projects');
+    const missing = notVisible(c.req.query('appNamespace'), project, controller.apps.get(name));
+    if (missing) return missing === 'not-found' ? grpcError(c, 'NotFound', `applications.argoproj.io "${name}" not found`) : grpcError(c, 'PermissionDenied', PERMISSION_DENIED);
+    const refresh = c.req.query('refresh');
+    const rec = refresh ? await controller.refresh(name, refresh === 'hard') : controller.apps.get(name);
+    // The app can disappear while the refresh runs (its chart was deleted).
+    if (!rec || controller.apps.get(name) !== rec) return grpcError(c, 'PermissionDenied', PERMISSION_DENIED);
+    return c.json(rec.toApplication());
+  });
+
+  api.post('/api/v1/applications/:name/sync', async (c) => {
+    const name = c.req.param('name');
+    const parsed = syncBody.safeParse(await c.req.json().catch(() => ({})));
+    if (!parsed.success) return grpcError(c, 'InvalidArgument', 'invalid sync request body');
+    const missing = notVisible(parsed.data.appNamespace, parsed.data.project, controller.apps.get(name));
+    if (missing) return missing === 'not-found' ? grpcError(c, 'NotFound', `applications.argoproj.io "${name}" not found`) : grpcError(c, 'PermissionDenied', PERMISSION_DENIED);
+    const outcome = await controller.sync(name, { ...parsed.data, username: c.get('argocdUser') });
+    if (!outcome.ok) return outcome.code === 'NotFound' ? grpcError(c, 'PermissionDenied', PERMISSION_DENIED) : grpcError(c, 'FailedPrecondition', outcome.message);
+    return c.json(outcome.app.toApplication());
+  });
+
+  return api;
+}
+
+/**
+ * Argo CD never reveals whether an app exists to someone who may not see it: an unknown app is
+ * 403 `permission denied`, unless the caller named a project, then it is a plain 404.
+ */
+function notVisible(appNamespace: string | undefined, project: string | undefined, rec: AppRecord | undefined): 'not-found' | 'denied' | undefined {
+  if (appNamespace && appNamespace !== ARGOCD_NAMESPACE) return 'denied';
+  if (!rec) return project ? 'not-found' : 'denied';
+  if (project && project !== 'default') return 'denied';
+  return undefined;
+}

@@ -1,0 +1,66 @@
+// One deployment, as numbered steps. Every step is an idempotent activity keyed by the
+// deployment id; the workflow only sequences them and records the outcome.
+import { CancellationScope, isCancellation, proxyActivities, upsertSearchAttributes, ApplicationFailure } from '@temporalio/workflow';
+import type { DeployActivities, DeployPlan, Outcome, StepName } from '../activities/types.js';
+import { describeFailure } from './failures.js';
+import { recordOptions, stepOptions } from './options.js';
+import { CommitSha, DeployStatus } from './search-attributes.js';
+
+const records = proxyActivities<DeployActivities>(recordOptions);
+
+export interface DeployInput {
+  deploymentId: string;
+}
+
+export async function deployWorkflow({ deploymentId }: DeployInput): Promise<Outcome> {
+  const plan = await records.prepareDeployment({ deploymentId });
+  const run = stepRunner(plan);
+  let step: StepName = plan.steps[0] ?? 'resolve_source';
+  try {
+    for (step of plan.steps) {
+      await records.markStep({ deploymentId, step, status: 'running' });
+      await run[step]();
+      await records.markStep({ deploymentId, step, status: 'succeeded' });
+    }
+  } catch (error) {
+    if (isCancellation(error)) {
+      // Record the truth even though the workflow is being cancelled, then let it end cancelled.
+      await CancellationScope.nonCancellable(() => finish(deploymentId, { status: 'cancelled', error: { step, type: 'cancelled', message: 'Cancelled on request' } }));
+      throw error;
+    }
+    const outcome: Outcome = { status: 'failed', error: describeFailure(error, step) };
+    await finish(deploymentId, outcome);
+    // Fail the workflow too, so the Temporal UI shows what the database says.
+    throw ApplicationFailure.nonRetryable(outcome.error!.message, outcome.error!.type, outcome.error);
+  }
+  const outcome: Outcome = { status: 'succeeded' };
+  await finish(deploymentId, outcome);
+  return outcome;
+}
+
+/** The steps, each through an activity proxy bounded by that step's own time limit. */
+function stepRunner(plan: DeployPlan): Record<StepName, () => Promise<unknown>> {
+  const { deploymentId, stepTimeoutsMs } = plan;
+  const step = (name: StepName, heartbeat: boolean) => proxyActivities<DeployActivities>(stepOptions(stepTimeoutsMs[name], { heartbeat }));
+  return {
+    // 1. pin the branch to an exact commit and detect the framework
+    resolve_source: async () => {
+      const source = await step('resolve_source', true).resolveSource({ deploymentId });
+      upsertSearchAttributes([{ key: CommitSha, value: source.commitSha }]);
+    },
+    // 2. Jenkins builds, scans and pushes the image (log followed live, heartbeating its offset)
+    build: () => step('build', true).build({ deploymentId }),
+    // 3. the image and its scan, confirmed in the registry
+    verify_image: () => step('verify_image', true).verifyImage({ deploymentId }),
+    // 4. the release values committed to the GitOps repository
+    commit_release: () => step('commit_release', true).commitRelease({ deploymentId }),
+    // 5. Argo CD reports the app Synced and Healthy at exactly that commit
+    await_live: () => step('await_live', true).awaitLive({ deploymentId }),
+  };
+}
+
+/** 6. record the outcome (the release becomes the live version on success). */
+async function finish(deploymentId: string, outcome: Outcome): Promise<void> {
+  await records.recordOutcome({ deploymentId, outcome });
+  upsertSearchAttributes([{ key: DeployStatus, value: outcome.status }]);
+}

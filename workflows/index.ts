@@ -1,0 +1,3 @@
+// The workflow functions the worker registers (its workflowsPath points here).
+export { projectLane } from './lane.js';
+export { deployWorkflow } from './deploy.js';
