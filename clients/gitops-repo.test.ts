@@ -109,6 +109,24 @@ describe('commitRelease', () => {
     expect(await repo.findCommitByDeploymentId(newDeploymentId())).toBeUndefined();
   });
 
+  it('reads files at any commit and answers ancestry questions', async () => {
+    const repo = newRepo(remote);
+    const first = release(shop);
+    const a = await repo.commitRelease(first.input);
+    const second = release(shop);
+    const b = await newRepo(remote).commitRelease(second.input); // pushed by another clone
+    expect(await repo.readFileAt(a.sha, 'apps/ws1/alice/shop/values.yaml')).toBe(first.input.files['values.yaml']);
+    expect(await repo.readFileAt(b.sha.slice(0, 12), 'apps/ws1/alice/shop/values.yaml')).toBe(second.input.files['values.yaml']);
+    expect(await repo.readFileAt(a.sha, 'apps/ws1/alice/other/values.yaml')).toBeUndefined();
+    expect(await repo.readFileAt('0'.repeat(40), 'apps/ws1/alice/shop/values.yaml')).toBeUndefined();
+    expect(await repo.isAncestor(a.sha, b.sha)).toBe(true);
+    expect(await repo.isAncestor(a.sha, a.sha)).toBe(true);
+    expect(await repo.isAncestor(b.sha, a.sha)).toBe(false);
+    expect(await repo.isAncestor('0'.repeat(40), b.sha)).toBe(false);
+    await expect(repo.isAncestor('HEAD', b.sha)).rejects.toThrow(GitOpsConfigError);
+    await expect(repo.readFileAt('--all', 'x')).rejects.toThrow(GitOpsConfigError);
+  });
+
   it('a retry with the same deployment id returns the same commit and makes no second one', async () => {
     const { input } = release(shop);
     const first = await newRepo(remote).commitRelease(input);
@@ -180,6 +198,17 @@ describe('commitRelease', () => {
     expect(files).not.toContain('apps/ws1/alice/shop/stray.yaml');
     expect(git(remote, 'log', '--format=%s', 'main')).not.toContain('local only');
     expect(existsSync(path.join(repo.workDir, 'untracked.txt'))).toBe(false);
+  });
+
+  it('recovers from lock files a crashed git process left in the clone', async () => {
+    const repo = newRepo(remote);
+    await repo.commitRelease(release(shop).input);
+    writeFileSync(path.join(repo.workDir, '.git', 'index.lock'), '');
+    writeFileSync(path.join(repo.workDir, '.git', 'refs', 'remotes', 'origin', 'main.lock'), '');
+    const result = await repo.commitRelease(release(shop).input);
+    expect(result.created).toBe(true);
+    expect(git(remote, 'rev-parse', 'main')).toBe(result.sha);
+    expect(existsSync(path.join(repo.workDir, '.git', 'index.lock'))).toBe(false);
   });
 
   it('starts the branch when the remote is empty', async () => {

@@ -57,6 +57,17 @@ export class GitOpsRemoteError extends GitOpsError {
   }
 }
 
+/**
+ * A local git or file-system step failed in the clone (not the remote, not a bad path). The
+ * clone is dropped so the next attempt starts from a fresh one. Transient.
+ */
+export class GitOpsWorkDirError extends GitOpsError {
+  override readonly name = 'GitOpsWorkDirError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, true, options);
+  }
+}
+
 /** Bad options or a workDir that is not our clone: retrying cannot help. Terminal. */
 export class GitOpsConfigError extends GitOpsError {
   override readonly name = 'GitOpsConfigError';
@@ -94,6 +105,22 @@ export interface CommitResult {
   created: boolean;
 }
 
+export interface CommitReleaseInput {
+  /** Directory of the release, e.g. `apps/ws1/alice/shop` (gitops/naming.ts gitopsPath). */
+  path: string;
+  /** The complete content of that directory, keyed by path relative to it. */
+  files: Record<string, string>;
+  deploymentId: string;
+  /** Subject (and optional body); the trailers are added. */
+  message: string;
+}
+
+export interface CommitFilesInput {
+  path: string;
+  files: Record<string, string>;
+  message: string;
+}
+
 export interface ReleaseCommit {
   sha: string;
   /** The `GitOps-Path` trailer. */
@@ -107,6 +134,8 @@ const DEPLOYMENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/-]{1,200}(?<![./])(?<!\.lock)$/;
 const NON_FAST_FORWARD = /non-fast-forward|\[rejected\]|fetch first|failed to update ref|cannot lock ref|failed to lock|stale info|Unable to create '.*\.lock'/i;
 const MISSING_REMOTE_REF = /couldn't find remote ref|could not find remote ref/i;
+/** A lock file left in our clone by a crashed git process. */
+const LOCAL_LOCK = /Unable to create '[^']*\.lock'|cannot lock ref 'refs\/remotes\//i;
 
 const locks = new Map<string, Promise<void>>();
 
@@ -131,6 +160,13 @@ export function isLocalRepoUrl(url: string): boolean {
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url)) return false;
   if (/^[^/]+:/.test(url) && !url.startsWith('.')) return false;
   return true;
+}
+
+const REVISION = /^[0-9a-fA-F]{4,64}$/;
+
+function checkRevision(revision: string): string {
+  if (!REVISION.test(revision)) throw new GitOpsConfigError(`invalid commit SHA ${JSON.stringify(revision)}`);
+  return revision.toLowerCase();
 }
 
 function gitMessage(error: unknown): string {
@@ -188,7 +224,7 @@ export class GitOpsRepo {
 
   /** Makes sure the workDir is a clone of the repository (clones it if missing). */
   async ensureClone(): Promise<void> {
-    await withLock(this.workDir, () => this.ensureCloneUnlocked());
+    await this.guarded('ensureClone', () => this.ensureCloneUnlocked());
   }
 
   private async ensureCloneUnlocked(): Promise<void> {
@@ -229,6 +265,7 @@ export class GitOpsRepo {
         await this.git().raw(['update-ref', '-d', this.remoteRef]);
         return false;
       }
+      if (LOCAL_LOCK.test(gitMessage(error))) throw new GitOpsWorkDirError(`cannot update the clone: ${gitMessage(error)}`, { cause: error });
       throw new GitOpsRemoteError(`cannot fetch ${this.branch} from ${this.url}: ${gitMessage(error)}`, { cause: error });
     }
   }
@@ -249,6 +286,40 @@ export class GitOpsRepo {
     return exists;
   }
 
+  /** Removes the workDir, but only if it is a git clone (ensureCloneUnlocked checked it is ours). */
+  private async dropClone(): Promise<void> {
+    if (existsSync(path.join(this.workDir, '.git'))) await rm(this.workDir, { recursive: true, force: true });
+  }
+
+  /** syncToRemote, re-cloning once if the clone is broken (e.g. a crash left .git/index.lock behind). */
+  private async syncFresh(): Promise<boolean> {
+    await this.ensureCloneUnlocked();
+    try {
+      return await this.syncToRemote();
+    } catch (error) {
+      if (error instanceof GitOpsError && !(error instanceof GitOpsWorkDirError)) throw error;
+      await this.dropClone();
+      await this.ensureCloneUnlocked();
+      return this.syncToRemote();
+    }
+  }
+
+  /**
+   * Runs a locked operation. Our own errors and path errors pass through; anything else is a
+   * local failure: the clone is dropped (the next call re-clones) and a transient error thrown.
+   */
+  private async guarded<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return withLock(this.workDir, async () => {
+      try {
+        return await fn();
+      } catch (error) {
+        if (error instanceof GitOpsError || error instanceof GitOpsPathError) throw error;
+        await this.dropClone().catch(() => undefined);
+        throw new GitOpsWorkDirError(`${what} failed in ${this.workDir}: ${gitMessage(error)}`, { cause: error });
+      }
+    });
+  }
+
   private async findUnlocked(deploymentId: string): Promise<ReleaseCommit | undefined> {
     const format = `%H%x00%(trailers:key=${DEPLOYMENT_ID_TRAILER},valueonly,separator=%x2C)%x00%(trailers:key=${PATH_TRAILER},valueonly,separator=%x2C)%x1e`;
     const out = await this.git().raw(['log', this.remoteRef, '--fixed-strings', `--grep=${DEPLOYMENT_ID_TRAILER}: ${deploymentId}`, `--format=${format}`]);
@@ -266,7 +337,7 @@ export class GitOpsRepo {
   /** The commit on the remote branch that carries `Deployment-Id: <id>`, if any. */
   async findCommitByDeploymentId(deploymentId: string): Promise<ReleaseCommit | undefined> {
     if (!DEPLOYMENT_ID.test(deploymentId)) throw new GitOpsConfigError(`invalid deployment id ${JSON.stringify(deploymentId)}`);
-    return withLock(this.workDir, async () => {
+    return this.guarded('findCommitByDeploymentId', async () => {
       await this.ensureCloneUnlocked();
       if (!(await this.fetch())) return undefined;
       return this.findUnlocked(deploymentId);
@@ -275,7 +346,7 @@ export class GitOpsRepo {
 
   /** SHA of the remote branch head (undefined when the branch does not exist yet). */
   async headSha(): Promise<string | undefined> {
-    return withLock(this.workDir, async () => {
+    return this.guarded('headSha', async () => {
       await this.ensureCloneUnlocked();
       if (!(await this.fetch())) return undefined;
       return (await this.git().raw(['rev-parse', '--verify', `${this.remoteRef}^{commit}`])).trim();
@@ -285,16 +356,55 @@ export class GitOpsRepo {
   /** A file's content at the remote branch head; undefined if absent. Symbolic links are refused. */
   async readFile(filePath: string): Promise<string | undefined> {
     const rel = safeRelativePath(filePath);
-    return withLock(this.workDir, async () => {
+    return this.guarded('readFile', async () => {
       await this.ensureCloneUnlocked();
       if (!(await this.fetch())) return undefined;
-      const entry = (await this.git().raw(['ls-tree', '-z', this.remoteRef, '--', rel])).replace(/\0$/, '');
-      if (!entry) return undefined;
-      const [mode, type, object] = entry.split(/\s+/, 3);
-      if (type !== 'blob') return undefined;
-      if (mode === '120000') throw new GitOpsPathError(`${rel} is a symbolic link in the repository`, rel);
-      return this.git().raw(['cat-file', 'blob', object!]);
+      return this.readBlob(this.remoteRef, rel);
     });
+  }
+
+  /**
+   * A file's content at a given commit of the repository (after a fetch); undefined if the
+   * commit or the file is unknown.
+   */
+  async readFileAt(revision: string, filePath: string): Promise<string | undefined> {
+    const commit = checkRevision(revision);
+    const rel = safeRelativePath(filePath);
+    return this.guarded('readFileAt', async () => {
+      await this.ensureCloneUnlocked();
+      await this.fetch();
+      const resolved = await this.resolveCommit(commit);
+      return resolved ? this.readBlob(resolved, rel) : undefined;
+    });
+  }
+
+  /** True when `ancestor` is `descendant` or one of its ancestors (false if either is unknown). */
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    const a = checkRevision(ancestor);
+    const d = checkRevision(descendant);
+    return this.guarded('isAncestor', async () => {
+      await this.ensureCloneUnlocked();
+      await this.fetch();
+      const [fullA, fullD] = [await this.resolveCommit(a), await this.resolveCommit(d)];
+      if (!fullA || !fullD) return false;
+      // merge-base (not --is-ancestor): its answer is in the output, not only in the exit code.
+      const base = (await this.git().raw(['merge-base', fullA, fullD])).trim();
+      return base === fullA;
+    });
+  }
+
+  private async resolveCommit(revision: string): Promise<string | undefined> {
+    const out = (await this.git().raw(['rev-parse', '--verify', '--quiet', `${revision}^{commit}`])).trim();
+    return /^[0-9a-f]{40,64}$/.test(out) ? out : undefined;
+  }
+
+  private async readBlob(treeish: string, rel: string): Promise<string | undefined> {
+    const entry = (await this.git().raw(['ls-tree', '-z', treeish, '--', rel])).replace(/\0$/, '');
+    if (!entry) return undefined;
+    const [mode, type, object] = entry.split(/\s+/, 3);
+    if (type !== 'blob') return undefined;
+    if (mode === '120000') throw new GitOpsPathError(`${rel} is a symbolic link in the repository`, rel);
+    return this.git().raw(['cat-file', 'blob', object!]);
   }
 
   /**
@@ -304,13 +414,13 @@ export class GitOpsRepo {
    * Always commits otherwise (`--allow-empty`: a rollback to identical values is still a
    * release of its own).
    */
-  async commitRelease(input: { path: string; files: Record<string, string>; deploymentId: string; message: string }): Promise<CommitResult> {
+  async commitRelease(input: CommitReleaseInput): Promise<CommitResult> {
     if (!DEPLOYMENT_ID.test(input.deploymentId)) throw new GitOpsConfigError(`invalid deployment id ${JSON.stringify(input.deploymentId)}`);
     const dir = safeRelativePath(input.path);
     const files = this.checkFiles(dir, input.files);
     const subject = cleanMessage(input.message) || `Release ${dir}`;
     const message = `${subject}\n\n${DEPLOYMENT_ID_TRAILER}: ${input.deploymentId}\n${PATH_TRAILER}: ${dir}\n`;
-    return withLock(this.workDir, () =>
+    return this.guarded('commitRelease', () =>
       this.writeCommitPush({
         dir,
         files,
@@ -329,11 +439,11 @@ export class GitOpsRepo {
    * Makes `files` (relative to `path`) the complete content of the directory `path`; commits and
    * pushes only if that changes anything (created=false and the current head otherwise).
    */
-  async commitFiles(input: { path: string; files: Record<string, string>; message: string }): Promise<CommitResult> {
+  async commitFiles(input: CommitFilesInput): Promise<CommitResult> {
     const dir = safeRelativePath(input.path);
     const files = this.checkFiles(dir, input.files);
     const message = `${cleanMessage(input.message) || `Update ${dir}`}\n`;
-    return withLock(this.workDir, () => this.writeCommitPush({ dir, files, message, allowEmpty: false }));
+    return this.guarded('commitFiles', () => this.writeCommitPush({ dir, files, message, allowEmpty: false }));
   }
 
   /** Validates every path before any work starts: a bad one fails the whole call. */
@@ -349,11 +459,10 @@ export class GitOpsRepo {
   }
 
   private async writeCommitPush(job: { dir: string; files: Map<string, string>; message: string; allowEmpty: boolean; existing?: () => Promise<string | undefined> }): Promise<CommitResult> {
-    await this.ensureCloneUnlocked();
-    const git = this.git();
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.attempts; attempt++) {
-      const branchExists = await this.syncToRemote();
+      const branchExists = await this.syncFresh();
+      const git = this.git();
       if (branchExists && job.existing) {
         const sha = await job.existing();
         if (sha) return { sha, created: false };

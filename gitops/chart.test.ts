@@ -103,6 +103,24 @@ describe('renderReleaseFiles', () => {
 
 const helm = helmPath();
 
+interface Meta {
+  name: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+interface Container {
+  image: string;
+  ports: { name: string; containerPort: number; protocol: string }[];
+  readinessProbe: { tcpSocket: { port: string } };
+}
+/** The parts of `helm template` output the tests look at. */
+interface Rendered {
+  Deployment?: { metadata: Meta; spec: { replicas?: number; selector: { matchLabels: Record<string, string> }; template: { metadata: Meta; spec: { containers: Container[] } } } };
+  Service?: { metadata: Meta };
+  Ingress?: { metadata: Meta; spec: { rules: { host: string; http: { paths: { backend: { service: { name: string } } }[] } }[]; tls?: { hosts: string[]; secretName: string }[] } };
+  HorizontalPodAutoscaler?: { metadata: Meta; spec: Record<string, unknown> };
+}
+
 describe.skipIf(!helm)(`helm lint and helm template of a written chart${helm ? '' : ' (SKIPPED: no helm binary; run `npm run setup` or set HELM_PATH)'}`, () => {
   const base = mkdtempSync(path.join(os.tmpdir(), 'gitops-chart-'));
   afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -124,8 +142,8 @@ describe.skipIf(!helm)(`helm lint and helm template of a written chart${helm ? '
     const names = appNames(id);
     execFileSync(helm!, ['lint', '--strict', dir, '--namespace', names.namespace], { encoding: 'utf8' });
     const out = execFileSync(helm!, ['template', names.releaseName, dir, '--namespace', names.namespace], { encoding: 'utf8' });
-    const docs = parseAllDocuments(out).map((d) => d.toJS() as { kind: string; metadata: { name: string; annotations?: Record<string, string> }; spec: Record<string, any> });
-    return Object.fromEntries(docs.filter(Boolean).map((d) => [d.kind, d]));
+    const docs = parseAllDocuments(out).map((d) => d.toJS() as { kind: string } | null);
+    return Object.fromEntries(docs.filter((d) => d !== null).map((d) => [d.kind, d])) as Rendered;
   }
 
   it('lints and renders a Deployment pinned to the image digest', () => {
@@ -134,16 +152,16 @@ describe.skipIf(!helm)(`helm lint and helm template of a written chart${helm ? '
     const deployment = rendered.Deployment!;
     expect(deployment.metadata.name).toBe('alice-shop');
     const pod = deployment.spec.template;
-    const container = pod.spec.containers[0];
+    const container = pod.spec.containers[0]!;
     expect(container.image).toBe(`127.0.0.1:8082/apps/ws1/alice-shop@${digest}`);
     expect(container.ports[0]).toEqual({ name: 'http', containerPort: 3000, protocol: 'TCP' });
     expect(container.readinessProbe.tcpSocket.port).toBe('http');
-    expect(pod.metadata.annotations['deploy.engine/deployment-id']).toBe(deploymentId);
+    expect(pod.metadata.annotations?.['deploy.engine/deployment-id']).toBe(deploymentId);
     expect(pod.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'ws1-alice-shop', 'app.kubernetes.io/instance': 'alice-shop' });
     expect(deployment.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'ws1-alice-shop', 'app.kubernetes.io/instance': 'alice-shop' });
     expect(deployment.spec.replicas).toBe(1);
-    expect(rendered.Ingress!.spec.rules[0].host).toBe('shop-alice.apps.localhost');
-    expect(rendered.Ingress!.spec.rules[0].http.paths[0].backend.service.name).toBe(rendered.Service!.metadata.name);
+    expect(rendered.Ingress!.spec.rules[0]!.host).toBe('shop-alice.apps.localhost');
+    expect(rendered.Ingress!.spec.rules[0]!.http.paths[0]!.backend.service.name).toBe(rendered.Service!.metadata.name);
   });
 
   it('uses repository:tag without a digest, adds the HPA and drops the Ingress when asked', () => {
@@ -151,7 +169,7 @@ describe.skipIf(!helm)(`helm lint and helm template of a written chart${helm ? '
     const withHpa = { ...values, autoscaling: { ...values.autoscaling, enabled: true }, ingress: { ...values.ingress, enabled: false } };
     const rendered = template(identity, withHpa);
     expect(Object.keys(rendered).sort()).toEqual(['Deployment', 'HorizontalPodAutoscaler', 'Service']);
-    expect(rendered.Deployment!.spec.template.spec.containers[0].image).toBe('127.0.0.1:8082/apps/ws1/alice-shop:3f2a9c1-1a2b3c4d');
+    expect(rendered.Deployment!.spec.template.spec.containers[0]!.image).toBe('127.0.0.1:8082/apps/ws1/alice-shop:3f2a9c1-1a2b3c4d');
     expect(rendered.Deployment!.spec.replicas).toBeUndefined();
     expect(rendered.HorizontalPodAutoscaler!.spec).toMatchObject({ minReplicas: 1, maxReplicas: 3, scaleTargetRef: { kind: 'Deployment', name: 'alice-shop' } });
   });
@@ -161,7 +179,7 @@ describe.skipIf(!helm)(`helm lint and helm template of a written chart${helm ? '
     const values = sampleValues({ identity: id, host: 'shop-42.apps.localhost', tls: true });
     const rendered = template(id, values);
     expect(rendered.Service!.metadata.name).toBe('svc-42-shop');
-    expect(rendered.Ingress!.spec.rules[0].http.paths[0].backend.service.name).toBe('svc-42-shop');
-    expect(rendered.Ingress!.spec.tls[0]).toEqual({ hosts: ['shop-42.apps.localhost'], secretName: '42-shop-tls' });
+    expect(rendered.Ingress!.spec.rules[0]!.http.paths[0]!.backend.service.name).toBe('svc-42-shop');
+    expect(rendered.Ingress!.spec.tls?.[0]).toEqual({ hosts: ['shop-42.apps.localhost'], secretName: '42-shop-tls' });
   });
 });

@@ -61,16 +61,16 @@ async function main(): Promise<void> {
     env.TEMPORAL_UI_URL = temporal.uiUrl;
   }
 
-  // 4. Simulators for whatever real system is not configured
+  // 4. The GitOps repository on disk, with the platform's bootstrap manifests
+  await runToEnd('gitops bootstrap', [tsx, path.join(root, 'scripts', 'gitops-bootstrap.ts')], env);
+
+  // 5. Simulators for whatever real system is not configured
   const simulated = (['JENKINS_URL', 'HARBOR_URL', 'ARGOCD_URL'] as const).filter((name) => !process.env[name]);
   if (simulated.length > 0) {
     const urls = await startSimulators(env, simulated);
     Object.assign(env, urls);
   }
   env.REGISTRY_HOST ??= new URL(env.HARBOR_URL!).host;
-
-  // 5. The GitOps repository on disk, with the platform's bootstrap manifests
-  await runToEnd('gitops bootstrap', [tsx, path.join(root, 'scripts', 'gitops-bootstrap.ts')], env);
 
   // 6. API and worker
   const requestedPort = Number(env.API_PORT ?? 3000);

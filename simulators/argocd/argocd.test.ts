@@ -4,13 +4,16 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScenarioStore } from '../common/scenario.js';
+import type { Application } from './types.js';
 import { createGitopsRepo, removeDir, startArgoCd, startRegistryStub, tempDir, waitFor, writeChart, type GitopsRepo, type RegistryStub, type RunningArgoCd } from './test-support.js';
 
 const USERS = [{ username: 'admin', password: 'admin-password' }];
 const STATIC_TOKEN = 'pre-issued-project-token';
 const FULL_SHA = /^[0-9a-f]{40}$/;
+const anyString: unknown = expect.any(String);
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** JSON answers are read as the types the simulator writes (checked field by field below). */
+type Body = Application & { error?: string; code?: number; message?: string; token?: string; items?: Application[] } & Record<string, unknown>;
 
 let root: string;
 let repo: GitopsRepo;
@@ -27,20 +30,20 @@ function chart(userId: string, projectName: string, tag: string, opts: { digest?
   if (opts.push !== false) registry.push(opts.digest ? `apps/ws1/${userId}-${projectName}@${opts.digest}` : `apps/ws1/${userId}-${projectName}:${tag}`);
 }
 
-async function api(pathname: string, init: RequestInit & { auth?: string | null } = {}): Promise<{ status: number; body: Json }> {
+async function api(pathname: string, init: RequestInit & { auth?: string | null } = {}): Promise<{ status: number; body: Body }> {
   const headers = new Headers(init.headers);
   const auth = init.auth === undefined ? token : init.auth;
   if (auth) headers.set('authorization', `Bearer ${auth}`);
   if (init.body) headers.set('content-type', 'application/json');
   const response = await fetch(`${argo.url}${pathname}`, { ...init, headers });
   const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Json) : {} };
+  return { status: response.status, body: (text ? JSON.parse(text) : {}) as Body };
 }
 
 const getApp = async (name: string, query = '') => (await api(`/api/v1/applications/${name}${query}`)).body;
 
 /** "Live at MY commit" as docs/external-apis.md states it. */
-function isLive(app: Json, sha: string): boolean {
+function isLive(app: Application, sha: string): boolean {
   const s = app.status;
   const op = s.operationState;
   return (
@@ -48,7 +51,7 @@ function isLive(app: Json, sha: string): boolean {
     s.sync.status === 'Synced' &&
     s.health.status === 'Healthy' &&
     app.operation === undefined &&
-    (!op || (op.finishedAt !== undefined && s.reconciledAt >= op.finishedAt)) &&
+    (!op || (op.finishedAt !== undefined && s.reconciledAt !== undefined && s.reconciledAt >= op.finishedAt)) &&
     (!op || op.syncResult?.revision !== sha || op.phase === 'Succeeded')
   );
 }
@@ -88,7 +91,7 @@ describe('auth', () => {
   it('answers /api/version without a token', async () => {
     const { status, body } = await api('/api/version', { auth: null });
     expect(status).toBe(200);
-    expect(body).toEqual({ Version: expect.stringMatching(/^v2\./) });
+    expect(body).toEqual({ Version: expect.stringMatching(/^v2\./) as unknown });
   });
 
   it('answers 401 without a token or with a bad one', async () => {
@@ -127,10 +130,10 @@ describe('applications', () => {
   it('generates one app per apps/*/*/*/Chart.yaml and none for nested charts', async () => {
     const { status, body } = await api('/api/v1/applications');
     expect(status).toBe(200);
-    const names = (body.items as Json[]).map((a) => a.metadata.name).sort();
+    const names = (body.items as Application[]).map((a) => a.metadata.name).sort();
     expect(names).toEqual(['ws1-alice-shop', 'ws1-bob-api']);
-    const app = (body.items as Json[]).find((a) => a.metadata.name === 'ws1-alice-shop')!;
-    expect(app.metadata).toMatchObject({ name: 'ws1-alice-shop', namespace: 'argocd', uid: expect.any(String), resourceVersion: expect.any(String), creationTimestamp: expect.any(String) });
+    const app = (body.items as Application[]).find((a) => a.metadata.name === 'ws1-alice-shop')!;
+    expect(app.metadata).toMatchObject({ name: 'ws1-alice-shop', namespace: 'argocd', uid: anyString, resourceVersion: anyString, creationTimestamp: anyString });
     expect(app.spec).toEqual({
       project: 'default',
       source: { repoURL: repo.url, path: 'apps/ws1/alice/shop', targetRevision: 'main', helm: { releaseName: 'alice-shop', valueFiles: ['values.yaml'] } },
@@ -145,9 +148,9 @@ describe('applications', () => {
     const app = await waitFor(() => getApp('ws1-alice-shop'), (a) => isLive(a, head));
     expect(app.status.sync).toMatchObject({ status: 'Synced', revision: head, comparedTo: { destination: { namespace: 'user-alice' } } });
     expect(app.status.operationState).toMatchObject({ phase: 'Succeeded', message: 'successfully synced (all tasks run)', syncResult: { revision: head }, operation: { sync: { revision: head }, initiatedBy: { automated: true } } });
-    expect(app.status.resources.map((r: Json) => r.kind).sort()).toEqual(['Deployment', 'Ingress', 'Service']);
+    expect(app.status.resources.map((r) => r.kind).sort()).toEqual(['Deployment', 'Ingress', 'Service']);
     expect(app.status.summary.images).toEqual([`${registry.host}/apps/ws1/alice-shop:3f2a9c1-1a2b3c4d`]);
-    expect(app.status.history.at(-1)).toMatchObject({ revision: head, id: 0 });
+    expect(app.status.history?.at(-1)).toMatchObject({ revision: head, id: 0 });
   });
 
   it('refresh blocks until the new commit is reconciled, then the app goes live at that full SHA', async () => {
@@ -162,17 +165,17 @@ describe('applications', () => {
     expect(app.status.sync.revision).toBe(sha);
     // Reconciled, auto-sync started: NOT live yet, although the previous commit was Synced + Healthy.
     expect(app.operation).toMatchObject({ sync: { revision: sha }, initiatedBy: { automated: true } });
-    expect(app.status.operationState).toMatchObject({ phase: 'Running', startedAt: expect.any(String) });
+    expect(app.status.operationState).toMatchObject({ phase: 'Running', startedAt: anyString });
     expect(isLive(app, sha)).toBe(false);
 
     const live = await waitFor(() => getApp('ws1-alice-shop'), (a) => isLive(a, sha));
-    const op = live.status.operationState;
+    const op = live.status.operationState!;
     expect(op).toMatchObject({ phase: 'Succeeded', syncResult: { revision: sha } });
     expect(op.startedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    expect(op.finishedAt >= op.startedAt).toBe(true);
-    expect(live.status.reconciledAt >= op.finishedAt).toBe(true);
+    expect(op.finishedAt! >= op.startedAt).toBe(true);
+    expect(live.status.reconciledAt! >= op.finishedAt!).toBe(true);
     expect(live.status.summary.images).toEqual([`${registry.host}/apps/ws1/alice-shop@${digestOf(1)}`]);
-    expect(live.status.history.at(-1)).toMatchObject({ revision: sha, id: 1 });
+    expect(live.status.history?.at(-1)).toMatchObject({ revision: sha, id: 1 });
     expect(Number(live.metadata.resourceVersion)).toBeGreaterThan(Number(app.metadata.resourceVersion));
 
     // The other app's files did not change: after a poll it tracks the new head but keeps its health.
@@ -180,8 +183,8 @@ describe('applications', () => {
     const other = await getApp('ws1-bob-api');
     expect(other.status.sync).toMatchObject({ status: 'Synced', revision: sha });
     expect(other.status.health.status).toBe('Healthy');
-    expect(other.status.history).toHaveLength(before.status.history.length);
-    expect(other.status.operationState.syncResult.revision).toBe(before.status.operationState.syncResult.revision);
+    expect(other.status.history).toHaveLength(before.status.history!.length);
+    expect(other.status.operationState?.syncResult?.revision).toBe(before.status.operationState?.syncResult?.revision);
   });
 
   it('reports Degraded (ImagePullBackOff) when the image is not in the registry, and recovers once it is pushed', async () => {
@@ -207,7 +210,7 @@ describe('applications', () => {
     const app = (await api('/api/v1/applications/ws1-bob-api?refresh=hard')).body;
     expect(app.status.sync.status).toBe('Unknown');
     expect(app.status.sync.revision).toBeUndefined();
-    const condition = (app.status.conditions as Json[]).find((c) => c.type === 'ComparisonError');
+    const condition = app.status.conditions?.find((c) => c.type === 'ComparisonError');
     expect(condition?.message).toMatch(/^Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = .*YAML parse error on api\/templates\/service\.yaml/);
     expect(app.operation).toBeUndefined();
 
@@ -241,7 +244,7 @@ describe('applications', () => {
     expect(manual.status).toBe(200);
     expect(manual.body.operation).toMatchObject({ sync: { revision: sha, prune: true }, initiatedBy: { username: 'admin' } });
     scenarios.delete('ws1-bob-api');
-    await waitFor(() => getApp('ws1-bob-api'), (a) => isLive(a, sha) && a.status.operationState.operation.initiatedBy.username === 'admin', 15_000);
+    await waitFor(() => getApp('ws1-bob-api'), (a) => isLive(a, sha) && a.status.operationState?.operation.initiatedBy.username === 'admin', 15_000);
   });
 });
 
@@ -283,8 +286,8 @@ describe('health scenarios', () => {
     scenarios.set('ws1-carol-fail', { health: { syncFails: true, progressingMs: 50 } });
     const sha = await release('carol', 'fail', 'fail001-1');
     const app = await waitFor(() => getApp('ws1-carol-fail'), (a) => a.status.operationState?.phase === 'Failed' && !a.operation);
-    expect(app.status.operationState).toMatchObject({ phase: 'Failed', message: expect.stringContaining('one or more objects failed to apply'), syncResult: { revision: sha }, finishedAt: expect.any(String) });
-    const after = await waitFor(() => getApp('ws1-carol-fail'), (a) => (a.status.conditions ?? []).some((c: Json) => c.type === 'SyncError'));
+    expect(app.status.operationState).toMatchObject({ phase: 'Failed', message: expect.stringContaining('one or more objects failed to apply') as unknown, syncResult: { revision: sha }, finishedAt: anyString });
+    const after = await waitFor(() => getApp('ws1-carol-fail'), (a) => (a.status.conditions ?? []).some((c) => c.type === 'SyncError'));
     expect(after.status.sync).toMatchObject({ status: 'OutOfSync', revision: sha });
     expect(after.operation).toBeUndefined();
   });
@@ -307,7 +310,7 @@ describe('repository following', () => {
       const session = (await (await fetch(`${polling.url}/api/v1/session`, { method: 'POST', body: JSON.stringify(USERS[0]), headers: { 'content-type': 'application/json' } })).json()) as { token: string };
       const get = async (name: string) => {
         const response = await fetch(`${polling.url}/api/v1/applications/${name}`, { headers: { authorization: `Bearer ${session.token}` } });
-        return { status: response.status, body: (await response.json()) as Json };
+        return { status: response.status, body: (await response.json()) as Application };
       };
       writeChart(pollRepo.work, { workspaceId: 'ws2', userId: 'dave', projectName: 'blog', repository: 'example.invalid/blog', tag: 'v2' });
       const sha = await pollRepo.commitAndPush('v2');
@@ -336,7 +339,7 @@ describe('simulator plumbing', () => {
       await response.body?.cancel();
     }
     await api('/_sim/faults', { method: 'PUT', body: JSON.stringify({}) });
-    const counters = (await api('/_sim/counters')).body;
+    const counters = (await api('/_sim/counters')).body as unknown as { faults: { error: number }; routes: Record<string, number> };
     expect(errors).toBeGreaterThan(0);
     expect(errors).toBeLessThan(40);
     expect(counters.faults.error).toBe(errors);
@@ -345,8 +348,9 @@ describe('simulator plumbing', () => {
 
   it('shows internal app state under /_sim/argocd/apps', async () => {
     const { status, body } = await api('/_sim/argocd/apps');
+    const state = body as unknown as { head: string; apps: Array<{ name: string }> };
     expect(status).toBe(200);
-    expect(body.head).toMatch(FULL_SHA);
-    expect((body.apps as Json[]).find((a) => a.name === 'ws1-alice-shop')).toMatchObject({ path: 'apps/ws1/alice/shop', releaseName: 'alice-shop', namespace: 'user-alice' });
+    expect(state.head).toMatch(FULL_SHA);
+    expect(state.apps.find((a) => a.name === 'ws1-alice-shop')).toMatchObject({ path: 'apps/ws1/alice/shop', releaseName: 'alice-shop', namespace: 'user-alice' });
   });
 });

@@ -4,7 +4,8 @@
 // health of what is live according to the scenario. Git work and comparisons run one at a time.
 import type { ScenarioStore, Scenario } from '../common/scenario.js';
 import { AppRecord, type Comparison } from './app-state.js';
-import { discoverApps } from './discovery.js';
+import { parse as parseYaml } from 'yaml';
+import { discoverApps, type AppIdentity } from './discovery.js';
 import type { ImageChecker } from './image-check.js';
 import { comparisonErrorMessage, type Renderer, type RenderResult } from './render.js';
 import type { RepoWatcher } from './repo-watcher.js';
@@ -17,6 +18,8 @@ export interface ControllerOptions {
   checkImage: ImageChecker;
   scenarios: ScenarioStore;
   pollIntervalMs: number;
+  /** The ApplicationSet's git files generator: `apps/*\/*\/*\/<generatorFile>` (default Chart.yaml). */
+  generatorFile?: string;
   now?: () => number;
   onError?: (error: unknown) => void;
 }
@@ -125,12 +128,17 @@ export class AppController {
     }
   }
 
-  /** The ApplicationSet: one app per `apps/*\/*\/*\/Chart.yaml` at the head; apps whose chart is gone are deleted. */
+  /** The ApplicationSet: one app per generator file at the head; apps whose file is gone are deleted. */
   private async generateApps(): Promise<void> {
     const files = this.head ? await this.o.watcher.listFiles(this.head) : [];
-    const wanted = new Map(discoverApps(files).map((id) => [id.name, id]));
+    const wanted = new Map<string, AppIdentity>();
+    for (const identity of discoverApps(files, this.o.generatorFile)) {
+      const generated = await this.withGeneratorParams(identity);
+      if (generated) wanted.set(generated.name, generated);
+    }
     for (const [name, rec] of this.apps) {
-      if (wanted.get(name)?.path === rec.identity.path) continue;
+      const want = wanted.get(name);
+      if (want?.path === rec.identity.path && want.releaseName === rec.identity.releaseName) continue;
       rec.rolloutGeneration += 1;
       this.apps.delete(name);
       this.renderCache.delete(name);
@@ -138,6 +146,24 @@ export class AppController {
     for (const [name, identity] of wanted) {
       if (!this.apps.has(name)) this.apps.set(name, new AppRecord(identity, this.o.repo, this.now(), () => ++this.version));
     }
+  }
+
+  /**
+   * A generator file other than Chart.yaml (the engine's app.json) supplies `releaseName` to the
+   * template; without it the template fails (missingkey=error) and no app is generated.
+   */
+  private async withGeneratorParams(identity: AppIdentity): Promise<AppIdentity | undefined> {
+    const file = this.o.generatorFile;
+    if (!file || file === 'Chart.yaml' || !this.head) return identity;
+    const text = await this.o.watcher.readFile(this.head, `${identity.path}/${file}`);
+    let params: unknown;
+    try {
+      params = text === undefined ? undefined : parseYaml(text);
+    } catch {
+      return undefined;
+    }
+    const releaseName = params && typeof params === 'object' ? (params as Record<string, unknown>).releaseName : undefined;
+    return typeof releaseName === 'string' && releaseName ? { ...identity, releaseName } : undefined;
   }
 
   private async compare(rec: AppRecord, revision: string | undefined, hard: boolean): Promise<Comparison> {

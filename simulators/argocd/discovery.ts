@@ -16,13 +16,15 @@ export interface AppIdentity {
   releaseName: string;
 }
 
-const CHART_GLOB = /^apps\/([^/]+)\/([^/]+)\/([^/]+)\/Chart\.yaml$/;
-
-/** The applications generated from a list of repository file paths (as `git ls-tree -r --name-only`). */
-export function discoverApps(files: Iterable<string>): AppIdentity[] {
+/**
+ * The applications generated from a list of repository file paths (as `git ls-tree -r
+ * --name-only`) for the generator glob `apps/*\/*\/*\/<generatorFile>`, where `*` never matches `/`.
+ */
+export function discoverApps(files: Iterable<string>, generatorFile = 'Chart.yaml'): AppIdentity[] {
+  const glob = new RegExp(`^apps/([^/]+)/([^/]+)/([^/]+)/${generatorFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
   const apps: AppIdentity[] = [];
   for (const file of files) {
-    const match = CHART_GLOB.exec(file);
+    const match = glob.exec(file);
     if (!match) continue;
     const [, workspaceId, userId, projectName] = match as unknown as [string, string, string, string];
     apps.push({

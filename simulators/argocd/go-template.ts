@@ -1,7 +1,10 @@
-// A small subset of Go templates, enough to render the charts the engine writes when no helm
-// binary is available: `{{ .Values.a.b }}`, `.Release.*`, `.Chart.*`, pipes to quote/default,
-// if/else/with/range/end, comments and whitespace trimming (`{{-`, `-}}`). Anything it does not
-// understand renders as a placeholder, so the output stays YAML a parser can check.
+// A small Go text/template evaluator with the Helm functions charts commonly use, so the
+// simulator can render and check a chart when no helm binary is available. Supported: fields
+// (.Values.a.b, $, $var), pipelines, parentheses, string/number/bool literals, variables
+// (:= and =), if/else if/else, with, range (with `.` and $i, $e), define/include, comments and
+// whitespace trimming ({{- -}}). Functions it does not know render as a placeholder, so the
+// output stays checkable YAML; a real parse error (unbalanced blocks) throws TemplateError.
+import { stringify } from 'yaml';
 
 export interface TemplateContext {
   Values: unknown;
@@ -15,75 +18,299 @@ export class TemplateError extends Error {
   override readonly name = 'TemplateError';
 }
 
-type Frame = { kind: 'if' | 'with' | 'range' | 'define'; active: boolean; taken: boolean; parentActive: boolean };
+// ---- parsing ---------------------------------------------------------------------------------
 
-const ACTION = /\{\{(-\s)?([\s\S]*?)(\s-)?\}\}/g;
+type Node =
+  | { kind: 'text'; text: string }
+  | { kind: 'action'; expr: string }
+  | { kind: 'if'; branches: Array<{ cond: string; body: Node[] }>; otherwise: Node[] }
+  | { kind: 'with' | 'range'; expr: string; body: Node[]; otherwise: Node[] };
 
-export function renderTemplate(source: string, ctx: TemplateContext, file = 'template'): string {
-  const out: string[] = [];
-  const stack: Frame[] = [];
-  let last = 0;
+type Token = { kind: 'text'; text: string } | { kind: 'action'; body: string };
+
+function tokenize(source: string, file: string): Token[] {
+  const tokens: Token[] = [];
+  let pos = 0;
   let trimNext = false;
-  const active = () => stack.every((f) => f.active);
-
-  for (const match of source.matchAll(ACTION)) {
-    let text = source.slice(last, match.index);
+  while (pos < source.length) {
+    const open = source.indexOf('{{', pos);
+    let text = source.slice(pos, open < 0 ? undefined : open);
     if (trimNext) text = text.replace(/^\s+/, '');
-    if (match[1]) text = text.replace(/\s+$/, '');
-    if (active()) out.push(text);
-    last = match.index + match[0].length;
-    trimNext = Boolean(match[3]);
-    const body = (match[2] ?? '').trim();
-    if (body.startsWith('/*')) continue;
-
-    const [keyword = '', ...rest] = body.split(/\s+/);
-    const args = rest.join(' ');
-    switch (keyword) {
-      case 'if':
-      case 'with':
-      case 'range': {
-        const parentActive = active();
-        const truth = keyword === 'range' ? true : evaluateCondition(args, ctx);
-        stack.push({ kind: keyword, active: parentActive && truth, taken: truth, parentActive });
-        break;
-      }
-      case 'define':
-      case 'block':
-        stack.push({ kind: 'define', active: false, taken: true, parentActive: active() });
-        break;
-      case 'else': {
-        const frame = stack.at(-1);
-        if (!frame || frame.kind === 'define') throw new TemplateError(`${file}: unexpected {{else}}`);
-        const elseIf = /^if\s+(.+)$/.exec(args);
-        const truth = !frame.taken && (elseIf ? evaluateCondition(elseIf[1] ?? '', ctx) : true);
-        frame.active = frame.parentActive && truth;
-        frame.taken ||= truth;
-        break;
-      }
-      case 'end':
-        if (!stack.pop()) throw new TemplateError(`${file}: unexpected {{end}}`);
-        break;
-      default:
-        if (active()) out.push(evaluateOutput(body, ctx));
+    if (open < 0) {
+      tokens.push({ kind: 'text', text });
+      break;
     }
+    let start = open + 2;
+    if (/^-\s/.test(source.slice(start, start + 2))) {
+      text = text.replace(/\s+$/, '');
+      start += 1;
+    }
+    tokens.push({ kind: 'text', text });
+    const close = findClose(source, start);
+    if (close < 0) throw new TemplateError(`${file}: unclosed action`);
+    let body = source.slice(start, close);
+    trimNext = /\s-$/.test(body);
+    if (trimNext) body = body.slice(0, -1);
+    tokens.push({ kind: 'action', body: body.trim() });
+    pos = close + 2;
   }
-  if (stack.length > 0) throw new TemplateError(`${file}: unexpected EOF (unclosed {{${stack.at(-1)?.kind}}})`);
-  let tail = source.slice(last);
-  if (trimNext) tail = tail.replace(/^\s+/, '');
-  if (/\{\{|\}\}/.test(tail) || out.some((part) => part.includes('{{'))) throw new TemplateError(`${file}: unclosed action`);
-  out.push(tail);
-  return out.join('');
+  return tokens;
 }
 
-function lookup(expr: string, ctx: TemplateContext): { found: boolean; value: unknown } {
-  const path = /^\$?\.([A-Za-z_][\w.]*)$/.exec(expr.trim());
-  if (!path) return { found: false, value: undefined };
-  let value: unknown = ctx;
-  for (const key of (path[1] ?? '').split('.')) {
-    if (value === null || typeof value !== 'object' || !(key in value)) return { found: true, value: undefined };
+/** The index of the `}}` closing an action, skipping quoted strings and comments. */
+function findClose(source: string, from: number): number {
+  let i = from;
+  while (i < source.length) {
+    const ch = source[i];
+    if (source.startsWith('/*', i)) {
+      const end = source.indexOf('*/', i + 2);
+      if (end < 0) return -1;
+      i = end + 2;
+    } else if (ch === '"' || ch === '`') {
+      i += 1;
+      while (i < source.length && source[i] !== ch) i += ch === '"' && source[i] === '\\' ? 2 : 1;
+      i += 1;
+    } else if (source.startsWith('}}', i)) {
+      return i;
+    } else {
+      i += 1;
+    }
+  }
+  return -1;
+}
+
+interface Parsed {
+  nodes: Node[];
+  defines: Map<string, Node[]>;
+}
+
+function parse(source: string, file: string): Parsed {
+  const tokens = tokenize(source, file);
+  const defines = new Map<string, Node[]>();
+  let i = 0;
+
+  function block(): { nodes: Node[]; end: 'end' | 'else' | 'eof'; elseExpr?: string } {
+    const nodes: Node[] = [];
+    while (i < tokens.length) {
+      const token = tokens[i++]!;
+      if (token.kind === 'text') {
+        if (token.text) nodes.push({ kind: 'text', text: token.text });
+        continue;
+      }
+      const body = token.body;
+      if (body.startsWith('/*')) continue;
+      const [keyword = '', ...rest] = body.split(/\s+/);
+      const args = rest.join(' ');
+      if (keyword === 'end') return { nodes, end: 'end' };
+      if (keyword === 'else') return { nodes, end: 'else', elseExpr: args };
+      if (keyword === 'if') {
+        const branches = [{ cond: args, body: [] as Node[] }];
+        let otherwise: Node[] = [];
+        for (;;) {
+          const inner = block();
+          branches.at(-1)!.body = inner.nodes;
+          if (inner.end === 'eof') throw new TemplateError(`${file}: unexpected EOF (unclosed {{if}})`);
+          if (inner.end === 'end') break;
+          const elseIf = /^if\s+(.+)$/.exec(inner.elseExpr ?? '');
+          if (elseIf) {
+            branches.push({ cond: elseIf[1] ?? '', body: [] });
+            continue;
+          }
+          const last = block();
+          if (last.end !== 'end') throw new TemplateError(`${file}: expected {{end}} after {{else}}`);
+          otherwise = last.nodes;
+          break;
+        }
+        nodes.push({ kind: 'if', branches, otherwise });
+      } else if (keyword === 'with' || keyword === 'range') {
+        const inner = block();
+        if (inner.end === 'eof') throw new TemplateError(`${file}: unexpected EOF (unclosed {{${keyword}}})`);
+        let otherwise: Node[] = [];
+        if (inner.end === 'else') {
+          const last = block();
+          if (last.end !== 'end') throw new TemplateError(`${file}: expected {{end}} after {{else}}`);
+          otherwise = last.nodes;
+        }
+        nodes.push({ kind: keyword, expr: args, body: inner.nodes, otherwise });
+      } else if (keyword === 'define' || keyword === 'block') {
+        const inner = block();
+        if (inner.end !== 'end') throw new TemplateError(`${file}: unexpected EOF (unclosed {{${keyword}}})`);
+        const name = /^"([^"]*)"/.exec(args)?.[1] ?? '';
+        defines.set(name, inner.nodes);
+        if (keyword === 'block') nodes.push({ kind: 'action', expr: `include ${JSON.stringify(name)} ${args.slice(name.length + 2).trim() || '.'}` });
+      } else {
+        nodes.push({ kind: 'action', expr: body });
+      }
+    }
+    return { nodes, end: 'eof' };
+  }
+
+  const top = block();
+  if (top.end !== 'eof') throw new TemplateError(`${file}: unexpected {{${top.end}}}`);
+  return { nodes: top.nodes, defines };
+}
+
+// ---- evaluation ------------------------------------------------------------------------------
+
+interface Scope {
+  dot: unknown;
+  root: unknown;
+  vars: Map<string, unknown>;
+  defines: Map<string, Node[]>;
+  depth: number;
+}
+
+export function renderTemplate(source: string, ctx: TemplateContext, file = 'template', shared: Map<string, Node[]> = new Map()): string {
+  const parsed = parse(source, file);
+  for (const [name, nodes] of parsed.defines) shared.set(name, nodes);
+  return render(parsed.nodes, { dot: ctx, root: ctx, vars: new Map(), defines: shared, depth: 0 });
+}
+
+/** Collects the `define`s of helper files (`_helpers.tpl`) so templates can `include` them. */
+export function collectDefines(sources: Array<[string, string]>): Map<string, Node[]> {
+  const defines = new Map<string, Node[]>();
+  for (const [file, source] of sources) for (const [name, nodes] of parse(source, file).defines) defines.set(name, nodes);
+  return defines;
+}
+
+function render(nodes: Node[], scope: Scope): string {
+  let out = '';
+  for (const node of nodes) {
+    switch (node.kind) {
+      case 'text':
+        out += node.text;
+        break;
+      case 'action':
+        out += action(node.expr, scope);
+        break;
+      case 'if': {
+        const branch = node.branches.find((b) => truthy(pipeline(b.cond, scope)));
+        out += render(branch ? branch.body : node.otherwise, scope);
+        break;
+      }
+      case 'with': {
+        const value = pipeline(node.expr, scope);
+        out += truthy(value) ? render(node.body, { ...scope, dot: value, vars: new Map(scope.vars) }) : render(node.otherwise, scope);
+        break;
+      }
+      case 'range': {
+        const decl = /^(\$\w+)\s*(?:,\s*(\$\w+)\s*)?:=\s*(.+)$/.exec(node.expr);
+        const value = pipeline(decl ? (decl[3] ?? '') : node.expr, scope);
+        const entries: Array<[unknown, unknown]> = Array.isArray(value)
+          ? value.map((v, i) => [i, v])
+          : value && typeof value === 'object'
+            ? Object.entries(value).sort(([a], [b]) => a.localeCompare(b))
+            : typeof value === 'number'
+              ? Array.from({ length: value }, (_, i) => [i, i])
+              : [];
+        if (entries.length === 0) {
+          out += render(node.otherwise, scope);
+          break;
+        }
+        for (const [key, element] of entries) {
+          const vars = new Map(scope.vars);
+          if (decl?.[2]) {
+            vars.set(decl[1] ?? '', key);
+            vars.set(decl[2], element);
+          } else if (decl?.[1]) {
+            vars.set(decl[1], element);
+          }
+          out += render(node.body, { ...scope, dot: element, vars });
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+function action(expr: string, scope: Scope): string {
+  const assign = /^(\$\w+)\s*(:?=)\s*([\s\S]+)$/.exec(expr);
+  if (assign) {
+    scope.vars.set(assign[1] ?? '', pipeline(assign[3] ?? '', scope));
+    return '';
+  }
+  return print(pipeline(expr, scope));
+}
+
+function print(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return PLACEHOLDER;
+}
+
+/** Splits on `sep` at the top level (outside quotes and parentheses). */
+function splitTop(text: string, sep: (ch: string) => boolean): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote: string | undefined;
+  let current = '';
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text[i]!;
+    if (quote) {
+      current += ch;
+      if (ch === '\\' && quote === '"') current += text[++i] ?? '';
+      else if (ch === quote) quote = undefined;
+      continue;
+    }
+    if (ch === '"' || ch === '`') quote = ch;
+    else if (ch === '(') depth += 1;
+    else if (ch === ')') depth -= 1;
+    if (depth === 0 && !quote && sep(ch)) {
+      parts.push(current);
+      current = '';
+    } else {
+      current += ch;
+    }
+  }
+  parts.push(current);
+  return parts.map((p) => p.trim()).filter((p) => p !== '');
+}
+
+function pipeline(expr: string, scope: Scope): unknown {
+  let value: unknown;
+  let piped = false;
+  for (const command of splitTop(expr, (ch) => ch === '|')) {
+    const words = splitTop(command, (ch) => /\s/.test(ch));
+    const [head = '', ...args] = words;
+    if (/^[A-Za-z_]\w*$/.test(head) && !['true', 'false', 'nil'].includes(head)) {
+      const values = args.map((a) => operand(a, scope));
+      if (piped) values.push(value);
+      value = call(head, values, scope);
+    } else {
+      value = operand(head, scope);
+    }
+    piped = true;
+  }
+  return value;
+}
+
+function operand(token: string, scope: Scope): unknown {
+  if (token.startsWith('(') && token.endsWith(')')) return pipeline(token.slice(1, -1), scope);
+  if (token.startsWith('"')) return JSON.parse(token) as string;
+  if (token.startsWith('`')) return token.slice(1, -1);
+  if (/^-?\d+(\.\d+)?$/.test(token)) return Number(token);
+  if (token === 'true' || token === 'false') return token === 'true';
+  if (token === 'nil') return null;
+  if (token === '.') return scope.dot;
+  if (token.startsWith('.')) return field(scope.dot, token.slice(1));
+  if (token === '$') return scope.root;
+  if (token.startsWith('$')) {
+    const [name = '', ...path] = token.split('.');
+    const base = name === '$' ? scope.root : scope.vars.get(name);
+    return path.length > 0 ? field(base, path.join('.')) : base;
+  }
+  return PLACEHOLDER;
+}
+
+function field(base: unknown, path: string): unknown {
+  let value = base;
+  for (const key of path.split('.').filter(Boolean)) {
+    if (value === null || typeof value !== 'object') return undefined;
     value = (value as Record<string, unknown>)[key];
   }
-  return { found: true, value };
+  return value;
 }
 
 function truthy(value: unknown): boolean {
@@ -92,43 +319,101 @@ function truthy(value: unknown): boolean {
   return Boolean(value);
 }
 
-function evaluateCondition(expr: string, ctx: TemplateContext): boolean {
-  const trimmed = expr.trim().replace(/^\((.*)\)$/, '$1');
-  const negated = /^not\s+(.+)$/.exec(trimmed);
-  if (negated) return !evaluateCondition(negated[1] ?? '', ctx);
-  const { found, value } = lookup(trimmed, ctx);
-  return found ? truthy(value) : true;
+function text(value: unknown): string {
+  return print(value);
 }
 
-function evaluateOutput(body: string, ctx: TemplateContext): string {
-  const [head = '', ...pipes] = body.split('|').map((p) => p.trim());
-  let { found, value } = lookup(head, ctx);
-  if (!found) return PLACEHOLDER;
-  for (const pipe of pipes) {
-    const [fn = '', ...fnArgs] = pipe.split(/\s+/);
-    if (fn === 'default' && !truthy(value)) value = parseLiteral(fnArgs.join(' '));
-    else if (fn === 'quote') value = JSON.stringify(scalar(value));
-    else if (fn === 'squote') value = `'${scalar(value)}'`;
-    else if (fn === 'toString') value = scalar(value);
-    else if (fn === 'lower' || fn === 'upper') value = fn === 'lower' ? scalar(value).toLowerCase() : scalar(value).toUpperCase();
-    else if (fn === 'trunc' || fn === 'trimSuffix' || fn === 'trimPrefix' || fn === 'int') continue;
-    else return PLACEHOLDER;
+function indentLines(value: string, spaces: number): string {
+  const pad = ' '.repeat(spaces);
+  return value
+    .split('\n')
+    .map((line) => pad + line)
+    .join('\n');
+}
+
+function call(name: string, args: unknown[], scope: Scope): unknown {
+  const [a, b, c] = args;
+  switch (name) {
+    case 'quote':
+      return args.map((v) => JSON.stringify(text(v))).join(' ');
+    case 'squote':
+      return args.map((v) => `'${text(v)}'`).join(' ');
+    case 'default':
+      return truthy(b) ? b : a;
+    case 'required':
+      if (!truthy(b)) throw new TemplateError(`execution error: ${text(a)}`);
+      return b;
+    case 'printf':
+      return formatPrintf(text(a), args.slice(1));
+    case 'print':
+      return args.map(text).join('');
+    case 'toYaml':
+      return a === undefined || a === null ? 'null' : stringify(a).replace(/\n$/, '');
+    case 'toJson':
+      return JSON.stringify(a ?? null);
+    case 'nindent':
+      return `\n${indentLines(text(b), Number(a))}`;
+    case 'indent':
+      return indentLines(text(b), Number(a));
+    case 'eq':
+      return args.slice(1).some((v) => v === a);
+    case 'ne':
+      return a !== b;
+    case 'not':
+      return !truthy(a);
+    case 'and':
+      return args.every(truthy) ? args.at(-1) : args.find((v) => !truthy(v));
+    case 'or':
+      return args.find(truthy) ?? args.at(-1);
+    case 'empty':
+      return !truthy(a);
+    case 'len':
+      return Array.isArray(a) ? a.length : typeof a === 'string' ? a.length : a && typeof a === 'object' ? Object.keys(a).length : 0;
+    case 'regexMatch':
+      return new RegExp(text(a)).test(text(b));
+    case 'lower':
+      return text(a).toLowerCase();
+    case 'upper':
+      return text(a).toUpperCase();
+    case 'trim':
+      return text(a).trim();
+    case 'trunc':
+      return Number(a) >= 0 ? text(b).slice(0, Number(a)) : text(b).slice(Number(a));
+    case 'trimSuffix':
+      return text(b).endsWith(text(a)) ? text(b).slice(0, -text(a).length || undefined) : text(b);
+    case 'trimPrefix':
+      return text(b).startsWith(text(a)) ? text(b).slice(text(a).length) : text(b);
+    case 'replace':
+      return text(c).split(text(a)).join(text(b));
+    case 'contains':
+      return text(b).includes(text(a));
+    case 'hasPrefix':
+      return text(b).startsWith(text(a));
+    case 'hasSuffix':
+      return text(b).endsWith(text(a));
+    case 'toString':
+      return text(a);
+    case 'int':
+    case 'int64':
+      return Math.trunc(Number(a));
+    case 'b64enc':
+      return Buffer.from(text(a)).toString('base64');
+    case 'include':
+    case 'template': {
+      const nodes = scope.defines.get(text(a));
+      if (!nodes || scope.depth > 20) return PLACEHOLDER;
+      return render(nodes, { ...scope, dot: b, vars: new Map(), depth: scope.depth + 1 });
+    }
+    default:
+      return PLACEHOLDER;
   }
-  found = value !== undefined && value !== null && typeof value !== 'object';
-  return found ? scalar(value) : value === undefined || value === null ? '' : PLACEHOLDER;
 }
 
-function scalar(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return PLACEHOLDER;
-}
-
-function parseLiteral(text: string): unknown {
-  const trimmed = text.trim();
-  if (/^".*"$/.test(trimmed)) return trimmed.slice(1, -1);
-  if (/^-?\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
-  if (trimmed === 'true' || trimmed === 'false') return trimmed === 'true';
-  return PLACEHOLDER;
+function formatPrintf(format: string, args: unknown[]): string {
+  let i = 0;
+  return format.replace(/%([sdvq%])/g, (_, verb: string) => {
+    if (verb === '%') return '%';
+    const value = args[i++];
+    return verb === 'q' ? JSON.stringify(text(value)) : text(value);
+  });
 }

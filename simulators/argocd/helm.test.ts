@@ -4,20 +4,20 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helmPath } from '../../scripts/lib/tools.js';
 import { ScenarioStore } from '../common/scenario.js';
+import type { Application } from './types.js';
 import { createGitopsRepo, removeDir, startArgoCd, tempDir, waitFor, writeChart, type GitopsRepo, type RunningArgoCd } from './test-support.js';
 
 const helm = helmPath();
 if (!helm) console.warn('SKIPPED: real helm rendering test (no helm binary: run `npm run setup` or set HELM_PATH)');
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe.skipIf(!helm)('Argo CD simulator with helm template', () => {
   let root: string;
   let repo: GitopsRepo;
   let argo: RunningArgoCd;
-  const get = async (name: string, query = ''): Promise<Json> => {
+  const get = async (name: string, query = ''): Promise<Application> => {
     const response = await fetch(`${argo.url}/api/v1/applications/${name}${query}`, { headers: { authorization: 'Bearer helm-test-token' } });
-    return (await response.json()) as Json;
+    return (await response.json()) as Application;
   };
 
   beforeAll(async () => {
@@ -39,14 +39,14 @@ describe.skipIf(!helm)('Argo CD simulator with helm template', () => {
     const head = (await repo.git.revparse(['HEAD'])).trim();
     const app = await waitFor(() => get('ws1-alice-shop'), (a) => a.status?.sync?.status === 'Synced' && a.status.health.status === 'Healthy');
     expect(app.status.sync.revision).toBe(head);
-    expect(app.status.resources.map((r: Json) => `${r.kind}/${r.name}`).sort()).toEqual(['Deployment/ws1-alice-shop', 'Ingress/ws1-alice-shop', 'Service/ws1-alice-shop']);
+    expect(app.status.resources.map((r) => `${r.kind}/${r.name}`).sort()).toEqual(['Deployment/ws1-alice-shop', 'Ingress/ws1-alice-shop', 'Service/ws1-alice-shop']);
     expect(app.status.summary.images).toEqual([`registry.example/apps/ws1/alice-shop@sha256:${'a'.repeat(64)}`]);
 
     writeFileSync(path.join(repo.work, 'apps/ws1/alice/shop/templates/service.yaml'), 'kind: Service\nmetadata:\n  name: [unclosed\n');
     await repo.commitAndPush('Break the chart');
     const broken = await get('ws1-alice-shop', '?refresh=normal');
     expect(broken.status.sync.status).toBe('Unknown');
-    const condition = (broken.status.conditions as Json[]).find((c) => c.type === 'ComparisonError');
+    const condition = broken.status.conditions?.find((c) => c.type === 'ComparisonError');
     expect(condition?.message).toContain('`helm template . --name-template alice-shop --namespace user-alice --values <path to cached source>/values.yaml --include-crds` failed exit status 1: Error: YAML parse error on shop/templates/service.yaml');
   });
 });

@@ -23,6 +23,12 @@ export interface ArgoCdSimulatorOptions {
   tokens?: string[];
   /** The GitOps repository (a local path or a file:// URL work) and the branch the apps track. */
   repo: { url: string; branch: string };
+  /**
+   * The file the ApplicationSet's git files generator globs for, `apps/*\/*\/*\/<file>`
+   * (default `Chart.yaml`). With another file (the engine's bootstrap uses `app.json`), its
+   * `releaseName` key names the Helm release, as the real template reads it.
+   */
+  generatorFile?: string;
   /** Like Argo CD's Git poll (timeout.reconciliation, 180 s by default). */
   pollIntervalMs?: number;
   /** Render charts with `helm template` when given; otherwise validate them with the yaml library. */
@@ -60,6 +66,7 @@ export function createArgoCdSimulator(o: ArgoCdSimulatorOptions): ArgoCdSimulato
     checkImage: createImageChecker(o.registry),
     scenarios: o.scenarios,
     pollIntervalMs: o.pollIntervalMs ?? 180_000,
+    generatorFile: o.generatorFile,
     onError: o.onError,
   });
 

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
-import { renderTemplate, TemplateError } from './go-template.js';
+import { collectDefines, renderTemplate, TemplateError } from './go-template.js';
 import type { RenderedResource } from './types.js';
 
 export interface RenderInput {
@@ -99,18 +99,26 @@ export function renderWithoutHelm(input: RenderInput): RenderResult {
     Chart: { Name: String(chart.name), Version: String(chart.version), AppVersion: typeof chart.appVersion === 'string' ? chart.appVersion : undefined },
   };
   const rendered: string[] = [];
-  const templates = [...input.files.keys()].filter((f) => /^templates\/[^/]+\.(ya?ml|tpl)$/.test(f)).sort();
-  for (const file of templates) {
+  const chartName = String(chart.name);
+  const templateFiles = [...input.files.keys()].filter((f) => /^templates\/[^/]+\.(ya?ml|tpl)$/.test(f)).sort();
+  let defines: ReturnType<typeof collectDefines>;
+  try {
+    defines = collectDefines(templateFiles.map((f) => [`${chartName}/${f}`, input.files.get(f) ?? '']));
+  } catch (error) {
+    if (error instanceof TemplateError) return { ok: false, message: `Error: parse error at (${error.message})` };
+    throw error;
+  }
+  // Helm renders every file of templates/ except partials (`_*`) and NOTES.txt.
+  for (const file of templateFiles.filter((f) => !path.posix.basename(f).startsWith('_') && !f.endsWith('.tpl'))) {
     const source = input.files.get(file) ?? '';
-    const name = `${String(chart.name)}/${file}`;
+    const name = `${chartName}/${file}`;
     let text: string;
     try {
-      text = renderTemplate(source, ctx, name);
+      text = renderTemplate(source, ctx, name, defines);
     } catch (error) {
-      if (error instanceof TemplateError) return { ok: false, message: `Error: parse error at (${error.message})` };
+      if (error instanceof TemplateError) return { ok: false, message: `Error: ${/^execution error/.test(error.message) ? `${error.message} at (${name})` : `parse error at (${error.message})`}` };
       throw error;
     }
-    if (file.endsWith('.tpl')) continue;
     for (const doc of parseAllDocuments(text)) {
       const problem = doc.errors[0];
       if (problem) return { ok: false, message: `Error: YAML parse error on ${name}: error converting YAML to JSON: ${problem.message.split('\n')[0]}` };

@@ -47,6 +47,15 @@ export class RepoWatcher {
     }
   }
 
+  /** One file at a commit, or undefined when it does not exist. */
+  async readFile(sha: string, file: string): Promise<string | undefined> {
+    try {
+      return await this.git.raw(['cat-file', 'blob', `${sha}:${file}`]);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The files of a folder at a commit, keyed by their path relative to that folder. */
   async readDir(sha: string, dir: string): Promise<Map<string, string>> {
     const files = new Map<string, string>();

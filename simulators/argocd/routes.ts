@@ -32,6 +32,13 @@ export function createApiRoutes({ controller, sessions, version }: ApiOptions): 
     return c.json({ Version: version, BuildDate: '2025-01-01T00:00:00Z', GitTreeState: 'clean', GoVersion: 'go1.22.0', Compiler: 'gc', Platform: 'linux/amd64', HelmVersion: 'v3.16.0+simulated' });
   });
 
+  // Everything under /api/v1 needs a session, except creating one. (Registered before the
+  // routes so that the request counters see the route, not this middleware, as the last match.)
+  const session = requireSession(sessions);
+  api.use('/api/v1/*', async function sessionUnlessLogin(c, next) {
+    return c.req.method === 'POST' && c.req.path === '/api/v1/session' ? next() : session(c, next);
+  });
+
   api.post('/api/v1/session', async (c) => {
     const parsed = sessionBody.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success) return grpcError(c, 'Unauthenticated', 'Invalid username or password');
@@ -39,8 +46,6 @@ export function createApiRoutes({ controller, sessions, version }: ApiOptions): 
     if (!token) return grpcError(c, 'Unauthenticated', 'Invalid username or password');
     return c.json({ token });
   });
-
-  api.use('/api/v1/*', requireSession(sessions));
 
   api.get('/api/v1/session/userinfo', (c) => c.json({ loggedIn: true, username: c.get('argocdUser'), iss: 'argocd' }));
   api.delete('/api/v1/session', (c) => c.json({}));

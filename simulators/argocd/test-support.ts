@@ -203,7 +203,7 @@ export async function startRegistryStub(credentials = { username: 'robot', passw
     host: served.url.replace(/^http:\/\//, ''),
     push: (ref) => manifests.add(ref),
     requests,
-    close: served.close,
+    close: () => served.close(),
   };
 }
 

@@ -150,10 +150,6 @@ export class ArtifactService {
     this.state.recordPull(repository, digest, tag);
   }
 
-  afterUntag(repository: string, tag: string): void {
-    this.state.forgetTag(repository, tag);
-  }
-
   /** Deletes the artifact's manifest (and so all its tags) from the registry and Harbor's records. */
   async delete(artifact: ResolvedArtifact): Promise<void> {
     await this.store.deleteManifest(artifact.repository, artifact.manifest.digest);

@@ -126,13 +126,13 @@ export function createDistributionRoutes(options: DistributionOptions): Hono {
       const names = await store.repositories();
       return paginated(c, names, 'repositories', '/v2/_catalog', {});
     }
-    if (!repositoryNamePattern.test(route.name) || route.name.length > 255) {
-      return registryError(400, [{ code: 'NAME_INVALID', message: 'invalid repository name', detail: { name: route.name } }]);
-    }
     const action: Action = method === 'GET' || method === 'HEAD' ? 'pull' : method === 'DELETE' && route.kind !== 'upload' ? 'delete' : 'push';
     const actions: Action[] = action === 'push' ? ['pull', 'push'] : [action];
     const denied = authorize(c, { name: route.name, actions });
     if (denied) return denied;
+    // distribution's router only matches valid names and references: anything else is its plain 404.
+    if (!repositoryNamePattern.test(route.name) || route.name.length > 255) return pageNotFound();
+    if (route.kind === 'manifest' && !isDigest(route.reference) && !tagPattern.test(route.reference)) return pageNotFound();
 
     try {
       switch (route.kind) {
@@ -148,6 +148,8 @@ export function createDistributionRoutes(options: DistributionOptions): Hono {
           if (method !== 'GET' && method !== 'HEAD') return unsupported();
           const tags = await store.tags(route.name);
           if (!tags) return registryError(404, [{ code: 'NAME_UNKNOWN', message: 'repository name not known to registry', detail: { name: route.name } }]);
+          // distribution answers `"tags": null` for a repository whose tags are all gone.
+          if (tags.length === 0) return new Response(JSON.stringify({ name: route.name, tags: null }), { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', ...DISTRIBUTION_HEADER } });
           return paginated(c, tags, 'tags', `/v2/${route.name}/tags/list`, { name: route.name });
         }
       }
@@ -161,13 +163,12 @@ export function createDistributionRoutes(options: DistributionOptions): Hono {
 
   async function manifestRoute(c: Context, name: string, reference: string): Promise<Response> {
     const method = c.req.method;
-    const validReference = isDigest(reference) || tagPattern.test(reference);
     if (method === 'GET' || method === 'HEAD') {
-      if (!validReference) return manifestUnknown(reference);
       const stored = await store.getManifest(name, reference);
       if (!stored) return manifestUnknown(reference);
       const chosen = await negotiate(name, reference, stored, acceptedTypes(c.req.header('accept')));
-      if ('error' in chosen) return registryError(404, [{ code: 'MANIFEST_UNKNOWN', message: chosen.error, detail: { Tag: reference } }]);
+      if ('unknown' in chosen) return registryError(404, [{ code: 'MANIFEST_UNKNOWN', message: chosen.unknown }]);
+      if ('invalid' in chosen) return registryError(400, [{ code: 'MANIFEST_INVALID', message: chosen.invalid, detail: {} }]);
       const headers = {
         'content-type': chosen.mediaType,
         'content-length': String(chosen.bytes.length),
@@ -180,7 +181,6 @@ export function createDistributionRoutes(options: DistributionOptions): Hono {
       return new Response(new Uint8Array(chosen.bytes), { status: 200, headers });
     }
     if (method === 'PUT') {
-      if (!validReference) return registryError(400, [{ code: 'TAG_INVALID', message: 'manifest tag did not match URI', detail: { Tag: reference } }]);
       const bytes = new Uint8Array(await c.req.arrayBuffer());
       if (bytes.length > MAX_MANIFEST_BYTES) return registryError(413, [{ code: 'SIZE_INVALID', message: 'manifest too big' }]);
       let parsed: ParsedManifest;
@@ -206,33 +206,41 @@ export function createDistributionRoutes(options: DistributionOptions): Hono {
       });
     }
     if (method === 'DELETE') {
-      if (isDigest(reference)) {
-        const resolved = await artifacts.resolve(name, reference);
-        if (!resolved) return manifestUnknown(reference);
-        await artifacts.delete(resolved);
-        return new Response(null, { status: 202, headers: { 'content-length': '0', ...DISTRIBUTION_HEADER } });
-      }
-      if (!validReference || !(await store.untag(name, reference))) return manifestUnknown(reference);
-      artifacts.afterUntag(name, reference);
+      // Harbor deletes manifests by digest only; a tag is refused (the spec allows 400 or 405).
+      if (!isDigest(reference)) return registryError(405, [{ code: 'UNSUPPORTED', message: `unsupported digest ${reference}` }]);
+      const resolved = await artifacts.resolve(name, reference);
+      if (!resolved) return manifestUnknown(reference);
+      await artifacts.delete(resolved);
       return new Response(null, { status: 202, headers: { 'content-length': '0', ...DISTRIBUTION_HEADER } });
     }
     return unsupported();
   }
 
   /**
-   * distribution's Accept rules: an OCI manifest or index is only served to a client that
-   * accepts it (404 otherwise, even without an Accept header); a Docker manifest list asked for
-   * by tag by a client that does not accept lists is replaced by its linux/amd64 manifest.
+   * distribution 2.8's Accept rules (checked against Debian's docker-registry): an OCI manifest
+   * or index is only served to a client that accepts it (404, by tag or digest, even with no
+   * Accept at all); a Docker manifest asked for by tag by a client that does not accept it
+   * would be converted to schema 1, which fails with 400 MANIFEST_INVALID; a Docker manifest
+   * list asked for by tag by a client that does not accept lists is replaced by its
+   * linux/amd64 manifest.
    */
-  async function negotiate(name: string, reference: string, stored: StoredManifest, accepted: string[]): Promise<StoredManifest | { error: string }> {
+  async function negotiate(
+    name: string,
+    reference: string,
+    stored: StoredManifest,
+    accepted: string[],
+  ): Promise<StoredManifest | { unknown: string } | { invalid: string }> {
     const accepts = (type: string) => accepted.includes(type);
-    if (stored.mediaType === MediaTypes.ociManifest && !accepts(MediaTypes.ociManifest)) return { error: 'OCI manifest found, but accept header does not support OCI manifests' };
-    if (stored.mediaType === MediaTypes.ociIndex && !accepts(MediaTypes.ociIndex)) return { error: 'OCI index found, but accept header does not support OCI indexes' };
-    if (stored.mediaType === MediaTypes.dockerList && !accepts(MediaTypes.dockerList) && !isDigest(reference)) {
+    if (stored.mediaType === MediaTypes.ociManifest && !accepts(MediaTypes.ociManifest)) return { unknown: 'OCI manifest found, but accept header does not support OCI manifests' };
+    if (stored.mediaType === MediaTypes.ociIndex && !accepts(MediaTypes.ociIndex)) return { unknown: 'OCI index found, but accept header does not support OCI indexes' };
+    if (isDigest(reference)) return stored;
+    if (stored.mediaType === MediaTypes.dockerManifest && !accepts(MediaTypes.dockerManifest)) return { invalid: 'manifest invalid' };
+    if (stored.mediaType === MediaTypes.dockerList && !accepts(MediaTypes.dockerList)) {
       const parsed = parseManifest(stored.bytes, stored.mediaType);
       const child = parsed.kind === 'index' ? parsed.manifests.find((m) => m.platform?.os === 'linux' && m.platform.architecture === 'amd64') : undefined;
       const resolved = child ? await store.getManifest(name, child.digest) : null;
-      if (!resolved) return { error: 'manifest list found, but no linux/amd64 manifest in it' };
+      if (!resolved) return { unknown: 'manifest unknown' };
+      if (resolved.mediaType === MediaTypes.dockerManifest && !accepts(MediaTypes.dockerManifest)) return { invalid: 'manifest invalid' };
       return resolved;
     }
     return stored;
@@ -349,6 +357,10 @@ export function createDistributionRoutes(options: DistributionOptions): Hono {
 
 function manifestUnknown(reference: string): Response {
   return registryError(404, [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown', detail: { Tag: reference } }]);
+}
+
+function pageNotFound(): Response {
+  return new Response('404 page not found\n', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8', ...DISTRIBUTION_HEADER } });
 }
 
 function unsupported(): Response {

@@ -64,7 +64,6 @@ export interface OciStore {
   putManifest(repository: string, manifest: StoredManifest, tag?: string): Promise<void>;
   /** Deletes a manifest and every tag pointing at it. */
   deleteManifest(repository: string, digest: string): Promise<boolean>;
-  untag(repository: string, tag: string): Promise<boolean>;
   statBlob(repository: string, digest: string): Promise<BlobInfo | null>;
   getBlob(repository: string, digest: string): Promise<Uint8Array | null>;
   deleteBlob(repository: string, digest: string): Promise<boolean>;
@@ -158,14 +157,6 @@ export class LocalOciStore implements OciStore {
     if (!repo || !repo.manifests[digest]) return false;
     delete repo.manifests[digest];
     for (const [tag, target] of Object.entries(repo.tags)) if (target === digest) delete repo.tags[tag];
-    this.persist();
-    return true;
-  }
-
-  async untag(repository: string, tag: string): Promise<boolean> {
-    const repo = this.repos.get(repository);
-    if (!repo || !(tag in repo.tags)) return false;
-    delete repo.tags[tag];
     this.persist();
     return true;
   }

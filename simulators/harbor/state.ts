@@ -130,11 +130,6 @@ export class HarborState {
     this.save();
   }
 
-  forgetTag(repository: string, name: string): void {
-    delete this.data.tags[`${repository}:${name}`];
-    this.save();
-  }
-
   scan(repository: string, digest: string): ScanRecord | undefined {
     return this.data.scans[`${repository}@${digest}`];
   }

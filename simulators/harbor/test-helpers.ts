@@ -5,6 +5,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
+import { expect } from 'vitest';
+import { ScenarioStore } from '../common/scenario.js';
+import { createHarborSimulator, type HarborSimulator, type HarborSimulatorOptions } from './index.js';
 
 export interface Served {
   url: string;
@@ -227,3 +230,45 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+export const ROBOT = { username: 'robot$apps+deployer', password: 'deployer-secret' };
+export const ADMIN = { username: 'admin', password: 'Harbor12345' };
+export const OTHER_ROBOT = { username: 'robot$other+ci', password: 'other-secret' };
+
+export interface RunningHarbor {
+  sim: HarborSimulator;
+  scenarios: ScenarioStore;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A Harbor simulator on a free loopback port with project `apps` (and `other`) and the test users. */
+export async function startHarbor(overrides: Partial<HarborSimulatorOptions> = {}): Promise<RunningHarbor> {
+  const scenarios = overrides.scenarios ?? new ScenarioStore();
+  const sim = createHarborSimulator({
+    scenarios,
+    users: [
+      { name: ROBOT.username, password: ROBOT.password },
+      { name: ADMIN.username, password: ADMIN.password },
+      { name: OTHER_ROBOT.username, password: OTHER_ROBOT.password },
+    ],
+    projects: ['apps', 'other'],
+    ...overrides,
+  });
+  const served = await serveApp(sim.app);
+  return {
+    sim,
+    scenarios,
+    url: served.url,
+    close: async () => {
+      await served.close();
+      await sim.close();
+    },
+  };
+}
+
+// Asymmetric matchers typed as `unknown` (vitest types them `any`, which the lint rules refuse).
+export const anyString: unknown = expect.any(String);
+export const anyNumber: unknown = expect.any(Number);
+export const matching = (pattern: RegExp): unknown => expect.stringMatching(pattern);
+export const containing = (object: Record<string, unknown>): unknown => expect.objectContaining(object);

@@ -110,18 +110,6 @@ export class UpstreamOciStore implements OciStore {
     return true;
   }
 
-  async untag(repository: string, tag: string): Promise<boolean> {
-    // distribution 2.8 cannot delete a tag alone; deleting by tag is answered with an error.
-    const response = await this.request('DELETE', `/v2/${repository}/manifests/${tag}`);
-    if (response.status === 404) {
-      await response.body?.cancel();
-      return false;
-    }
-    if (!response.ok) throw await upstreamError(response);
-    await response.body?.cancel();
-    return true;
-  }
-
   async statBlob(repository: string, digest: string): Promise<BlobInfo | null> {
     const response = await this.request('HEAD', `/v2/${repository}/blobs/${digest}`);
     if (response.status === 404) return null;

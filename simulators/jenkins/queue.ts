@@ -15,6 +15,9 @@ export interface QueueOptions {
 
 export type CancelOutcome = 'cancelled' | 'left' | 'missing';
 
+/** Time between leaving the queue and the build existing (executor start). */
+export const EXECUTOR_START_MS = 25;
+
 export class BuildQueue {
   private nextId = 1;
   private readonly items = new Map<number, QueueItem>();
@@ -56,19 +59,26 @@ export class BuildQueue {
     item.timer = setTimeout(() => this.leave(item), buildableMs);
   }
 
+  /**
+   * The item leaves the queue first; its executable (the build) exists a moment later, when
+   * the executor starts it. Clients see a LeftItem with `executable: null` in between and must
+   * keep polling until `executable.number` exists or `cancelled` is true.
+   */
   private leave(item: QueueItem): void {
     if (item.stage !== 'buildable') return;
     item.stage = 'left';
     item.leftAt = Date.now();
-    item.timer = undefined;
-    item.build = this.options.onLeave(item);
+    item.timer = setTimeout(() => {
+      item.timer = undefined;
+      item.build = this.options.onLeave(item);
+    }, EXECUTOR_START_MS);
   }
 
   /** The item, or undefined when unknown or expired. */
   get(id: number): QueueItem | undefined {
     const item = this.items.get(id);
     if (!item) return undefined;
-    if (item.stage === 'left' && item.leftAt !== undefined && Date.now() - item.leftAt >= this.options.leftItemTtlMs) {
+    if (item.stage === 'left' && item.timer === undefined && item.leftAt !== undefined && Date.now() - item.leftAt >= this.options.leftItemTtlMs) {
       this.items.delete(id);
       return undefined;
     }
@@ -106,7 +116,7 @@ export class BuildQueue {
   expireLeft(): number {
     let n = 0;
     for (const [id, item] of this.items) {
-      if (item.stage === 'left') {
+      if (item.stage === 'left' && item.timer === undefined) {
         this.items.delete(id);
         n += 1;
       }

@@ -170,8 +170,8 @@ export class BuildRunner {
         error = e instanceof Error ? e.message : String(e);
       }
     } finally {
-      await this.finish(build, depth, close, error);
       if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      await this.finish(build, depth, close, error);
     }
   }
 

@@ -1,10 +1,14 @@
 // Helpers for tests that run the Jenkins simulator over real HTTP: a real git repository of a
 // small Node app, a server on a free port, Basic auth headers, polling.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
+import { dockerRegistryAvailable, startDockerRegistry, type RunningRegistry } from '../../test/support/registry.js';
+import { ScenarioStore } from '../common/scenario.js';
+import { createJenkinsSimulator, type JenkinsSimulator, type JenkinsSimulatorOptions } from './index.js';
 
 export interface TestRepo {
   dir: string;
@@ -71,4 +75,73 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs 
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+export interface JenkinsFixture {
+  url: string;
+  sim: JenkinsSimulator;
+  scenarios: ScenarioStore;
+  repo: TestRepo & { initialSha: string };
+  registry?: RunningRegistry;
+  tmp: string;
+  close(): Promise<void>;
+}
+
+export const USERS = {
+  alice: { name: 'alice', apiToken: '11aa22bb33cc44dd55ee66ff77', fullName: 'Alice Admin' },
+  bob: { name: 'bob', apiToken: '99zz88yy77xx', password: 'b0b-password' },
+  carol: { name: 'carol', apiToken: 'c4r0l-token', readOnly: true },
+} as const;
+
+/** A simulator (job platform/app-build + plain job platform/cleanup) on a free port, a git repo, and a real registry if installed. */
+export async function startJenkinsFixture(overrides: Partial<JenkinsSimulatorOptions> = {}, withRegistry = true): Promise<JenkinsFixture> {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'jenkins-sim-test-'));
+  const repo = createGitRepo(path.join(tmp, 'repo'));
+  const registry = withRegistry && dockerRegistryAvailable() ? await startDockerRegistry(path.join(tmp, 'registry')) : undefined;
+  const scenarios = new ScenarioStore();
+  const sim = createJenkinsSimulator({
+    scenarios,
+    users: Object.values(USERS),
+    jobPath: 'platform/app-build',
+    plainJobs: ['platform/cleanup'],
+    registry: { url: registry?.url ?? 'http://127.0.0.1:9' },
+    workDir: path.join(tmp, 'work'),
+    ...overrides,
+  });
+  const server = await startServer(sim.app.fetch);
+  return {
+    url: server.url,
+    sim,
+    scenarios,
+    repo,
+    registry,
+    tmp,
+    async close() {
+      await server.close();
+      await sim.close();
+      await registry?.stop();
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+let deployCounter = 0;
+
+/** A complete parameter set for the app ws1-u1-shop with a unique DEPLOY_ID. */
+export function deployParams(repo: { url: string; initialSha: string }, overrides: Record<string, string> = {}): Record<string, string> {
+  deployCounter += 1;
+  const id = `dep-${process.pid}-${deployCounter}-${Math.random().toString(36).slice(2, 8)}`;
+  return {
+    DEPLOY_ID: id,
+    REPO_URL: repo.url,
+    COMMIT_SHA: repo.initialSha,
+    BRANCH: 'main',
+    PROJECT_NAME: 'shop',
+    USER_ID: 'u1',
+    WORKSPACE_ID: 'ws1',
+    FRAMEWORK: 'nextjs',
+    IMAGE_REPOSITORY: 'apps/ws1/u1-shop',
+    IMAGE_TAG: id,
+    ...overrides,
+  };
 }

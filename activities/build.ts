@@ -1,0 +1,150 @@
+// Step 2: the Jenkins build. Exactly once: a retried attempt finds the build its earlier attempt
+// started (by queue id, then by the DEPLOY_ID parameter) instead of triggering a second one.
+// While it waits it follows the log into PostgreSQL and heartbeats; cancelled, it stops the build.
+import { Context, CancelledFailure } from '@temporalio/activity';
+import { z } from 'zod';
+import {
+  JenkinsAuthError,
+  JenkinsClient,
+  JenkinsJobDisabledError,
+  JenkinsNotFoundError,
+  JenkinsNotParameterizedError,
+} from '../clients/jenkins.js';
+import { imageTag } from '../gitops/naming.js';
+import { secretMasker } from '../lib/logger.js';
+import { configuredSecrets } from '../lib/secrets.js';
+import type { ActivityDeps } from './deps.js';
+import { appendLogChunk, cleanLogText, logResumePoint, takeCompleteLines } from './build-log.js';
+import { terminal, TerminalFailure } from './errors.js';
+import { projectNames } from './project-view.js';
+import type { BuildResult, DeployActivities } from './types.js';
+
+/** What the pipeline archives as deploy-result.json. */
+const deployResultSchema = z.object({
+  imageRepository: z.string().min(1),
+  imageTag: z.string().min(1),
+  imageDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+});
+
+export function createJenkinsClient(config: ActivityDeps['config']): JenkinsClient {
+  return new JenkinsClient({ baseUrl: config.JENKINS_URL, user: config.JENKINS_USER, apiToken: config.JENKINS_API_TOKEN, jobPath: config.JENKINS_JOB });
+}
+
+export function createBuildActivities({ db, config }: ActivityDeps, jenkins: JenkinsClient = createJenkinsClient(config)): Pick<DeployActivities, 'build'> {
+  const mask = secretMasker(configuredSecrets(config));
+  const pause = (ms: number) => Context.current().sleep(ms); // rejects with CancelledFailure on cancel
+
+  /** The build of this deployment: found if an earlier attempt started it, else triggered. */
+  async function buildNumberFor(deploymentId: string): Promise<number> {
+    const deployment = await db.deployment.findUniqueOrThrow({ where: { id: deploymentId }, include: { project: true } });
+    if (deployment.jenkinsBuildNumber) return deployment.jenkinsBuildNumber;
+    let queueId = deployment.jenkinsQueueId ?? undefined;
+    if (queueId === undefined) {
+      const existing = await jenkins.findBuildByParameter('DEPLOY_ID', deploymentId);
+      if (existing) return saveBuildNumber(deploymentId, existing.number);
+      const { project } = deployment;
+      const names = projectNames(project, config);
+      const commitSha = deployment.commitSha!;
+      const params = {
+        DEPLOY_ID: deploymentId,
+        REPO_URL: project.repoUrl,
+        COMMIT_SHA: commitSha,
+        BRANCH: deployment.branch ?? project.branch,
+        PROJECT_NAME: project.name,
+        USER_ID: project.userId,
+        WORKSPACE_ID: project.workspaceId,
+        FRAMEWORK: deployment.framework ?? 'dockerfile',
+        IMAGE_REPOSITORY: names.imageRepository,
+        IMAGE_TAG: imageTag(commitSha, deploymentId),
+        APP_PORT: String(project.appPort),
+      };
+      ({ queueId } = await jenkins.triggerBuild(params));
+      await db.deployment.update({ where: { id: deploymentId }, data: { jenkinsQueueId: queueId, imageRepository: names.imageRepository, imageTag: params.IMAGE_TAG } });
+    }
+    // Wait for the queue item to leave the queue.
+    for (;;) {
+      Context.current().heartbeat({ queueId });
+      const item = await jenkins.getQueueItem(queueId);
+      if (item.state === 'left') {
+        if (item.cancelled) throw terminal(TerminalFailure.buildFailed, `The Jenkins queue item ${queueId} was cancelled before the build started`);
+        if (item.buildNumber) return saveBuildNumber(deploymentId, item.buildNumber);
+      } else if (item.state === 'gone') {
+        // Left items vanish after ~5 minutes: find the build by its queue id or DEPLOY_ID.
+        const found = (await jenkins.findBuildByQueueId(queueId)) ?? (await jenkins.findBuildByParameter('DEPLOY_ID', deploymentId));
+        if (found) return saveBuildNumber(deploymentId, found.number);
+        throw terminal(TerminalFailure.buildFailed, `The Jenkins queue item ${queueId} disappeared without a build`);
+      }
+      await pause(config.POLL_INTERVAL);
+    }
+  }
+
+  async function saveBuildNumber(deploymentId: string, buildNumber: number): Promise<number> {
+    await db.deployment.update({ where: { id: deploymentId }, data: { jenkinsBuildNumber: buildNumber } });
+    return buildNumber;
+  }
+
+  /** Follows the progressive log into PostgreSQL until Jenkins says it is complete. */
+  async function followLog(deploymentId: string, buildNumber: number): Promise<void> {
+    let { storedEnd, rawEnd } = await logResumePoint(db, deploymentId);
+    for (;;) {
+      const chunk = await jenkins.readLog(buildNumber, rawEnd);
+      if (chunk.restarted) {
+        // Jenkins served the log from 0 (our offset was past its end): nothing new yet.
+        await pause(config.POLL_INTERVAL);
+        continue;
+      }
+      const { take, takenBytes } = takeCompleteLines(chunk.text, chunk.more);
+      if (takenBytes > 0) {
+        storedEnd = await appendLogChunk(db, deploymentId, storedEnd, cleanLogText(take, mask), rawEnd + takenBytes);
+        rawEnd += takenBytes;
+      }
+      Context.current().heartbeat({ buildNumber, rawEnd });
+      if (!chunk.more && takenBytes === Buffer.byteLength(chunk.text, 'utf8')) return;
+      await pause(config.POLL_INTERVAL);
+    }
+  }
+
+  async function stopQuietly(deploymentId: string): Promise<void> {
+    const deployment = await db.deployment.findUnique({ where: { id: deploymentId } });
+    try {
+      if (deployment?.jenkinsBuildNumber) await jenkins.stopBuild(deployment.jenkinsBuildNumber);
+      else if (deployment?.jenkinsQueueId) await jenkins.cancelQueueItem(deployment.jenkinsQueueId);
+    } catch {
+      // Best effort: the deployment is recorded cancelled either way.
+    }
+  }
+
+  return {
+    async build({ deploymentId }): Promise<BuildResult> {
+      try {
+        const buildNumber = await buildNumberFor(deploymentId);
+        await followLog(deploymentId, buildNumber);
+        let build = await jenkins.getBuild(buildNumber);
+        while (!build.finished) {
+          Context.current().heartbeat({ buildNumber });
+          await pause(config.POLL_INTERVAL);
+          build = await jenkins.getBuild(buildNumber);
+        }
+        if (build.result !== 'SUCCESS') {
+          throw terminal(TerminalFailure.buildFailed, `Jenkins build #${buildNumber} ended ${build.result}`);
+        }
+        const result = await jenkins.getArtifactJson(buildNumber, 'deploy-result.json', deployResultSchema).catch((error: unknown) => {
+          if (error instanceof JenkinsNotFoundError) throw terminal(TerminalFailure.buildFailed, `Jenkins build #${buildNumber} succeeded but archived no deploy-result.json`);
+          throw error;
+        });
+        await db.deployment.update({ where: { id: deploymentId }, data: { imageRepository: result.imageRepository, imageTag: result.imageTag } });
+        return { buildNumber, imageRepository: result.imageRepository, imageTag: result.imageTag, imageDigest: result.imageDigest, reused: false };
+      } catch (error) {
+        if (error instanceof CancelledFailure) {
+          await stopQuietly(deploymentId);
+          throw error;
+        }
+        if (error instanceof JenkinsNotFoundError || error instanceof JenkinsJobDisabledError || error instanceof JenkinsNotParameterizedError) {
+          throw terminal(TerminalFailure.buildJobMissing, `Jenkins job ${config.JENKINS_JOB} cannot build: ${error.message}`);
+        }
+        if (error instanceof JenkinsAuthError) throw terminal(TerminalFailure.unauthorized, `Jenkins refused the credentials: ${error.message}`);
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,41 @@
+// The simulators as a process (`npm run simulators`, and `npm start` when no real Jenkins,
+// Harbor or Argo CD is configured). Prints one JSON line with the three URLs, then serves.
+import path from 'node:path';
+import { envSchema } from '../lib/config.js';
+import { startWorld } from './world.js';
+
+const settings = envSchema
+  .pick({
+    JENKINS_USER: true,
+    JENKINS_API_TOKEN: true,
+    JENKINS_JOB: true,
+    HARBOR_USERNAME: true,
+    HARBOR_PASSWORD: true,
+    HARBOR_PROJECT: true,
+    ARGOCD_USERNAME: true,
+    ARGOCD_PASSWORD: true,
+    GITOPS_REPO_URL: true,
+    GITOPS_BRANCH: true,
+  })
+  .parse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== '')));
+
+const world = await startWorld({
+  credentials: {
+    jenkins: { user: settings.JENKINS_USER, apiToken: settings.JENKINS_API_TOKEN },
+    harbor: { username: settings.HARBOR_USERNAME, password: settings.HARBOR_PASSWORD, project: settings.HARBOR_PROJECT },
+    argocd: { username: settings.ARGOCD_USERNAME, password: settings.ARGOCD_PASSWORD },
+  },
+  jenkinsJob: settings.JENKINS_JOB,
+  gitops: { url: path.resolve(settings.GITOPS_REPO_URL), branch: settings.GITOPS_BRANCH },
+  dataDir: path.resolve(process.env.SIM_DATA_DIR ?? '.data/simulators'),
+  persistRegistry: true,
+  helmBinary: process.env.SIM_HELM || undefined,
+  // Argo CD polls Git every 3 minutes; the engine refreshes right after each push anyway.
+  argoPollIntervalMs: Number(process.env.SIM_ARGO_POLL_MS ?? 180_000),
+  ports: { jenkins: 8081, harbor: 8082, argocd: 8083 },
+});
+process.stdout.write(`${JSON.stringify(world.urls)}\n`);
+
+const stop = () => void world.close().then(() => process.exit(0));
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
