@@ -43,7 +43,7 @@ export function handleError(logger: Logger) {
   return function onError(error: Error, c: Context) {
     if (error instanceof ApiError) return c.json(errorBody(error.code, error.message, error.details), error.status);
     if (error instanceof HTTPException) {
-      const status = error.status as ContentfulStatusCode;
+      const status = error.status;
       return c.json(errorBody(codeForStatus[status] ?? 'error', error.message || 'request failed'), status);
     }
     logger.error('unhandled error', { method: c.req.method, path: c.req.path, error });

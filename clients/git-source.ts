@@ -23,8 +23,8 @@ export class SourceUnavailableError extends Error {
 export interface SourceSnapshot {
   commitSha: string;
   files: string[];
-  readFile(file: string): Promise<string | undefined>;
-  dispose(): Promise<void>;
+  readFile: (file: string) => Promise<string | undefined>;
+  dispose: () => Promise<void>;
 }
 
 const SHA = /^[0-9a-f]{40}$/;

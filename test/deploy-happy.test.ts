@@ -68,7 +68,7 @@ describe('deploy', () => {
     // The simulated Argo CD reports it Synced and Healthy at exactly that commit.
     const session = await fetch(`${stack.world.urls.argocd}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: stack.config.ARGOCD_USERNAME, password: stack.config.ARGOCD_PASSWORD }) });
     const { token } = (await session.json()) as { token: string };
-    const app = (await (await fetch(`${stack.world.urls.argocd}/api/v1/applications/dev-alice-shop`, { headers: { authorization: `Bearer ${token}` } })).json()) as any;
+    const app = (await (await fetch(`${stack.world.urls.argocd}/api/v1/applications/dev-alice-shop`, { headers: { authorization: `Bearer ${token}` } })).json());
     expect(app.status.sync).toMatchObject({ status: 'Synced', revision: done.gitopsCommitSha });
     expect(app.status.health.status).toBe('Healthy');
 

@@ -4,7 +4,7 @@ import { CancellationScope, isCancellation, proxyActivities, upsertSearchAttribu
 import type { DeployActivities, DeployPlan, Outcome, StepName } from '../activities/types.js';
 import { describeFailure } from './failures.js';
 import { recordOptions, stepOptions } from './options.js';
-import { CommitSha, DeployStatus } from './search-attributes.js';
+import { CommitSha, DeployKind, DeploymentId, DeployStatus, DeployTrigger, ProjectId, WorkspaceId } from './search-attributes.js';
 
 const records = proxyActivities<DeployActivities>(recordOptions);
 
@@ -14,6 +14,16 @@ export interface DeployInput {
 
 export async function deployWorkflow({ deploymentId }: DeployInput): Promise<Outcome> {
   const plan = await records.prepareDeployment({ deploymentId });
+  // What ops filter on in the Temporal UI (e.g. ProjectId = "..." AND DeployStatus = "failed").
+  upsertSearchAttributes([
+    { key: DeploymentId, value: deploymentId },
+    { key: ProjectId, value: plan.projectId },
+    { key: WorkspaceId, value: plan.workspaceId },
+    { key: DeployKind, value: plan.kind },
+    { key: DeployTrigger, value: plan.trigger },
+    { key: DeployStatus, value: 'running' },
+    ...(plan.commitSha ? [{ key: CommitSha, value: plan.commitSha }] : []),
+  ]);
   const run = stepRunner(plan);
   let step: StepName = plan.steps[0] ?? 'resolve_source';
   try {

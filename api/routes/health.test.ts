@@ -10,7 +10,7 @@ import { startPostgres } from '../../scripts/lib/postgres.js';
 import { firstFreePort } from '../../scripts/lib/ports.js';
 
 const logger = createLogger({ level: 'error' });
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
+const cleanups: Array<() => unknown> = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });

@@ -80,7 +80,8 @@ export class AppController {
     return this.exclusive(async () => {
       this.polls += 1;
       const fetched = await this.fetch();
-      if (fetched.ok) await this.generateApps();
+      // The ApplicationSet keeps its apps when the generator cannot read the branch.
+      if (fetched.ok && this.head) await this.generateApps();
       for (const rec of [...this.apps.values()]) await this.reconcile(rec, fetched.ok ? undefined : fetched.message, false);
       return { head: this.head, apps: [...this.apps.keys()] };
     });

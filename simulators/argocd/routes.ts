@@ -34,10 +34,7 @@ export function createApiRoutes({ controller, sessions, version }: ApiOptions): 
 
   // Everything under /api/v1 needs a session, except creating one. (Registered before the
   // routes so that the request counters see the route, not this middleware, as the last match.)
-  const session = requireSession(sessions);
-  api.use('/api/v1/*', async function sessionUnlessLogin(c, next) {
-    return c.req.method === 'POST' && c.req.path === '/api/v1/session' ? next() : session(c, next);
-  });
+  api.use('/api/v1/*', requireSession(sessions, (method, path) => method === 'POST' && path === '/api/v1/session'));
 
   api.post('/api/v1/session', async (c) => {
     const parsed = sessionBody.safeParse(await c.req.json().catch(() => undefined));

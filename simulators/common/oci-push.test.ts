@@ -106,7 +106,16 @@ describe.runIf(dockerRegistryAvailable())('pushOciImage against docker-registry'
 
   beforeAll(async () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'oci-push-test-'));
-    registry = await startDockerRegistry(tmp);
+    // startDockerRegistry probes then binds a port: parallel test files can collide, so retry.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        registry = await startDockerRegistry(path.join(tmp, `attempt-${attempt}`));
+        break;
+      } catch (error) {
+        if (attempt >= 5) throw error;
+        await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 400)));
+      }
+    }
   });
   afterAll(async () => {
     await registry?.stop();

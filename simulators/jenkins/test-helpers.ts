@@ -97,7 +97,7 @@ export const USERS = {
 export async function startJenkinsFixture(overrides: Partial<JenkinsSimulatorOptions> = {}, withRegistry = true): Promise<JenkinsFixture> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'jenkins-sim-test-'));
   const repo = createGitRepo(path.join(tmp, 'repo'));
-  const registry = withRegistry && dockerRegistryAvailable() ? await startDockerRegistry(path.join(tmp, 'registry')) : undefined;
+  const registry = withRegistry && dockerRegistryAvailable() ? await startRegistryWithRetry(path.join(tmp, 'registry')) : undefined;
   const scenarios = new ScenarioStore();
   const sim = createJenkinsSimulator({
     scenarios,
@@ -144,4 +144,19 @@ export function deployParams(repo: { url: string; initialSha: string }, override
     IMAGE_TAG: id,
     ...overrides,
   };
+}
+
+/**
+ * startDockerRegistry probes for a free port from 25000 up and only then binds it, so two test
+ * files starting a registry at the same moment can pick the same port: retry a few times.
+ */
+export async function startRegistryWithRetry(dir: string, attempts = 5): Promise<RunningRegistry> {
+  for (let i = 1; ; i += 1) {
+    try {
+      return await startDockerRegistry(path.join(dir, `attempt-${i}`));
+    } catch (error) {
+      if (i >= attempts) throw error;
+      await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 400)));
+    }
+  }
 }
