@@ -79,6 +79,9 @@ async function truncated(response: Response): Promise<Response> {
   const half = body.subarray(0, Math.floor(body.length / 2));
   const headers = new Headers(response.headers);
   headers.set('content-length', String(Math.max(body.length, 1)));
+  // Without this, node-server may finish the response and keep the socket alive: the client
+  // would wait for the missing bytes until a keep-alive timeout instead of seeing a cut.
+  headers.set('connection', 'close');
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
       if (half.length > 0) controller.enqueue(half);
