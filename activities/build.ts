@@ -30,7 +30,7 @@ export function createJenkinsClient(config: ActivityDeps['config']): JenkinsClie
   return new JenkinsClient({ baseUrl: config.JENKINS_URL, user: config.JENKINS_USER, apiToken: config.JENKINS_API_TOKEN, jobPath: config.JENKINS_JOB });
 }
 
-export function createBuildActivities({ db, config }: ActivityDeps, jenkins: JenkinsClient = createJenkinsClient(config)): Pick<DeployActivities, 'build'> {
+export function createBuildActivities({ db, config }: ActivityDeps, jenkins: JenkinsClient = createJenkinsClient(config)): Pick<DeployActivities, 'build' | 'stopBuild'> {
   const mask = secretMasker(configuredSecrets(config));
   const pause = (ms: number) => Context.current().sleep(ms); // rejects with CancelledFailure on cancel
 
@@ -115,6 +115,8 @@ export function createBuildActivities({ db, config }: ActivityDeps, jenkins: Jen
   }
 
   return {
+    stopBuild: ({ deploymentId }) => stopQuietly(deploymentId),
+
     async build({ deploymentId }): Promise<BuildResult> {
       try {
         const buildNumber = await buildNumberFor(deploymentId);

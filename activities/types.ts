@@ -65,5 +65,7 @@ export interface DeployActivities {
   commitRelease(input: { deploymentId: string }): Promise<ReleaseCommit>;
   awaitLive(input: { deploymentId: string }): Promise<void>;
   recordOutcome(input: { deploymentId: string; outcome: Outcome }): Promise<void>;
+  /** Stops the deployment's Jenkins build (or its queue item) if one exists; a no-op otherwise. */
+  stopBuild(input: { deploymentId: string }): Promise<void>;
   markStep(input: { deploymentId: string; step: StepName; status: 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled'; detail?: string }): Promise<void>;
 }

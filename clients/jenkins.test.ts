@@ -42,7 +42,7 @@ describe('JenkinsClient', () => {
   });
 
   it('triggers a build (201), follows the queue item, reads the whole log and the result artifact', async () => {
-    setScenario({ queueMs: 300, durationMs: 800, logLines: 40, pushImage: fx.registry !== undefined });
+    setScenario({ queueMs: 800, durationMs: 1_500, logLines: 40, pushImage: fx.registry !== undefined });
     const params = deployParams(fx.repo);
     const trigger = await client.triggerBuild(params);
     expect(trigger).toEqual({ queueId: expect.any(Number) as unknown, merged: false });

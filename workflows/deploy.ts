@@ -35,7 +35,10 @@ export async function deployWorkflow({ deploymentId }: DeployInput): Promise<Out
   } catch (error) {
     if (isCancellation(error)) {
       // Record the truth even though the workflow is being cancelled, then let it end cancelled.
-      await CancellationScope.nonCancellable(() => finish(deploymentId, { status: 'cancelled', error: { step, type: 'cancelled', message: 'Cancelled on request' } }));
+      await CancellationScope.nonCancellable(async () => {
+        if (step === 'build') await records.stopBuild({ deploymentId });
+        await finish(deploymentId, { status: 'cancelled', error: { step, type: 'cancelled', message: 'Cancelled on request' } });
+      });
       throw error;
     }
     const outcome: Outcome = { status: 'failed', error: describeFailure(error, step) };

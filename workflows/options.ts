@@ -1,6 +1,6 @@
 // Activity option presets. Every step is bounded by its own time limit (scheduleToClose covers
 // all retries); terminal failures are thrown non-retryable by the activities themselves.
-import type { ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
 
 const transientRetry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '20s' } as const;
 
@@ -10,6 +10,9 @@ export function stepOptions(limitMs: number, { heartbeat }: { heartbeat: boolean
     scheduleToCloseTimeout: limitMs,
     startToCloseTimeout: limitMs,
     heartbeatTimeout: heartbeat ? '10s' : undefined,
+    // A cancelled step finishes its own clean-up (e.g. stopping the Jenkins build) before the
+    // workflow records the cancellation.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: transientRetry,
   };
 }
