@@ -33,15 +33,3 @@ export async function appendLogChunk(db: Db, deploymentId: string, offset: numbe
   await db.buildLogChunk.createMany({ data: [{ deploymentId, offset: BigInt(offset), length, text, rawEnd: BigInt(rawEnd) }], skipDuplicates: true });
   return offset + length;
 }
-
-/**
- * Splits raw text read from Jenkins into what can be stored now and what must be read again:
- * while the log may still grow, only whole lines are taken, so an escape sequence or a
- * multi-byte character cut by the read boundary is never stored half.
- */
-export function takeCompleteLines(raw: string, more: boolean): { take: string; takenBytes: number } {
-  if (!more) return { take: raw, takenBytes: Buffer.byteLength(raw, 'utf8') };
-  const end = raw.lastIndexOf('\n');
-  const take = end < 0 ? '' : raw.slice(0, end + 1);
-  return { take, takenBytes: Buffer.byteLength(take, 'utf8') };
-}

@@ -14,7 +14,7 @@ import { imageTag } from '../gitops/naming.js';
 import { secretMasker } from '../lib/logger.js';
 import { configuredSecrets } from '../lib/secrets.js';
 import type { ActivityDeps } from './deps.js';
-import { appendLogChunk, cleanLogText, logResumePoint, takeCompleteLines } from './build-log.js';
+import { appendLogChunk, cleanLogText, logResumePoint } from './build-log.js';
 import { terminal, TerminalFailure } from './errors.js';
 import { projectNames } from './project-view.js';
 import type { BuildResult, DeployActivities } from './types.js';
@@ -93,13 +93,15 @@ export function createBuildActivities({ db, config }: ActivityDeps, jenkins: Jen
         await pause(config.POLL_INTERVAL);
         continue;
       }
-      const { take, takenBytes } = takeCompleteLines(chunk.text, chunk.more);
-      if (takenBytes > 0) {
-        storedEnd = await appendLogChunk(db, deploymentId, storedEnd, cleanLogText(take, mask), rawEnd + takenBytes);
-        rawEnd += takenBytes;
+      // Resume from Jenkins' own X-Text-Size, never from the body's length: Jenkins serves
+      // LF as CR+LF, so the body has more bytes than the offsets it counts. While a build runs,
+      // Jenkins only serves whole lines, so no escape sequence is ever cut in two.
+      if (chunk.nextOffset > rawEnd) {
+        storedEnd = await appendLogChunk(db, deploymentId, storedEnd, cleanLogText(chunk.text, mask), chunk.nextOffset);
+        rawEnd = chunk.nextOffset;
       }
       Context.current().heartbeat({ buildNumber, rawEnd });
-      if (!chunk.more && takenBytes === Buffer.byteLength(chunk.text, 'utf8')) return;
+      if (!chunk.more) return;
       await pause(config.POLL_INTERVAL);
     }
   }
