@@ -423,7 +423,6 @@ export class JenkinsClient {
 
 /** Removes Jenkins console notes (`ESC[8mha:...ESC[0m`, hidden serialized annotations) for display. ANSI colours stay. */
 export function stripConsoleNotes(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[8mha:[^\u001b]*\u001b\[0m/g, '');
 }
 

@@ -117,7 +117,7 @@ async function startSimulators(env: NodeJS.ProcessEnv, simulated: string[]): Pro
     SIM_HELM: helmPath() ?? '',
     // Real installations send Argo CD a Git webhook on push; the simulator stands in for that
     // by polling every 2 s instead of Argo CD's default 3 minutes.
-    SIM_ARGO_POLL_MS: process.env.SIM_ARGO_POLL_MS ?? '2000',
+    SIM_ARGO_POLL_MS: process.env.SIM_ARGO_POLL_MS || '2000',
   }, { captureFirstLine: true });
   const first = await child.firstLine!;
   const urls = JSON.parse(first) as Record<string, string>;

@@ -2,7 +2,11 @@
 // Harbor or Argo CD is configured). Prints one JSON line with the three URLs, then serves.
 import path from 'node:path';
 import { envSchema } from '../lib/config.js';
-import { startWorld } from './world.js';
+import { startWorld, type SimulatorName } from './world.js';
+
+// SIM_ONLY=jenkins,argocd starts just those (the dev stack passes the systems it simulates).
+const only = (process.env.SIM_ONLY || 'jenkins,harbor,argocd').split(',').map((s) => s.trim()) as SimulatorName[];
+const pollMs = Number(process.env.SIM_ARGO_POLL_MS || 180_000);
 
 const settings = envSchema
   .pick({
@@ -16,6 +20,8 @@ const settings = envSchema
     ARGOCD_PASSWORD: true,
     GITOPS_REPO_URL: true,
     GITOPS_BRANCH: true,
+    HARBOR_URL: true,
+    ARGOCD_TOKEN: true,
   })
   .parse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== '')));
 
@@ -31,7 +37,11 @@ const world = await startWorld({
   persistRegistry: true,
   helmBinary: process.env.SIM_HELM || undefined,
   // Argo CD polls Git every 3 minutes; the engine refreshes right after each push anyway.
-  argoPollIntervalMs: Number(process.env.SIM_ARGO_POLL_MS ?? 180_000),
+  argoPollIntervalMs: pollMs,
+  only,
+  // With a real Harbor, simulated builds push to it and the simulated Argo CD pulls from it.
+  externalRegistry: only.includes('harbor') ? undefined : { url: settings.HARBOR_URL, username: settings.HARBOR_USERNAME, password: settings.HARBOR_PASSWORD },
+  argocdTokens: settings.ARGOCD_TOKEN ? [settings.ARGOCD_TOKEN] : undefined,
   ports: { jenkins: 8081, harbor: 8082, argocd: 8083 },
 });
 process.stdout.write(`${JSON.stringify(world.urls)}\n`);

@@ -32,7 +32,17 @@ export interface WorldOptions {
   host?: string;
   /** Preferred ports (0 = any free one). */
   ports?: { jenkins?: number; harbor?: number; argocd?: number };
+  /** Which simulators to start (default: all three). */
+  only?: ReadonlyArray<SimulatorName>;
+  /** A real Harbor to push to and check images against when Harbor is not simulated. */
+  externalRegistry?: { url: string; username: string; password: string };
+  /** Pre-issued Argo CD bearer tokens the simulator accepts. */
+  argocdTokens?: string[];
+  /** Errors of background work (Argo CD polls); default: written to stderr. */
+  onError?: (error: unknown) => void;
 }
+
+export type SimulatorName = 'jenkins' | 'harbor' | 'argocd';
 
 interface Running {
   url: string;
@@ -40,6 +50,7 @@ interface Running {
   counters: Counters;
 }
 
+/** The simulators that were started (all three unless `only` says otherwise). */
 export interface World {
   scenarios: ScenarioStore;
   jenkins: Running;
@@ -74,47 +85,79 @@ export async function startWorld(o: WorldOptions): Promise<World> {
   const scenarios = new ScenarioStore();
   const { credentials: creds } = o;
 
-  const harbor = createHarborSimulator({
-    scenarios,
-    users: [{ name: creds.harbor.username, password: creds.harbor.password }, { name: 'admin', password: creds.harbor.password }],
-    projects: [creds.harbor.project],
-    dataDir: o.persistRegistry ? path.join(o.dataDir, 'harbor') : undefined,
-    upstream: o.registryUpstream,
-  });
-  const harborServer = await listenPreferring(harbor.app, host, o.ports?.harbor);
+  const wanted = new Set<SimulatorName>(o.only ?? ['jenkins', 'harbor', 'argocd']);
+  const onError = o.onError ?? ((error: unknown) => process.stderr.write(`simulator: ${error instanceof Error ? error.message : String(error)}\n`));
+  const started: Array<{ server: ServerType; close: () => Promise<void> }> = [];
+  const none: Running = { url: '', faults: undefined as never, counters: undefined as never };
 
-  const jenkins = createJenkinsSimulator({
-    scenarios,
-    users: [{ name: creds.jenkins.user, apiToken: creds.jenkins.apiToken }],
-    jobPath: o.jenkinsJob,
-    registry: { url: harborServer.url, username: creds.harbor.username, password: creds.harbor.password },
-    workDir: path.join(o.dataDir, 'jenkins'),
-  });
-  const jenkinsServer = await listenPreferring(jenkins.app, host, o.ports?.jenkins);
+  let harborRunning = none;
+  let registry = o.externalRegistry;
+  if (wanted.has('harbor')) {
+    const harbor = createHarborSimulator({
+      scenarios,
+      users: [{ name: creds.harbor.username, password: creds.harbor.password }, { name: 'admin', password: creds.harbor.password }],
+      projects: [creds.harbor.project],
+      dataDir: o.persistRegistry ? path.join(o.dataDir, 'harbor') : undefined,
+      upstream: o.registryUpstream,
+    });
+    const { server, url } = await listenPreferring(harbor.app, host, o.ports?.harbor);
+    started.push({ server, close: () => harbor.close() });
+    harborRunning = { url, faults: harbor.faults, counters: harbor.counters };
+    registry = { url, username: creds.harbor.username, password: creds.harbor.password };
+  }
+  if (!registry && (wanted.has('jenkins') || wanted.has('argocd'))) throw new Error('Simulated Jenkins and Argo CD need a registry: simulate Harbor or pass externalRegistry');
 
-  const argocd = createArgoCdSimulator({
-    scenarios,
-    users: [{ username: creds.argocd.username, password: creds.argocd.password }],
-    repo: o.gitops,
-    generatorFile: 'app.json',
-    pollIntervalMs: o.argoPollIntervalMs ?? 180_000,
-    helmBinary: o.helmBinary || undefined,
-    registry: { url: harborServer.url, username: creds.harbor.username, password: creds.harbor.password },
-    workDir: path.join(o.dataDir, 'argocd'),
-  });
-  const argoServer = await listenPreferring(argocd.app, host, o.ports?.argocd);
-  await argocd.start();
+  let jenkinsRunning = none;
+  if (wanted.has('jenkins')) {
+    const jenkins = createJenkinsSimulator({
+      scenarios,
+      users: [{ name: creds.jenkins.user, apiToken: creds.jenkins.apiToken }],
+      jobPath: o.jenkinsJob,
+      registry: registry!,
+      workDir: path.join(o.dataDir, 'jenkins'),
+    });
+    const { server, url } = await listenPreferring(jenkins.app, host, o.ports?.jenkins);
+    started.push({ server, close: () => jenkins.close() });
+    jenkinsRunning = { url, faults: jenkins.faults, counters: jenkins.counters };
+  }
 
-  const servers = [jenkinsServer.server, harborServer.server, argoServer.server];
+  let argoRunning: World['argocd'] = { ...none, poll: async () => undefined };
+  if (wanted.has('argocd')) {
+    const argocd = createArgoCdSimulator({
+      scenarios,
+      users: [{ username: creds.argocd.username, password: creds.argocd.password }],
+      tokens: o.argocdTokens,
+      repo: o.gitops,
+      generatorFile: 'app.json',
+      pollIntervalMs: o.argoPollIntervalMs ?? 180_000,
+      helmBinary: o.helmBinary || undefined,
+      registry: registry!,
+      workDir: path.join(o.dataDir, 'argocd'),
+      onError,
+    });
+    const { server, url } = await listenPreferring(argocd.app, host, o.ports?.argocd);
+    started.push({ server, close: () => argocd.close() });
+    await argocd.start();
+    argoRunning = { url, faults: argocd.faults, counters: argocd.counters, poll: () => argocd.controller.poll() };
+  }
+
   return {
     scenarios,
-    jenkins: { url: jenkinsServer.url, faults: jenkins.faults, counters: jenkins.counters },
-    harbor: { url: harborServer.url, faults: harbor.faults, counters: harbor.counters },
-    argocd: { url: argoServer.url, faults: argocd.faults, counters: argocd.counters, poll: () => argocd.controller.poll() },
-    urls: { jenkins: jenkinsServer.url, harbor: harborServer.url, argocd: argoServer.url },
+    jenkins: jenkinsRunning,
+    harbor: harborRunning,
+    argocd: argoRunning,
+    urls: { jenkins: jenkinsRunning.url, harbor: harborRunning.url, argocd: argoRunning.url },
     close: async () => {
-      await Promise.allSettled([jenkins.close(), harbor.close(), argocd.close()]);
-      await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); (s as { closeAllConnections?: () => void }).closeAllConnections?.(); })));
+      await Promise.allSettled(started.map((s) => s.close()));
+      await Promise.all(
+        started.map(
+          ({ server }) =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve());
+              (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+            }),
+        ),
+      );
     },
   };
 }

@@ -30,6 +30,10 @@ export function createControlApi({ scenarios, faults, counters, onReset }: Contr
     if (!parsed.success) return c.json(invalid(parsed.error), 400);
     return c.json(scenarios.set(c.req.param('key'), parsed.data));
   });
+  app.delete('/scenarios/default', (c) => {
+    scenarios.setDefault({});
+    return c.body(null, 204);
+  });
   app.delete('/scenarios/:key', (c) => (scenarios.delete(c.req.param('key')) ? c.body(null, 204) : c.json({ error: 'no such scenario' }, 404)));
 
   app.get('/faults', (c) => c.json(faults.current));

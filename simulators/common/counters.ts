@@ -10,11 +10,11 @@ export class Counters {
 
   /** Counts every request by `METHOD route-pattern`, e.g. `GET /job/:path{.+}/api/json`. */
   middleware(controlPrefix = '/_sim'): MiddlewareHandler {
-    const counters = this;
+    const count = (key: string) => this.count(key);
     return async function countRequests(c, next) {
       if (c.req.path.startsWith(controlPrefix)) return next();
       await next();
-      counters.count(`${c.req.method} ${routePath(c, -1) || c.req.path}`);
+      count(`${c.req.method} ${routePath(c, -1) || c.req.path}`);
     };
   }
 

@@ -5,7 +5,7 @@ import type { MiddlewareHandler } from 'hono';
 import { seededRandom } from './random.js';
 import type { Counters } from './counters.js';
 
-export const faultsSchema = z.object({
+export const faultsSchema = z.strictObject({
   /** Share of requests (0..1) answered with a 5xx before reaching the simulator. */
   errorRate: z.number().min(0).max(1).default(0),
   /** Share of requests (0..1) whose connection is cut after the headers and half the body. */
@@ -51,11 +51,12 @@ export class FaultInjector {
 
   /** Hono middleware; requests under `controlPrefix` (the scenario API) are never faulted. */
   middleware(counters: Counters, controlPrefix = '/_sim'): MiddlewareHandler {
-    const injector = this;
+    const exempt = (path: string) => this.config.exempt.some((p) => path.startsWith(p));
+    const decide = () => this.decide();
     return async function injectFaults(c, next) {
       const path = c.req.path;
-      if (path.startsWith(controlPrefix) || injector.config.exempt.some((p) => path.startsWith(p))) return next();
-      const { error, drop, delayMs } = injector.decide();
+      if (path.startsWith(controlPrefix) || exempt(path)) return next();
+      const { error, drop, delayMs } = decide();
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       if (error) {
         counters.fault('error');

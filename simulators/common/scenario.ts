@@ -4,7 +4,8 @@ import { z } from 'zod';
 
 export const severityNames = ['Critical', 'High', 'Medium', 'Low', 'Negligible', 'Unknown'] as const;
 
-export const scenarioSchema = z.object({
+// Strict objects: a typo such as "reslt" is a 400, not a silently ignored knob.
+export const scenarioSchema = z.strictObject({
   build: z
     .object({
       /** SUCCESS pushes the image; FAILURE/UNSTABLE/NOT_BUILT end the build with that result and push nothing. */
@@ -20,6 +21,7 @@ export const scenarioSchema = z.object({
       /** Push the image manifest even if the build succeeds? false = "build succeeded but pushed nothing". */
       pushImage: z.boolean().default(true),
     })
+    .strict()
     .prefault({}),
   scan: z
     .object({
@@ -32,6 +34,7 @@ export const scenarioSchema = z.object({
       /** Scan automatically on push (Harbor "scan on push"). */
       onPush: z.boolean().default(true),
     })
+    .strict()
     .prefault({}),
   health: z
     .object({
@@ -44,6 +47,7 @@ export const scenarioSchema = z.object({
       /** Sync operation fails (phase Failed) instead of succeeding. */
       syncFails: z.boolean().default(false),
     })
+    .strict()
     .prefault({}),
 });
 

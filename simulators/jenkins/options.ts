@@ -51,6 +51,7 @@ export const DEFAULT_PARAMETERS = [
   'FRAMEWORK',
   'IMAGE_REPOSITORY',
   'IMAGE_TAG',
+  'APP_PORT',
 ] as const;
 
 export const DEFAULT_VERSION = '2.462.3';

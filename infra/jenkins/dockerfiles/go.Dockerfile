@@ -13,8 +13,7 @@ ARG GO_VERSION=1.24
 FROM golang:${GO_VERSION}-bookworm AS build
 WORKDIR /src
 ENV CGO_ENABLED=0
-COPY go.mod go.sum* ./
-RUN go mod download
+# All of the source before the first go command: replace directives may point into it.
 COPY . .
 ARG GO_MAIN=
 RUN set -eu; \

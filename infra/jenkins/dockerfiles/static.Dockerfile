@@ -14,7 +14,7 @@ RUN set -eu; mkdir /site; \
     else echo 'no index.html at the root or in public/' >&2; exit 1; fi; \
     rm -rf /site/.git
 
-FROM nginxinc/nginx-unprivileged:1.27-alpine
+FROM nginxinc/nginx-unprivileged:stable-alpine
 ARG APP_PORT=8080
 ENV PORT=${APP_PORT}
 USER root
