@@ -10,6 +10,7 @@ import { terminal, TerminalFailure } from './errors.js';
 import { createGitOpsRepo } from './gitops.js';
 import { projectNames } from './project-view.js';
 import type { DeployActivities } from './types.js';
+import { retryRead } from './retry.js';
 
 export function createArgoCdClient(config: ActivityDeps['config']): ArgoCdClient {
   return new ArgoCdClient({ baseUrl: config.ARGOCD_URL, token: config.ARGOCD_TOKEN, username: config.ARGOCD_USERNAME, password: config.ARGOCD_PASSWORD });
@@ -70,7 +71,7 @@ export function createArgoCdActivities({ db, config }: ActivityDeps, argo: ArgoC
           progress.refreshed = true;
         }
         for (;;) {
-          const app = await argo.getApplication(names.appName);
+          const app = await retryRead(() => argo.getApplication(names.appName));
           if (app) {
             const status = await evaluate(app, ours, deploymentId, valuesPath, progress);
             if (status.state === 'live') return;

@@ -15,6 +15,7 @@ import { secretMasker } from '../lib/logger.js';
 import { configuredSecrets } from '../lib/secrets.js';
 import type { ActivityDeps } from './deps.js';
 import { appendLogChunk, cleanLogText, logResumePoint } from './build-log.js';
+import { retryRead } from './retry.js';
 import { terminal, TerminalFailure } from './errors.js';
 import { projectNames } from './project-view.js';
 import type { BuildResult, DeployActivities } from './types.js';
@@ -40,7 +41,7 @@ export function createBuildActivities({ db, config }: ActivityDeps, jenkins: Jen
     if (deployment.jenkinsBuildNumber) return deployment.jenkinsBuildNumber;
     let queueId = deployment.jenkinsQueueId ?? undefined;
     if (queueId === undefined) {
-      const existing = await jenkins.findBuildByParameter('DEPLOY_ID', deploymentId);
+      const existing = await retryRead(() => jenkins.findBuildByParameter('DEPLOY_ID', deploymentId));
       if (existing) return saveBuildNumber(deploymentId, existing.number);
       const { project } = deployment;
       const names = projectNames(project, config);
@@ -64,13 +65,13 @@ export function createBuildActivities({ db, config }: ActivityDeps, jenkins: Jen
     // Wait for the queue item to leave the queue.
     for (;;) {
       Context.current().heartbeat({ queueId });
-      const item = await jenkins.getQueueItem(queueId);
+      const item = await retryRead(() => jenkins.getQueueItem(queueId));
       if (item.state === 'left') {
         if (item.cancelled) throw terminal(TerminalFailure.buildFailed, `The Jenkins queue item ${queueId} was cancelled before the build started`);
         if (item.buildNumber) return saveBuildNumber(deploymentId, item.buildNumber);
       } else if (item.state === 'gone') {
         // Left items vanish after ~5 minutes: find the build by its queue id or DEPLOY_ID.
-        const found = (await jenkins.findBuildByQueueId(queueId)) ?? (await jenkins.findBuildByParameter('DEPLOY_ID', deploymentId));
+        const found = (await retryRead(() => jenkins.findBuildByQueueId(queueId))) ?? (await retryRead(() => jenkins.findBuildByParameter('DEPLOY_ID', deploymentId)));
         if (found) return saveBuildNumber(deploymentId, found.number);
         throw terminal(TerminalFailure.buildFailed, `The Jenkins queue item ${queueId} disappeared without a build`);
       }
@@ -87,7 +88,7 @@ export function createBuildActivities({ db, config }: ActivityDeps, jenkins: Jen
   async function followLog(deploymentId: string, buildNumber: number): Promise<void> {
     let { storedEnd, rawEnd } = await logResumePoint(db, deploymentId);
     for (;;) {
-      const chunk = await jenkins.readLog(buildNumber, rawEnd);
+      const chunk = await retryRead(() => jenkins.readLog(buildNumber, rawEnd));
       if (chunk.restarted) {
         // Jenkins served the log from 0 (our offset was past its end): nothing new yet.
         await pause(config.POLL_INTERVAL);
@@ -123,16 +124,16 @@ export function createBuildActivities({ db, config }: ActivityDeps, jenkins: Jen
       try {
         const buildNumber = await buildNumberFor(deploymentId);
         await followLog(deploymentId, buildNumber);
-        let build = await jenkins.getBuild(buildNumber);
+        let build = await retryRead(() => jenkins.getBuild(buildNumber));
         while (!build.finished) {
           Context.current().heartbeat({ buildNumber });
           await pause(config.POLL_INTERVAL);
-          build = await jenkins.getBuild(buildNumber);
+          build = await retryRead(() => jenkins.getBuild(buildNumber));
         }
         if (build.result !== 'SUCCESS') {
           throw terminal(TerminalFailure.buildFailed, `Jenkins build #${buildNumber} ended ${build.result}`);
         }
-        const result = await jenkins.getArtifactJson(buildNumber, 'deploy-result.json', deployResultSchema).catch((error: unknown) => {
+        const result = await retryRead(() => jenkins.getArtifactJson(buildNumber, 'deploy-result.json', deployResultSchema)).catch((error: unknown) => {
           if (error instanceof JenkinsNotFoundError) throw terminal(TerminalFailure.buildFailed, `Jenkins build #${buildNumber} succeeded but archived no deploy-result.json`);
           throw error;
         });

@@ -5,6 +5,7 @@ import { HarborAuthError, HarborClient, HarborNotScannableError, meetsSeverityGa
 import type { ActivityDeps } from './deps.js';
 import { terminal, TerminalFailure } from './errors.js';
 import type { DeployActivities } from './types.js';
+import { retryRead } from './retry.js';
 
 export function createHarborClient(config: ActivityDeps['config']): HarborClient {
   return new HarborClient({ baseUrl: config.HARBOR_URL, username: config.HARBOR_USERNAME, password: config.HARBOR_PASSWORD, project: config.HARBOR_PROJECT });
@@ -33,7 +34,7 @@ export function createRegistryActivities({ db, config }: ActivityDeps, harbor: H
       const reference = deployment.kind === 'rollback' && deployment.imageDigest ? deployment.imageDigest : deployment.imageTag!;
       const image = `${deployment.imageRepository}${reference.startsWith('sha256:') ? '@' : ':'}${reference}`;
       try {
-        let artifact = await harbor.getArtifact(repository, reference, { withScanOverview: true });
+        let artifact = await retryRead(() => harbor.getArtifact(repository, reference, { withScanOverview: true }));
         if (!artifact) throw terminal(TerminalFailure.imageMissing, `Image ${image} is not in the registry`);
         if (deployment.kind === 'rollback') {
           // Getting out of trouble comes first: a rollback restores an image that passed the
@@ -51,7 +52,7 @@ export function createRegistryActivities({ db, config }: ActivityDeps, harbor: H
           }
           Context.current().heartbeat({ scan: summary.status });
           await Context.current().sleep(config.POLL_INTERVAL);
-          artifact = await harbor.getArtifact(repository, artifact.digest, { withScanOverview: true });
+          artifact = await retryRead(() => harbor.getArtifact(repository, artifact!.digest, { withScanOverview: true }));
           if (!artifact) throw terminal(TerminalFailure.imageMissing, `Image ${image} disappeared from the registry during its scan`);
         }
         if (!meetsSeverityGate(summary, config.SCAN_FAIL_SEVERITY)) {

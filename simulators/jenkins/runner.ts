@@ -212,25 +212,35 @@ export class BuildRunner {
     log.pipeline('sh');
     log.line(`+ docker push ${host}/${repository}:${tag}`);
     log.line(`The push refers to repository [${host}/${repository}]`);
-    try {
-      const pushed = await pushOciImage({
-        registryUrl: registry.url,
-        username: registry.username,
-        password: registry.password,
-        repository,
-        tag,
-        signal: build.abort.signal,
-        image: { repoUrl: p.REPO_URL ?? '', commitSha: build.git?.sha ?? '', files: packageJson ? { 'app/package.json': packageJson } : {}, labels: { 'io.deploy-engine.deploy-id': p.DEPLOY_ID ?? '' } },
-      });
-      log.line(`${tag}: digest: ${pushed.digest} size: ${pushed.size}`);
-      return pushed.digest;
-    } catch (e) {
-      if (build.abort.signal.aborted) throw e;
-      const message = e instanceof Error ? e.message : String(e);
-      log.line(`\u001b[31m${message}\u001b[0m`);
-      build.result = 'FAILURE';
-      log.line('ERROR: script returned exit code 1');
-      return undefined;
+    // Like `docker push`, retry a failed upload a few times (5xx, dropped connections) before
+    // the step fails: a flaky registry slows a build down, it does not break it.
+    const attempts = 5;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const pushed = await pushOciImage({
+          registryUrl: registry.url,
+          username: registry.username,
+          password: registry.password,
+          repository,
+          tag,
+          signal: build.abort.signal,
+          image: { repoUrl: p.REPO_URL ?? '', commitSha: build.git?.sha ?? '', files: packageJson ? { 'app/package.json': packageJson } : {}, labels: { 'io.deploy-engine.deploy-id': p.DEPLOY_ID ?? '' } },
+        });
+        log.line(`${tag}: digest: ${pushed.digest} size: ${pushed.size}`);
+        return pushed.digest;
+      } catch (e) {
+        if (build.abort.signal.aborted) throw e;
+        const message = e instanceof Error ? e.message : String(e);
+        if (attempt < attempts) {
+          log.line(`Retrying in ${attempt} second${attempt > 1 ? 's' : ''} (${message})`);
+          await new Promise((resolve) => setTimeout(resolve, attempt * 200));
+          continue;
+        }
+        log.line(`\u001b[31m${message}\u001b[0m`);
+        build.result = 'FAILURE';
+        log.line('ERROR: script returned exit code 1');
+        return undefined;
+      }
     }
   }
 }
