@@ -46,7 +46,7 @@ export function createGitOpsActivities({ db, config }: ActivityDeps, repo: GitOp
           appPort: project.appPort,
           release: { deploymentId, commitSha: deployment.commitSha, kind: deployment.kind },
         });
-        release = renderReleaseFiles(identity, values);
+        release = renderReleaseFiles(identity, values, config.CHART_TEMPLATE_DIR ? path.resolve(config.CHART_TEMPLATE_DIR) : undefined);
       } catch (error) {
         if (error instanceof ChartValuesError || error instanceof NamingError) throw terminal(TerminalFailure.invalidInput, error.message);
         throw error;

@@ -81,6 +81,8 @@ export const envSchema = z.object({
   GITOPS_REPO_URL: z.string().min(1).default('.data/gitops.git'),
   GITOPS_BRANCH: z.string().min(1).default('main'),
   GITOPS_WORKDIR: z.string().min(1).default('.data/gitops-work'),
+  /** A platform team's own chart template (Chart.yaml + templates/*.yaml); the engine's by default. */
+  CHART_TEMPLATE_DIR: z.string().min(1).optional(),
   GITOPS_AUTHOR_NAME: z.string().min(1).default('deploy-engine'),
   GITOPS_AUTHOR_EMAIL: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'an e-mail address such as deploy@example.com').default('deploy-engine@localhost'),
 

@@ -4,7 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, waitForDeployment, type TestStack, type DeploymentBody } from './support/stack.js';
 import { createAppRepo, gitIn } from './support/git.js';
+import { cpSync, writeFileSync } from 'node:fs';
 import type { ScenarioInput } from '../simulators/common/scenario.js';
+import { CHART_TEMPLATE_DIR } from '../gitops/chart.js';
+import { helmPath } from '../scripts/lib/tools.js';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -58,6 +61,15 @@ describe('deploy failures', () => {
     expect(gitIn(stack.gitopsRepo, 'rev-parse', 'main')).toBe(head);
   });
 
+  it('an image the pipeline reports but never pushed fails at verify_image (image_missing)', async () => {
+    const head = gitIn(stack.gitopsRepo, 'rev-parse', 'main');
+    const { deployment } = await deployWith({ build: { pushImage: false } });
+    expect(deployment.status).toBe('failed');
+    expect(deployment.error).toMatchObject({ step: 'verify_image', type: 'image_missing' });
+    expect(deployment.error!.message).toMatch(/is not in the registry/);
+    expect(gitIn(stack.gitopsRepo, 'rev-parse', 'main')).toBe(head);
+  });
+
   it('high findings pass the default gate (Critical)', async () => {
     const { deployment } = await deployWith({ scan: { findings: { High: 3 }, durationMs: 100 } });
     expect(deployment.status).toBe('succeeded');
@@ -81,5 +93,28 @@ describe('deploy failures', () => {
     const { deployment } = await deployWith({ health: { syncFails: true } });
     expect(deployment.status).toBe('failed');
     expect(deployment.error).toMatchObject({ step: 'await_live', type: 'sync_failed' });
+  });
+});
+
+describe('a chart that does not render', () => {
+  let broken: TestStack;
+  beforeAll(async () => {
+    // A platform team's own chart template with a template error in it.
+    const dir = path.join(stack.dir, 'broken-chart');
+    cpSync(CHART_TEMPLATE_DIR, dir, { recursive: true });
+    writeFileSync(path.join(dir, 'templates', 'deployment.yaml'), 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }\n');
+    broken = await startStack({ env: { CHART_TEMPLATE_DIR: dir, AWAIT_LIVE_TIMEOUT: '20s' } });
+  }, 120_000);
+  afterAll(async () => broken?.close());
+
+  it.runIf(helmPath() !== undefined)('fails at await_live (chart_invalid) with the renderer\'s message', async () => {
+    const repo = createAppRepo(path.join(broken.dir, 'src-chart'));
+    const project = await broken.api<{ id: string }>('POST', '/v1/projects', { name: 'chart', userId: 'gina', repoUrl: repo.url, branch: 'main', appPort: 8080 });
+    const requested = await broken.api<DeploymentBody>('POST', `/v1/projects/${project.body.id}/deployments`, {});
+    const deployment = await waitForDeployment(broken, requested.body.id, { timeoutMs: 60_000 });
+    expect(deployment.status).toBe('failed');
+    expect(deployment.error).toMatchObject({ step: 'await_live', type: 'chart_invalid' });
+    expect(deployment.error!.message).toMatch(/ComparisonError/);
+    expect(deployment.error!.message).toMatch(/deployment\.yaml/);
   });
 });

@@ -123,14 +123,19 @@ export async function pushOciImage(options: OciPushOptions): Promise<OciPushResu
   const image = buildOciImage(options.image);
   const session = new RegistrySession(options);
 
-  for (const b of [image.layer, image.config]) await uploadBlob(session, repository, b);
+  // Like `docker push`, each upload is retried on a 5xx or a broken connection. A blob upload
+  // starts with a HEAD, so a retry after a lost answer finds the blob and stops there.
+  for (const b of [image.layer, image.config]) await retryTransient(() => uploadBlob(session, repository, b), options.signal);
 
-  const res = await session.send('PUT', `/v2/${repository}/manifests/${encodeURIComponent(tag)}`, {
-    body: image.manifest.bytes,
-    headers: { 'content-type': OCI_MANIFEST_MEDIA_TYPE },
-  });
-  if (res.status !== 201) throw await failure(res, `PUT manifest ${repository}:${tag}`);
-  await res.body?.cancel();
+  const res = await retryTransient(async () => {
+    const put = await session.send('PUT', `/v2/${repository}/manifests/${encodeURIComponent(tag)}`, {
+      body: image.manifest.bytes,
+      headers: { 'content-type': OCI_MANIFEST_MEDIA_TYPE },
+    });
+    if (put.status !== 201) throw await failure(put, `PUT manifest ${repository}:${tag}`);
+    await put.body?.cancel();
+    return put;
+  }, options.signal);
   const announced = res.headers.get('docker-content-digest');
   if (announced && announced !== image.manifest.digest) {
     throw new OciPushError(`registry announced manifest digest ${announced}, expected ${image.manifest.digest}`);
@@ -144,6 +149,22 @@ export async function pushOciImage(options: OciPushOptions): Promise<OciPushResu
     repository,
     tag,
   };
+}
+
+const PUSH_ATTEMPTS = 5;
+
+/** Retries `step` on errors without a status (connection) or with a 5xx, up to 5 times. */
+async function retryTransient<T>(step: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await step();
+    } catch (error) {
+      const status = error instanceof OciPushError ? error.status : undefined;
+      const transient = status === undefined || status >= 500 || status === 429;
+      if (!transient || attempt >= PUSH_ATTEMPTS || signal?.aborted) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
 }
 
 async function uploadBlob(session: RegistrySession, repository: string, b: OciBlob): Promise<void> {

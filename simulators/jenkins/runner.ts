@@ -3,6 +3,7 @@
 // a `deploy-result.json` artifact. Outcome and timing come from the scenario. A failing step
 // sets `result` at once and the pipeline then unwinds briefly while `inProgress` is still
 // true, as real pipelines do: finished means `inProgress === false && result !== null`.
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -160,6 +161,14 @@ export class BuildRunner {
         build.artifacts.push({ relativePath: 'deploy-result.json', fileName: 'deploy-result.json', content: Buffer.from(`${JSON.stringify(result, null, 2)}\n`) });
         build.description = `${p.IMAGE_REPOSITORY}:${p.IMAGE_TAG}@${pushed}`;
         close();
+      } else {
+        // A pipeline whose push went nowhere (wrong registry, a skipped step) but that still
+        // reports an image: the engine must catch it in the registry, not trust the report.
+        log.pipeline('archiveArtifacts');
+        log.line('Archiving artifacts');
+        const claimed = `sha256:${createHash('sha256').update(`${p.IMAGE_REPOSITORY}:${p.IMAGE_TAG}:not-pushed`).digest('hex')}`;
+        const result = { imageRepository: p.IMAGE_REPOSITORY, imageTag: p.IMAGE_TAG, imageDigest: claimed, commitSha: co.sha };
+        build.artifacts.push({ relativePath: 'deploy-result.json', fileName: 'deploy-result.json', content: Buffer.from(`${JSON.stringify(result, null, 2)}\n`) });
       }
     } catch (e) {
       if (signal.aborted) {

@@ -29,15 +29,15 @@ export function startWorkerProcess(config: Env, overrides: Record<string, string
   });
   let output = '';
   const collect = (d: Buffer) => (output = (output + d.toString()).slice(-20_000));
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const ready = new Promise<void>((resolve, reject) => {
     const check = () => {
       if (output.includes('worker started')) resolve();
     };
-    child.stdout!.on('data', check);
-    child.stderr!.on('data', check);
+    child.stdout.on('data', check);
+    child.stderr.on('data', check);
     void exited.then(() => reject(new Error(`worker exited before it started:\n${output}`)));
   });
   return {

@@ -1,0 +1,200 @@
+// The engine end to end for tests: a fresh database, the run's Temporal server with a task queue
+// of its own, the real worker code path, the API app, the simulators over HTTP and a real bare
+// GitOps repository. Everything a test file starts, it stops. No vitest import here: the
+// benchmark uses it too (test/support/stack-for-tests.ts wires it to the test run).
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import type { Hono } from 'hono';
+import { loadConfig, type Env } from '../../lib/config.js';
+import { createDb, type Db } from '../../lib/db.js';
+import { createLogger, type Logger } from '../../lib/logger.js';
+import { connectTemporalClient } from '../../lib/temporal.js';
+import { generateToken } from '../../lib/tokens.js';
+import { startWorker, workflowsPath, type RunningWorker } from '../../worker.js';
+import { createApp } from '../../api/app.js';
+import { buildV1 } from '../../api/v1.js';
+import { createHealthService } from '../../api/services/health.js';
+import { ensureDevToken } from '../../api/services/dev-token.js';
+import { bootstrapGitOpsRepo } from '../../gitops/bootstrap.js';
+import { startWorld, type World } from '../../simulators/world.js';
+import { helmPath } from '../../scripts/lib/tools.js';
+import { createDatabase, type TestDatabase } from './database.js';
+import { createBareRepo } from './git.js';
+
+let bundle: Promise<{ code: string }> | undefined;
+let runtimeInstalled = false;
+
+/** Temporal's own logs at WARN: the test output stays readable. Once per process. */
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+}
+/** The workflow bundle, built once per test file (process). */
+export function workflowBundle(): Promise<{ code: string }> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  return bundle;
+}
+
+export interface TestStack {
+  config: Env;
+  db: Db;
+  world: World;
+  app: Hono;
+  token: string;
+  dir: string;
+  gitopsRepo: string;
+  logger: Logger;
+  worker: RunningWorker;
+  /** Starts another worker on the same task queue (after killing the first, for example). */
+  startWorker(): Promise<RunningWorker>;
+  /** Calls the API with the admin token. */
+  api<T = unknown>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }>;
+  close(): Promise<void>;
+}
+
+/** Where the stack's PostgreSQL and Temporal are (a test run's, or a benchmark's own). */
+export interface Infra {
+  pgAdminUrl: string;
+  temporalAddress: string;
+  scratchDir: string;
+}
+
+export interface StackOptions {
+  infra: Infra;
+  env?: Record<string, string>;
+  /** Start no worker (the test starts its own, e.g. as a separate process). */
+  noWorker?: boolean;
+  argoPollIntervalMs?: number;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export async function startEngineStack(options: StackOptions): Promise<TestStack> {
+  quietRuntime();
+  const id = randomUUID().slice(0, 8);
+  const dir = path.join(options.infra.scratchDir, `stack-${id}`);
+  mkdirSync(dir, { recursive: true });
+  const database: TestDatabase = await createDatabase(options.infra.pgAdminUrl);
+  const gitopsRepo = createBareRepo(path.join(dir, 'gitops.git'));
+  const author = { name: 'deploy-engine', email: 'deploy-engine@localhost' };
+  await bootstrapGitOpsRepo({ repo: gitopsRepo, branch: 'main', author });
+
+  const creds = {
+    jenkins: { user: 'deployer', apiToken: `jenkins-${randomUUID()}` },
+    harbor: { username: 'robot$apps+deployer', password: `harbor-${randomUUID()}`, project: 'apps' },
+    argocd: { username: 'admin', password: `argocd-${randomUUID()}` },
+  };
+  const world = await startWorld({
+    credentials: creds,
+    jenkinsJob: 'platform/app-build',
+    gitops: { url: gitopsRepo, branch: 'main' },
+    dataDir: path.join(dir, 'simulators'),
+    helmBinary: helmPath(),
+    argoPollIntervalMs: options.argoPollIntervalMs ?? 1_000,
+  });
+
+  const token = generateToken();
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: options.infra.temporalAddress,
+    TEMPORAL_TASK_QUEUE: `test-${id}`,
+    LOG_LEVEL: 'error',
+    DEV_API_TOKEN: token,
+    ALLOW_LOCAL_REPOS: 'true',
+    JENKINS_URL: world.urls.jenkins,
+    JENKINS_USER: creds.jenkins.user,
+    JENKINS_API_TOKEN: creds.jenkins.apiToken,
+    HARBOR_URL: world.urls.harbor,
+    HARBOR_USERNAME: creds.harbor.username,
+    HARBOR_PASSWORD: creds.harbor.password,
+    ARGOCD_URL: world.urls.argocd,
+    ARGOCD_USERNAME: creds.argocd.username,
+    ARGOCD_PASSWORD: creds.argocd.password,
+    GITOPS_REPO_URL: gitopsRepo,
+    GITOPS_WORKDIR: path.join(dir, 'gitops-work'),
+    WORK_DIR: path.join(dir, 'work'),
+    POLL_INTERVAL: '100ms',
+    DEGRADED_GRACE: '1s',
+    AWAIT_LIVE_TIMEOUT: '30s',
+    ...options.env,
+  });
+  const logger = createLogger({ level: options.logLevel ?? 'error' });
+  const db = createDb(config.DATABASE_URL);
+  await ensureDevToken(db, config.DEV_WORKSPACE_ID, token);
+  const temporal = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+  const app = createApp({ logger, health: createHealthService({ db, temporal }), v1: buildV1({ config, db, temporal, logger }) });
+
+  const workers: RunningWorker[] = [];
+  const launch = async () => {
+    // Each worker gets a clone of its own, as separate worker processes would.
+    const workerConfig = { ...config, GITOPS_WORKDIR: path.join(dir, `gitops-work-${workers.length}`) };
+    const worker = await startWorker(workerConfig, logger, { workflowBundle: await workflowBundle() });
+    workers.push(worker);
+    return worker;
+  };
+  const worker = options.noWorker ? (undefined as unknown as RunningWorker) : await launch();
+
+  return {
+    config,
+    db,
+    world,
+    app,
+    token,
+    dir,
+    gitopsRepo,
+    logger,
+    worker,
+    startWorker: launch,
+    async api<T>(method: string, route: string, body?: unknown) {
+      const res = await app.request(route, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as T };
+    },
+    async close() {
+      await Promise.allSettled(workers.map((w) => w.shutdown()));
+      await world.close();
+      await db.$disconnect();
+      await temporal.connection.close();
+      await database.drop();
+    },
+  };
+}
+
+export interface DeploymentBody {
+  id: string;
+  status: string;
+  kind: string;
+  trigger: string;
+  commitSha: string | null;
+  framework: string | null;
+  imageRepository: string | null;
+  imageTag: string | null;
+  imageDigest: string | null;
+  jenkinsBuildNumber: number | null;
+  gitopsCommitSha: string | null;
+  liveUrl: string | null;
+  workflowId: string | null;
+  error: { step: string; type: string; message: string } | null;
+  steps: Array<{ name: string; status: string; startedAt: string | null; finishedAt: string | null }>;
+  queuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+const FINAL = ['succeeded', 'failed', 'cancelled', 'superseded'];
+
+/** Polls the API until the deployment reaches a final status (or `until`). */
+export async function waitForDeployment(stack: TestStack, deploymentId: string, { until = FINAL, timeoutMs = 60_000 }: { until?: string[]; timeoutMs?: number } = {}): Promise<DeploymentBody> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await stack.api<DeploymentBody>('GET', `/v1/deployments/${deploymentId}`);
+    if (until.includes(body.status)) return body;
+    if (Date.now() > deadline) throw new Error(`deployment ${deploymentId} still ${body.status} after ${timeoutMs} ms: ${JSON.stringify(body)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
