@@ -10,7 +10,7 @@ import { terminal, TerminalFailure } from './errors.js';
 import { createGitOpsRepo } from './gitops.js';
 import { projectNames } from './project-view.js';
 import type { DeployActivities } from './types.js';
-import { retryRead } from './retry.js';
+import { retryRead, withHeartbeats } from './retry.js';
 
 export function createArgoCdClient(config: ActivityDeps['config']): ArgoCdClient {
   return new ArgoCdClient({ baseUrl: config.ARGOCD_URL, token: config.ARGOCD_TOKEN, username: config.ARGOCD_USERNAME, password: config.ARGOCD_PASSWORD });
@@ -67,7 +67,7 @@ export function createArgoCdActivities({ db, config }: ActivityDeps, argo: ArgoC
       try {
         if (!progress.refreshed) {
           // Blocks until Argo CD has fetched Git and compared; a slow refresh is not an error.
-          await argo.getApplication(names.appName, { refresh: 'normal', timeoutMs: Math.min(60_000, config.AWAIT_LIVE_TIMEOUT) }).catch(() => undefined);
+          await withHeartbeats(progress, () => argo.getApplication(names.appName, { refresh: 'normal', timeoutMs: Math.min(60_000, config.AWAIT_LIVE_TIMEOUT) })).catch(() => undefined);
           progress.refreshed = true;
         }
         for (;;) {

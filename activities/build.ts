@@ -19,6 +19,8 @@ import { retryRead } from './retry.js';
 import { terminal, TerminalFailure } from './errors.js';
 import { projectNames } from './project-view.js';
 import type { BuildResult, DeployActivities } from './types.js';
+import type { HarborClient } from '../clients/harbor.js';
+import { createHarborClient, repositoryInProject } from './registry.js';
 
 /** What the pipeline archives as deploy-result.json. */
 const deployResultSchema = z.object({
@@ -31,7 +33,7 @@ export function createJenkinsClient(config: ActivityDeps['config']): JenkinsClie
   return new JenkinsClient({ baseUrl: config.JENKINS_URL, user: config.JENKINS_USER, apiToken: config.JENKINS_API_TOKEN, jobPath: config.JENKINS_JOB });
 }
 
-export function createBuildActivities({ db, config }: ActivityDeps, jenkins: JenkinsClient = createJenkinsClient(config)): Pick<DeployActivities, 'build' | 'stopBuild'> {
+export function createBuildActivities({ db, config }: ActivityDeps, jenkins: JenkinsClient = createJenkinsClient(config), harbor: HarborClient = createHarborClient(config)): Pick<DeployActivities, 'build' | 'stopBuild'> {
   const mask = secretMasker(configuredSecrets(config));
   const pause = (ms: number) => Context.current().sleep(ms); // rejects with CancelledFailure on cancel
 
@@ -117,11 +119,30 @@ export function createBuildActivities({ db, config }: ActivityDeps, jenkins: Jen
     }
   }
 
+  /**
+   * A retry reuses what is still valid: the image its original built for the same commit, if
+   * the registry still has it. Jenkins is not called again.
+   */
+  async function reusableImage(deploymentId: string): Promise<BuildResult | undefined> {
+    const deployment = await db.deployment.findUniqueOrThrow({ where: { id: deploymentId }, include: { targetDeployment: true } });
+    const original = deployment.targetDeployment;
+    if (deployment.trigger !== 'retry' || !original?.imageRepository || !original.imageTag || original.commitSha !== deployment.commitSha) return undefined;
+    const artifact = await retryRead(() => harbor.getArtifact(repositoryInProject(original.imageRepository!, config.HARBOR_PROJECT), original.imageTag!));
+    if (!artifact) return undefined;
+    await db.$transaction([
+      db.deployment.update({ where: { id: deploymentId }, data: { imageRepository: original.imageRepository, imageTag: original.imageTag } }),
+      db.deploymentStep.updateMany({ where: { deploymentId, name: 'build' }, data: { detail: `Reused image ${original.imageTag} built for deployment ${original.id}` } }),
+    ]);
+    return { imageRepository: original.imageRepository, imageTag: original.imageTag, imageDigest: artifact.digest, reused: true };
+  }
+
   return {
     stopBuild: ({ deploymentId }) => stopQuietly(deploymentId),
 
     async build({ deploymentId }): Promise<BuildResult> {
       try {
+        const reused = await reusableImage(deploymentId);
+        if (reused) return reused;
         const buildNumber = await buildNumberFor(deploymentId);
         await followLog(deploymentId, buildNumber);
         let build = await retryRead(() => jenkins.getBuild(buildNumber));

@@ -5,10 +5,11 @@ import type { ActivityDeps } from './deps.js';
 import { STEP_NAMES, type DeployActivities, type DeployPlan, type Outcome, type StepName } from './types.js';
 import { terminal, TerminalFailure } from './errors.js';
 import { liveUrlOf } from './project-view.js';
+import { pauseAutoDeploy, rollbackRow } from '../lib/deployment-rows.js';
 
 const FINAL = ['succeeded', 'failed', 'cancelled', 'superseded'] as const;
 
-export function createRecordActivities({ db, config }: ActivityDeps): Pick<DeployActivities, 'prepareDeployment' | 'markStep' | 'recordOutcome'> {
+export function createRecordActivities({ db, config }: ActivityDeps): Pick<DeployActivities, 'prepareDeployment' | 'markStep' | 'recordOutcome' | 'startAutoRollback'> {
   return {
     async prepareDeployment({ deploymentId }): Promise<DeployPlan> {
       const deployment = await db.deployment.findUnique({ where: { id: deploymentId } });
@@ -51,6 +52,22 @@ export function createRecordActivities({ db, config }: ActivityDeps): Pick<Deplo
 
     async recordOutcome({ deploymentId, outcome }) {
       await recordOutcome(db, config, deploymentId, outcome);
+    },
+
+    async startAutoRollback({ deploymentId }) {
+      return db.$transaction(async (tx) => {
+        const existing = await tx.deployment.findFirst({ where: { causeDeploymentId: deploymentId, trigger: 'auto_rollback' } });
+        if (existing) return { rollbackId: existing.id };
+        const failed = await tx.deployment.findUniqueOrThrow({ where: { id: deploymentId }, include: { project: { include: { liveDeployment: true } } } });
+        const live = failed.project.liveDeployment;
+        if (!live || live.id === deploymentId || !live.imageDigest) return { rollbackId: null };
+        const rollback = await tx.deployment.create({
+          data: rollbackRow(live, { trigger: 'auto_rollback', requestedBy: 'auto-rollback', causeDeploymentId: deploymentId }),
+        });
+        await tx.deployment.update({ where: { id: rollback.id }, data: { workflowId: `deployment/${rollback.id}` } });
+        await pauseAutoDeploy(tx, failed.projectId, `Automatic rollback to ${live.commitSha?.slice(0, 7) ?? live.id} after deployment ${deploymentId} failed: ${failed.errorMessage ?? failed.errorType ?? 'unknown error'}`);
+        return { rollbackId: rollback.id };
+      });
     },
   };
 }

@@ -14,3 +14,17 @@ export async function retryRead<T>(read: () => Promise<T>, { attempts = 4, delay
     }
   }
 }
+
+/**
+ * Heartbeats every few seconds while `work` runs: a call that may block for long (Argo CD's
+ * refresh waits for a reconcile) must not look like a dead worker to Temporal.
+ */
+export async function withHeartbeats<T>(details: unknown, work: () => Promise<T>, everyMs = 3000): Promise<T> {
+  const context = Context.current();
+  const timer = setInterval(() => context.heartbeat(details), everyMs);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -65,6 +65,12 @@ export interface DeployActivities {
   commitRelease(input: { deploymentId: string }): Promise<ReleaseCommit>;
   awaitLive(input: { deploymentId: string }): Promise<void>;
   recordOutcome(input: { deploymentId: string; outcome: Outcome }): Promise<void>;
+  /**
+   * After a deploy failed past its GitOps commit: creates the `auto-rollback` deployment that
+   * restores the project's live release, pauses auto-deploy, and returns its id (null when
+   * nothing was ever live). Idempotent: a retry returns the same deployment.
+   */
+  startAutoRollback(input: { deploymentId: string }): Promise<{ rollbackId: string | null }>;
   /** Stops the deployment's Jenkins build (or its queue item) if one exists; a no-op otherwise. */
   stopBuild(input: { deploymentId: string }): Promise<void>;
   markStep(input: { deploymentId: string; step: StepName; status: 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled'; detail?: string }): Promise<void>;

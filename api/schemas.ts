@@ -74,3 +74,9 @@ export const listQuerySchema = z.object({
 });
 
 export const idParamSchema = z.string().uuid('must be an id (UUID)');
+
+export const rollbackSchema = z
+  .object({ toDeploymentId: z.string().uuid('must be a deployment id (UUID)').optional() })
+  .strict();
+
+export const autoDeploySchema = z.object({ enabled: z.boolean({ message: 'must be true or false' }) }).strict();

@@ -25,6 +25,7 @@ export function deploymentView(d: Deployment & { steps?: DeploymentStep[] }) {
     error: d.errorType ? { step: d.errorStep, type: d.errorType, message: d.errorMessage } : null,
     requestedBy: d.requestedBy,
     targetDeploymentId: d.targetDeploymentId,
+    causeDeploymentId: d.causeDeploymentId,
     queuedAt: d.queuedAt,
     startedAt: d.startedAt,
     finishedAt: d.finishedAt,
@@ -63,6 +64,25 @@ export function projectView(p: Project & { liveDeployment?: (Deployment & { step
     liveDeployment: p.liveDeployment ? deploymentView(p.liveDeployment) : null,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
+  };
+}
+
+/** A release: a deployment that went live, when, until when, and whether it is live now. */
+export function releaseView(d: Deployment, liveDeploymentId: string | null) {
+  return {
+    deploymentId: d.id,
+    kind: d.kind,
+    trigger: trigger(d.trigger),
+    commitSha: d.commitSha,
+    imageRepository: d.imageRepository,
+    imageTag: d.imageTag,
+    imageDigest: d.imageDigest,
+    gitopsCommitSha: d.gitopsCommitSha,
+    requestedBy: d.requestedBy,
+    liveAt: d.liveAt,
+    replacedAt: d.replacedAt,
+    live: d.id === liveDeploymentId,
+    restoredDeploymentId: d.kind === 'rollback' ? d.targetDeploymentId : null,
   };
 }
 

@@ -7,7 +7,6 @@ import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startPostgres } from './lib/postgres.js';
 import { startTemporal } from './lib/temporal-server.js';
 import { startEngineStack, waitForDeployment, type DeploymentBody, type TestStack } from '../test/support/engine-stack.js';
@@ -58,7 +57,6 @@ function report(label: string, deployments: DeploymentBody[], wallMs: number, ba
 }
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   const scratchDir = mkdtempSync(path.join(os.tmpdir(), 'deploy-engine-bench-'));
   chmodSync(scratchDir, 0o755);
   const [pg, temporal] = await Promise.all([startPostgres({ dataDir: path.join(scratchDir, 'pg'), firstPort: 57329, ephemeral: true }), startTemporal({ ui: false, firstPort: 27233 })]);

@@ -1,8 +1,9 @@
 // One deployment, as numbered steps. Every step is an idempotent activity keyed by the
 // deployment id; the workflow only sequences them and records the outcome.
-import { CancellationScope, isCancellation, proxyActivities, upsertSearchAttributes, ApplicationFailure } from '@temporalio/workflow';
+import { CancellationScope, executeChild, isCancellation, proxyActivities, upsertSearchAttributes, ApplicationFailure, log } from '@temporalio/workflow';
 import type { DeployActivities, DeployPlan, Outcome, StepName } from '../activities/types.js';
 import { describeFailure } from './failures.js';
+import { deploymentWorkflowId } from './messages.js';
 import { recordOptions, stepOptions } from './options.js';
 import { CommitSha, DeployKind, DeploymentId, DeployStatus, DeployTrigger, ProjectId, WorkspaceId } from './search-attributes.js';
 
@@ -43,6 +44,11 @@ export async function deployWorkflow({ deploymentId }: DeployInput): Promise<Out
     }
     const outcome: Outcome = { status: 'failed', error: describeFailure(error, step) };
     await finish(deploymentId, outcome);
+    // Failed after the release was committed (Degraded, timeout, failed sync, broken chart):
+    // put the last live release back, in this same workflow.
+    if (step === 'await_live' && plan.kind === 'deploy' && plan.autoRollback && outcome.error!.type !== 'superseded') {
+      await rollBackAfter(deploymentId);
+    }
     // Fail the workflow too, so the Temporal UI shows what the database says.
     throw ApplicationFailure.nonRetryable(outcome.error!.message, outcome.error!.type, outcome.error);
   }
@@ -58,7 +64,7 @@ function stepRunner(plan: DeployPlan): Record<StepName, () => Promise<unknown>> 
   return {
     // 1. pin the branch to an exact commit and detect the framework
     resolve_source: async () => {
-      const source = await step('resolve_source', true).resolveSource({ deploymentId });
+      const source = await step('resolve_source', false).resolveSource({ deploymentId });
       upsertSearchAttributes([{ key: CommitSha, value: source.commitSha }]);
     },
     // 2. Jenkins builds, scans and pushes the image (log followed live, heartbeating its offset)
@@ -66,10 +72,24 @@ function stepRunner(plan: DeployPlan): Record<StepName, () => Promise<unknown>> 
     // 3. the image and its scan, confirmed in the registry
     verify_image: () => step('verify_image', true).verifyImage({ deploymentId }),
     // 4. the release values committed to the GitOps repository
-    commit_release: () => step('commit_release', true).commitRelease({ deploymentId }),
+    commit_release: () => step('commit_release', false).commitRelease({ deploymentId }),
     // 5. Argo CD reports the app Synced and Healthy at exactly that commit
     await_live: () => step('await_live', true).awaitLive({ deploymentId }),
   };
+}
+
+/** Runs the auto-rollback as a child deployment; its own outcome is recorded by itself. */
+async function rollBackAfter(deploymentId: string): Promise<void> {
+  const { rollbackId } = await records.startAutoRollback({ deploymentId });
+  if (!rollbackId) {
+    log.info('no earlier release to roll back to', { deploymentId });
+    return;
+  }
+  try {
+    await executeChild(deployWorkflow, { workflowId: deploymentWorkflowId(rollbackId), args: [{ deploymentId: rollbackId }] });
+  } catch (error) {
+    log.warn('automatic rollback failed', { deploymentId, rollbackId, error: error instanceof Error ? error.message : String(error) });
+  }
 }
 
 /** 6. record the outcome (the release becomes the live version on success). */

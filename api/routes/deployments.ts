@@ -11,6 +11,11 @@ export function deploymentRoutes({ deployments }: { deployments: DeploymentServi
       const id = parseOr400(idParamSchema, c.req.param('deploymentId'), 'deployment id');
       return c.json(await deployments.get(c.get('principal').workspaceId, id));
     })
+    .post('/:deploymentId/retry', requireRole('deployer'), async (c) => {
+      const id = parseOr400(idParamSchema, c.req.param('deploymentId'), 'deployment id');
+      const principal = c.get('principal');
+      return c.json(await deployments.retry(principal.workspaceId, id, principal.name), 202);
+    })
     .post('/:deploymentId/cancel', requireRole('deployer'), async (c) => {
       const id = parseOr400(idParamSchema, c.req.param('deploymentId'), 'deployment id');
       return c.json(await deployments.cancel(c.get('principal').workspaceId, id), 202);

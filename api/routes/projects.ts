@@ -1,7 +1,7 @@
 // /v1/projects: thin handlers (validate, call a service, map the result).
 import { Hono } from 'hono';
 import { requireRole } from '../middleware/auth.js';
-import { createDeploymentSchema, createProjectSchema, idParamSchema, listQuerySchema } from '../schemas.js';
+import { autoDeploySchema, createDeploymentSchema, createProjectSchema, idParamSchema, listQuerySchema, rollbackSchema } from '../schemas.js';
 import { jsonBody, parseOr400 } from '../validate.js';
 import type { ProjectService } from '../services/projects.js';
 import type { DeploymentService } from '../services/deployments.js';
@@ -31,5 +31,21 @@ export function projectRoutes({ projects, deployments, allowLocalRepos }: { proj
       const projectId = parseOr400(idParamSchema, c.req.param('projectId'), 'project id');
       const query = parseOr400(listQuerySchema, c.req.query(), 'query');
       return c.json(await deployments.list(c.get('principal').workspaceId, projectId, query));
+    })
+    .post('/:projectId/rollback', requireRole('deployer'), async (c) => {
+      const projectId = parseOr400(idParamSchema, c.req.param('projectId'), 'project id');
+      const body = await jsonBody(c, rollbackSchema);
+      const principal = c.get('principal');
+      return c.json(await deployments.rollback(principal.workspaceId, projectId, { toDeploymentId: body.toDeploymentId, requestedBy: principal.name }), 202);
+    })
+    .post('/:projectId/auto-deploy', requireRole('deployer'), async (c) => {
+      const projectId = parseOr400(idParamSchema, c.req.param('projectId'), 'project id');
+      const body = await jsonBody(c, autoDeploySchema);
+      return c.json(await projects.setAutoDeploy(c.get('principal').workspaceId, projectId, body.enabled));
+    })
+    .get('/:projectId/releases', async (c) => {
+      const projectId = parseOr400(idParamSchema, c.req.param('projectId'), 'project id');
+      const query = parseOr400(listQuerySchema, c.req.query(), 'query');
+      return c.json(await projects.releases(c.get('principal').workspaceId, projectId, query));
     });
 }

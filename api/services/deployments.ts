@@ -4,6 +4,8 @@ import type { Db } from '../../lib/db.js';
 import type { Logger } from '../../lib/logger.js';
 import { deploymentWorkflowId } from '../../workflows/messages.js';
 import { ApiError, conflict, notFound } from '../errors.js';
+import type { Deployment, Prisma } from '../../generated/prisma/client.js';
+import { pauseAutoDeploy, rollbackRow } from '../../lib/deployment-rows.js';
 import { deploymentView, page } from '../views.js';
 import type { LaneClient } from './lane.js';
 import type { ProjectService } from './projects.js';
@@ -25,36 +27,82 @@ export function createDeploymentService({ db, lane, projects, logger }: { db: Db
     return deployment;
   };
 
+  /** Creates the row, then hands it to the project's lane; the row says so if the lane never got it. */
+  const enqueueNew = async (project: { id: string; workspaceId: string }, data: Prisma.DeploymentUncheckedCreateInput, kind: 'deploy' | 'rollback' = 'deploy') => {
+    const deployment = await db.deployment.create({ data: { ...data, status: 'queued' } });
+    await db.deployment.update({ where: { id: deployment.id }, data: { workflowId: deploymentWorkflowId(deployment.id) } });
+    try {
+      await lane.enqueue(project, { deploymentId: deployment.id, kind });
+    } catch (error) {
+      logger.error('enqueue failed', { deploymentId: deployment.id, error });
+      await db.deployment.update({
+        where: { id: deployment.id },
+        data: { status: 'failed', finishedAt: new Date(), errorStep: 'queue', errorType: 'unavailable', errorMessage: 'The workflow service did not accept the deployment; nothing was deployed' },
+      });
+      throw new ApiError(503, 'unavailable', 'The workflow service is unavailable: the deployment was not started (recorded as failed)');
+    }
+    return deploymentView(await findScoped(project.workspaceId, deployment.id));
+  };
+
   return {
     async request(workspaceId: string, projectId: string, input: DeployRequest) {
       const project = await projects.find(workspaceId, projectId);
-      const deployment = await db.deployment.create({
-        data: {
-          projectId: project.id,
-          workspaceId,
-          kind: 'deploy',
-          trigger: input.trigger ?? 'manual',
-          status: 'queued',
-          branch: input.branch ?? project.branch,
-          commitSha: input.commitSha,
-          requestedBy: input.requestedBy,
-          targetDeploymentId: input.targetDeploymentId,
-        },
+      return enqueueNew(project, {
+        projectId: project.id,
+        workspaceId,
+        kind: 'deploy',
+        trigger: input.trigger ?? 'manual',
+        branch: input.branch ?? project.branch,
+        commitSha: input.commitSha,
+        requestedBy: input.requestedBy,
+        targetDeploymentId: input.targetDeploymentId,
       });
-      const workflowId = deploymentWorkflowId(deployment.id);
-      await db.deployment.update({ where: { id: deployment.id }, data: { workflowId } });
-      try {
-        await lane.enqueue(project, { deploymentId: deployment.id, kind: 'deploy' });
-      } catch (error) {
-        // The lane never got it: say so in the row rather than leave it queued forever.
-        logger.error('enqueue failed', { deploymentId: deployment.id, error });
-        await db.deployment.update({
-          where: { id: deployment.id },
-          data: { status: 'failed', finishedAt: new Date(), errorStep: 'queue', errorType: 'unavailable', errorMessage: 'The workflow service did not accept the deployment; nothing was deployed' },
-        });
-        throw new ApiError(503, 'unavailable', 'The workflow service is unavailable: the deployment was not started (recorded as failed)');
+    },
+
+    /**
+     * Restores a release that was live: by default the one live before the current one. It runs
+     * through the lane like a deploy (a running deploy is cancelled, queued ones superseded),
+     * rebuilds nothing, and pauses auto-deploy so the next push does not undo it.
+     */
+    async rollback(workspaceId: string, projectId: string, { toDeploymentId, requestedBy }: { toDeploymentId?: string; requestedBy: string }) {
+      const project = await projects.find(workspaceId, projectId);
+      let target: Deployment | null;
+      if (toDeploymentId) {
+        target = await db.deployment.findFirst({ where: { id: toDeploymentId, workspaceId } });
+        if (!target) throw notFound('Deployment');
+        if (target.projectId !== project.id) throw new ApiError(422, 'wrong_project', `Deployment ${toDeploymentId} belongs to another project`);
+        if (!target.liveAt) throw new ApiError(422, 'never_live', `Deployment ${toDeploymentId} never went live: only a release that was live can be restored`);
+        if (target.id === project.liveDeploymentId) throw new ApiError(409, 'already_live', `Deployment ${toDeploymentId} is the live release already`);
+      } else {
+        if (!project.liveDeploymentId) throw new ApiError(409, 'no_release', 'The project has no live release to roll back from');
+        target = await db.deployment.findFirst({ where: { projectId: project.id, liveAt: { not: null }, id: { not: project.liveDeploymentId } }, orderBy: { liveAt: 'desc' } });
+        if (!target) throw new ApiError(409, 'no_earlier_release', 'There is no earlier release to roll back to');
       }
-      return deploymentView(await findScoped(workspaceId, deployment.id));
+      if (!target.imageDigest) throw new ApiError(422, 'no_image', `Deployment ${target.id} has no image digest to restore`);
+      const view = await enqueueNew(project, rollbackRow(target, { trigger: 'rollback', requestedBy }), 'rollback');
+      await pauseAutoDeploy(db, project.id, `Rolled back to ${target.commitSha?.slice(0, 7) ?? target.id} (deployment ${target.id}) by ${requestedBy}`);
+      return view;
+    },
+
+    /** A new deployment of the same commit, linked to the original; a still-valid image is reused. */
+    async retry(workspaceId: string, deploymentId: string, requestedBy: string) {
+      const original = await findScoped(workspaceId, deploymentId);
+      if (original.status !== 'failed' && original.status !== 'cancelled') {
+        throw new ApiError(409, 'not_retryable', `Only failed or cancelled deployments can be retried; this one is ${original.status}`);
+      }
+      if (original.kind === 'rollback') throw new ApiError(409, 'not_retryable', 'A rollback is retried by requesting the rollback again');
+      const project = await projects.find(workspaceId, original.projectId);
+      return enqueueNew(project, {
+        projectId: project.id,
+        workspaceId,
+        kind: 'deploy',
+        trigger: 'retry',
+        branch: original.branch ?? project.branch,
+        commitSha: original.commitSha,
+        framework: original.commitSha ? original.framework : null,
+        requestedBy,
+        targetDeploymentId: original.id,
+      });
     },
 
     async list(workspaceId: string, projectId: string, { limit, cursor }: { limit: number; cursor?: string }) {

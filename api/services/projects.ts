@@ -6,7 +6,7 @@ import type { Env } from '../../lib/config.js';
 import { repoKey } from '../../lib/repo-key.js';
 import { conflict, notFound } from '../errors.js';
 import type { createProjectSchema } from '../schemas.js';
-import { page, projectView } from '../views.js';
+import { page, projectView, releaseView } from '../views.js';
 
 export type CreateProjectInput = z.output<ReturnType<typeof createProjectSchema>>;
 
@@ -63,6 +63,29 @@ export function createProjectService({ db, config }: { db: Db; config: Env }) {
 
     async get(workspaceId: string, projectId: string) {
       return projectView(await this.find(workspaceId, projectId), config);
+    },
+
+    /** `enabled: true` turns auto-deploy on and lifts a pause; `false` turns it off. */
+    async setAutoDeploy(workspaceId: string, projectId: string, enabled: boolean) {
+      await this.find(workspaceId, projectId);
+      await db.project.update({
+        where: { id: projectId },
+        data: enabled ? { autoDeploy: true, autoDeployPausedAt: null, autoDeployPauseReason: null } : { autoDeploy: false },
+      });
+      return this.get(workspaceId, projectId);
+    },
+
+    /** Every deployment that went live, newest first, and which one is live now. */
+    async releases(workspaceId: string, projectId: string, { limit, cursor }: { limit: number; cursor?: string }) {
+      const project = await this.find(workspaceId, projectId);
+      const rows = await db.deployment.findMany({
+        where: { projectId, workspaceId, liveAt: { not: null } },
+        orderBy: [{ liveAt: 'desc' }, { id: 'desc' }],
+        take: limit + 1,
+        ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
+      });
+      const result = page(rows, limit);
+      return { items: result.items.map((d) => releaseView(d, project.liveDeploymentId)), nextCursor: result.nextCursor, liveDeploymentId: project.liveDeploymentId };
     },
   };
 }
