@@ -43,6 +43,8 @@ export async function deployWorkflow({ deploymentId }: DeployInput): Promise<Out
       throw error;
     }
     const outcome: Outcome = { status: 'failed', error: describeFailure(error, step) };
+    // A build that ran out of time is still running in Jenkins: stop it (a no-op if it ended).
+    if (step === 'build' && outcome.error!.type === 'timeout') await records.stopBuild({ deploymentId });
     await finish(deploymentId, outcome);
     // Failed after the release was committed (Degraded, timeout, failed sync, broken chart):
     // put the last live release back, in this same workflow.

@@ -27,6 +27,8 @@ const HISTORY_LIMIT = 10;
 /** What the chart renders to at one revision. */
 export interface Desired {
   revision: string;
+  /** The app's source commit as the engine's values name it (release.commitSha), if any. */
+  sourceCommit?: string;
   resources: RenderedResource[];
   images: string[];
   manifestHash: string;

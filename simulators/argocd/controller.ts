@@ -47,7 +47,7 @@ export class AppController {
   private pollPending = false;
   private closed = false;
   private version = 0;
-  private readonly renderCache = new Map<string, { tree: string; result: RenderResult }>();
+  private readonly renderCache = new Map<string, { tree: string; result: RenderResult; sourceCommit?: string }>();
   private readonly now: () => number;
 
   constructor(private readonly o: ControllerOptions) {
@@ -173,13 +173,15 @@ export class AppController {
     if (!tree) return { ok: false, revision, message: comparisonErrorMessage(`${rec.identity.path}: app path does not exist`) };
     const cached = this.renderCache.get(rec.name);
     let result = !hard && cached?.tree === tree ? cached.result : undefined;
+    let sourceCommit = !hard && cached?.tree === tree ? cached.sourceCommit : undefined;
     if (!result) {
       const files = await this.o.watcher.readDir(revision, rec.identity.path);
       result = await this.o.render({ files, releaseName: rec.identity.releaseName, namespace: rec.identity.namespace, valueFiles: rec.source.helm.valueFiles });
-      this.renderCache.set(rec.name, { tree, result });
+      sourceCommit = sourceCommitOf(files.get('values.yaml'));
+      this.renderCache.set(rec.name, { tree, result, sourceCommit });
     }
     if (!result.ok) return { ok: false, revision, message: comparisonErrorMessage(result.message) };
-    return { ok: true, desired: { revision, resources: result.resources, images: result.images, manifestHash: result.manifestHash } };
+    return { ok: true, desired: { revision, sourceCommit, resources: result.resources, images: result.images, manifestHash: result.manifestHash } };
   }
 
   private async reconcile(rec: AppRecord, fetchError: string | undefined, hard: boolean): Promise<void> {
@@ -195,8 +197,17 @@ export class AppController {
 
   // ---- operations --------------------------------------------------------------------------
 
+  /**
+   * The scenario of an app, or of one release of it: `<appName>@<source commit>` first, so a
+   * test can make one release Degraded and the release it rolls back to Healthy.
+   */
+  private scenarioFor(rec: AppRecord, target?: Comparison): Scenario {
+    const commit = target?.ok ? target.desired.sourceCommit : undefined;
+    return this.o.scenarios.get(commit ? `${rec.name}@${commit}` : undefined, rec.name);
+  }
+
   private startOperation(rec: AppRecord, operation: Operation, target: Comparison): void {
-    const scenario = this.o.scenarios.get(rec.name);
+    const scenario = this.scenarioFor(rec, target);
     rec.startOperation(operation, this.now());
     this.after(Math.max(10, Math.round(scenario.health.progressingMs / 2)), () => this.completeOperation(rec, target, scenario));
   }
@@ -257,7 +268,7 @@ export class AppController {
   private async retryPull(rec: AppRecord): Promise<void> {
     const waiting = rec.pullBackOff;
     if (!waiting || (await this.missingImages(waiting)).length > 0) return;
-    if (rec.pullBackOff === waiting) this.startRollout(rec, this.o.scenarios.get(rec.name));
+    if (rec.pullBackOff === waiting) this.startRollout(rec, this.scenarioFor(rec));
   }
 
   private async missingImages(images: string[]): Promise<string[]> {
@@ -290,3 +301,14 @@ export class AppController {
   }
 }
 
+
+/** `release.commitSha` of the engine's values.yaml, when the file has one. */
+function sourceCommitOf(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  try {
+    const values = parseYaml(text) as { release?: { commitSha?: unknown } } | null;
+    return typeof values?.release?.commitSha === 'string' ? values.release.commitSha : undefined;
+  } catch {
+    return undefined;
+  }
+}
