@@ -3,6 +3,7 @@
 // the resume point: a retried build activity continues exactly where the last chunk ended.
 import type { Db } from '../lib/db.js';
 import { stripConsoleNotes } from '../clients/jenkins.js';
+import { publishEvent } from '../lib/events.js';
 
 /** ANSI escape sequences (colours, cursor moves) that a plain-text viewer would show as noise. */
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
@@ -31,5 +32,6 @@ export async function appendLogChunk(db: Db, deploymentId: string, offset: numbe
   const length = Buffer.byteLength(text, 'utf8');
   if (length === 0) return offset;
   await db.buildLogChunk.createMany({ data: [{ deploymentId, offset: BigInt(offset), length, text, rawEnd: BigInt(rawEnd) }], skipDuplicates: true });
+  await publishEvent(db, { type: 'log', deploymentId, end: offset + length });
   return offset + length;
 }

@@ -6,6 +6,7 @@ import { STEP_NAMES, type DeployActivities, type DeployPlan, type Outcome, type 
 import { terminal, TerminalFailure } from './errors.js';
 import { liveUrlOf } from './project-view.js';
 import { pauseAutoDeploy, rollbackRow } from '../lib/deployment-rows.js';
+import { publishEvent } from '../lib/events.js';
 
 const FINAL = ['succeeded', 'failed', 'cancelled', 'superseded'] as const;
 
@@ -19,6 +20,7 @@ export function createRecordActivities({ db, config }: ActivityDeps): Pick<Deplo
         db.deployment.updateMany({ where: { id: deploymentId, status: 'queued' }, data: { status: 'running', startedAt: new Date() } }),
         db.deploymentStep.createMany({ data: steps.map((name, position) => ({ deploymentId, name, position })), skipDuplicates: true }),
       ]);
+      await publishEvent(db, { type: 'status', deploymentId, status: 'running' });
       return {
         deploymentId,
         projectId: deployment.projectId,
@@ -47,7 +49,8 @@ export function createRecordActivities({ db, config }: ActivityDeps): Pick<Deplo
       // Never move a finished step back to running (a retried markStep after the step ended).
       const where: Prisma.DeploymentStepWhereInput = { deploymentId, name: step };
       if (status === 'running') where.status = { in: ['pending', 'running'] };
-      await db.deploymentStep.updateMany({ where, data });
+      const { count } = await db.deploymentStep.updateMany({ where, data });
+      if (count > 0) await publishEvent(db, { type: 'step', deploymentId, name: step, status });
     },
 
     async recordOutcome({ deploymentId, outcome }) {
@@ -73,6 +76,12 @@ export function createRecordActivities({ db, config }: ActivityDeps): Pick<Deplo
 }
 
 export async function recordOutcome(db: ActivityDeps['db'], config: ActivityDeps['config'], deploymentId: string, outcome: Outcome): Promise<void> {
+  await writeOutcome(db, config, deploymentId, outcome);
+  // Published even when an earlier attempt already wrote it: a viewer must never miss the end.
+  await publishEvent(db, { type: 'status', deploymentId, status: outcome.status });
+}
+
+async function writeOutcome(db: ActivityDeps['db'], config: ActivityDeps['config'], deploymentId: string, outcome: Outcome): Promise<void> {
   const now = new Date();
   await db.$transaction(async (tx) => {
     const deployment = await tx.deployment.findUnique({ where: { id: deploymentId }, include: { project: true } });

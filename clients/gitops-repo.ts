@@ -176,7 +176,6 @@ function gitMessage(error: unknown): string {
 function cleanMessage(message: string): string {
   return message
     .replace(/\r\n?/g, '\n')
-    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
     .trim();
 }
