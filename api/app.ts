@@ -1,22 +1,33 @@
-// createApp(deps): the whole HTTP API, without a socket (tests call app.request()).
+// createApp(deps): the whole HTTP API (tests call app.request() without a socket; WebSocket
+// routes need a real server, wired with app.injectWebSocket(server)).
 import { Hono } from 'hono';
+import { createNodeWebSocket } from '@hono/node-ws';
+import type { UpgradeWebSocket } from 'hono/ws';
+import type { WebSocket } from 'ws';
 import type { Logger } from '../lib/logger.js';
 import { handleError, errorBody } from './errors.js';
 import { healthRoutes } from './routes/health.js';
 import type { HealthService } from './services/health.js';
 
+export interface AppTools {
+  upgradeWebSocket: UpgradeWebSocket<WebSocket>;
+}
+
 export interface AppDeps {
   logger: Logger;
   health: HealthService;
-  /** Mounts the authenticated /v1 routes (added by the deploy capability). */
-  v1?: Hono;
+  /** Builds the authenticated /v1 routes. */
+  v1?: (tools: AppTools) => Hono;
 }
 
-export function createApp({ logger, health, v1 }: AppDeps): Hono {
+export type WebApp = Hono & { injectWebSocket: ReturnType<typeof createNodeWebSocket>['injectWebSocket'] };
+
+export function createApp({ logger, health, v1 }: AppDeps): WebApp {
   const app = new Hono();
+  const nodeWs = createNodeWebSocket({ app });
   app.onError(handleError(logger));
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
   app.route('/', healthRoutes(health));
-  if (v1) app.route('/v1', v1);
-  return app;
+  if (v1) app.route('/v1', v1({ upgradeWebSocket: nodeWs.upgradeWebSocket as UpgradeWebSocket<WebSocket> }));
+  return Object.assign(app, { injectWebSocket: (server: Parameters<WebApp['injectWebSocket']>[0]) => nodeWs.injectWebSocket(server) });
 }

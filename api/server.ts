@@ -11,20 +11,23 @@ import { createApp } from './app.js';
 import { createHealthService } from './services/health.js';
 import { buildV1 } from './v1.js';
 import { ensureDevToken } from './services/dev-token.js';
+import { DeploymentEventHub } from './logs/event-hub.js';
 
 export async function createServices(config: Env, logger: Logger, db: Db = createDb(config.DATABASE_URL)) {
   const temporal = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   const health = createHealthService({ db, temporal });
-  const app = createApp({ logger, health, v1: buildV1({ config, db, temporal, logger }) });
-  return { app, db, temporal };
+  const hub = new DeploymentEventHub(config.DATABASE_URL, logger);
+  const app = createApp({ logger, health, v1: buildV1({ config, db, temporal, logger, hub }) });
+  return { app, db, temporal, hub };
 }
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ level: config.LOG_LEVEL, secrets: configuredSecrets(config), base: { service: 'api' } });
-  const { app, db, temporal } = await createServices(config, logger);
+  const { app, db, temporal, hub } = await createServices(config, logger);
   if (config.DEV_API_TOKEN) await ensureDevToken(db, config.DEV_WORKSPACE_ID, config.DEV_API_TOKEN);
   const server = serve({ fetch: app.fetch, hostname: config.API_HOST, port: config.API_PORT });
+  app.injectWebSocket(server);
   server.once('error', (error: NodeJS.ErrnoException) => {
     logger.error(error.code === 'EADDRINUSE' ? `API_PORT ${config.API_PORT} is already in use: set API_PORT to a free port` : 'API server failed', { error });
     process.exit(1);
@@ -33,7 +36,7 @@ async function main(): Promise<void> {
   const stop = () => {
     logger.info('API stopping');
     server.close(() => {
-      void Promise.allSettled([db.$disconnect(), temporal.connection.close()]).then(() => process.exit(0));
+      void Promise.allSettled([hub.close(), db.$disconnect(), temporal.connection.close()]).then(() => process.exit(0));
     });
     setTimeout(() => process.exit(0), 5000).unref();
   };

@@ -10,14 +10,32 @@ import { createProjectService } from './services/projects.js';
 import { createDeploymentService } from './services/deployments.js';
 import { projectRoutes } from './routes/projects.js';
 import { deploymentRoutes } from './routes/deployments.js';
+import { logRoutes } from './routes/logs.js';
+import { createLogTicketService } from './services/log-tickets.js';
+import type { DeploymentEventHub } from './logs/event-hub.js';
+import type { AppTools } from './app.js';
 
-export function buildV1({ config, db, temporal, logger }: { config: Env; db: Db; temporal: Client; logger: Logger }): Hono {
-  const lane = createLaneClient(temporal, config.TEMPORAL_TASK_QUEUE);
-  const projects = createProjectService({ db, config });
-  const deployments = createDeploymentService({ db, lane, projects, logger });
-  const v1 = new Hono();
-  v1.use('*', bearerAuth(db));
-  v1.route('/projects', projectRoutes({ projects, deployments, allowLocalRepos: config.ALLOW_LOCAL_REPOS }));
-  v1.route('/deployments', deploymentRoutes({ deployments }));
-  return v1;
+export interface V1Deps {
+  config: Env;
+  db: Db;
+  temporal: Client;
+  logger: Logger;
+  /** The process's LISTEN connection for live logs and step events. */
+  hub: DeploymentEventHub;
+}
+
+export function buildV1({ config, db, temporal, logger, hub }: V1Deps): (tools: AppTools) => Hono {
+  return ({ upgradeWebSocket }) => {
+    const lane = createLaneClient(temporal, config.TEMPORAL_TASK_QUEUE);
+    const projects = createProjectService({ db, config });
+    const deployments = createDeploymentService({ db, lane, projects, logger });
+    const v1 = new Hono();
+    // The log routes authenticate themselves (a ticket instead of the header for browsers), so
+    // they are mounted before the bearer middleware.
+    v1.route('/', logRoutes({ db, hub, tickets: createLogTicketService(db), upgradeWebSocket, session: { maxBufferedBytes: config.LOG_VIEWER_MAX_BUFFER, pingIntervalMs: config.LOG_VIEWER_PING_INTERVAL } }));
+    v1.use('*', bearerAuth(db));
+    v1.route('/projects', projectRoutes({ projects, deployments, allowLocalRepos: config.ALLOW_LOCAL_REPOS }));
+    v1.route('/deployments', deploymentRoutes({ deployments }));
+    return v1;
+  };
 }

@@ -56,6 +56,10 @@ export const envSchema = z.object({
   DEV_API_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   DEV_WORKSPACE_ID: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$/, 'a DNS-1123 label of at most 20 characters').default('dev'),
   ALLOW_LOCAL_REPOS: flag.default(false),
+  /** Bytes a log viewer's socket may hold unsent before it is closed with the offset to resume from. */
+  LOG_VIEWER_MAX_BUFFER: z.string().regex(/^\d+$/, 'a number of bytes').transform(Number).default(1_000_000),
+  /** How often idle log viewers are pinged (and dropped when they do not answer). */
+  LOG_VIEWER_PING_INTERVAL: duration.default(30_000),
 
   // Jenkins
   JENKINS_URL: url.default('http://127.0.0.1:8081'),

@@ -21,21 +21,25 @@ declare module 'hono' {
 const rank: Record<Role, number> = { viewer: 0, deployer: 1, admin: 2 };
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+/** The principal of an `Authorization: Bearer <token>` header, or a 401. */
+export async function principalFromBearer(db: Db, header: string | undefined): Promise<Principal> {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  if (!match) throw new ApiError(401, 'unauthorized', 'Missing bearer token: send Authorization: Bearer <token>');
+  const token = await db.apiToken.findUnique({ where: { tokenHash: hashToken(match[1]!) } });
+  const now = new Date();
+  if (!token || token.revokedAt || (token.expiresAt && token.expiresAt <= now)) {
+    throw new ApiError(401, 'unauthorized', 'Invalid, expired or revoked token');
+  }
+  // Record use at most once a minute per token: no write on every request.
+  if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: now } });
+  }
+  return { tokenId: token.id, workspaceId: token.workspaceId, role: token.role, name: token.name };
+}
+
 export function bearerAuth(db: Db) {
   return createMiddleware(async function authenticate(c, next) {
-    const header = c.req.header('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new ApiError(401, 'unauthorized', 'Missing bearer token: send Authorization: Bearer <token>');
-    const token = await db.apiToken.findUnique({ where: { tokenHash: hashToken(match[1]!) } });
-    const now = new Date();
-    if (!token || token.revokedAt || (token.expiresAt && token.expiresAt <= now)) {
-      throw new ApiError(401, 'unauthorized', 'Invalid, expired or revoked token');
-    }
-    // Record use at most once a minute per token: no write on every request.
-    if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-      await db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: now } });
-    }
-    c.set('principal', { tokenId: token.id, workspaceId: token.workspaceId, role: token.role, name: token.name });
+    c.set('principal', await principalFromBearer(db, c.req.header('authorization')));
     await next();
   });
 }

@@ -18,6 +18,8 @@ export const scenarioSchema = z.strictObject({
       linesPerSecond: z.number().min(0).default(0),
       /** Time a queue item waits (Waiting -> Buildable -> Left), in ms. */
       queueMs: z.number().int().min(0).max(600_000).default(50),
+      /** Prefix each build line with its write time in epoch ms (`[1733012345678] ...`), like the Timestamper plugin. */
+      timestamps: z.boolean().default(false),
       /** Push the image manifest even if the build succeeds? false = "build succeeded but pushed nothing". */
       pushImage: z.boolean().default(true),
     })

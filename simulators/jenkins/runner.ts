@@ -129,7 +129,7 @@ export class BuildRunner {
       open('stage', 'Build');
       log.pipeline('sh');
       log.line('+ npm ci && npm run build');
-      await this.writeLines(build, p, scenario.logLines, Math.max(scenario.durationMs, scenario.linesPerSecond > 0 ? (scenario.logLines / scenario.linesPerSecond) * 1000 : 0));
+      await this.writeLines(build, p, scenario.logLines, Math.max(scenario.durationMs, scenario.linesPerSecond > 0 ? (scenario.logLines / scenario.linesPerSecond) * 1000 : 0), scenario.timestamps);
       if (scenario.result !== 'SUCCESS') {
         if (scenario.result === 'FAILURE') {
           log.line('\u001b[31mnpm ERR! Build failed with 1 error\u001b[0m');
@@ -198,13 +198,13 @@ export class BuildRunner {
     build.building = false;
   }
 
-  private async writeLines(build: Build, p: Record<string, string>, total: number, durationMs: number): Promise<void> {
+  private async writeLines(build: Build, p: Record<string, string>, total: number, durationMs: number, stamps = false): Promise<void> {
     const start = Date.now();
     const interval = total > 0 ? durationMs / total : 0;
     let written = 0;
     while (written < total) {
       const due = interval > 0 ? Math.min(total, Math.floor((Date.now() - start) / interval) + 1) : total;
-      while (written < due) build.log.line(buildLine(written++, total, p));
+      while (written < due) build.log.line(`${stamps ? `[${Date.now()}] ` : ''}${buildLine(written++, total, p)}`);
       if (written < total) await sleep(Math.max(5, Math.ceil(start + written * interval - Date.now())), undefined, { signal: build.abort.signal });
     }
     const rest = start + durationMs - Date.now();

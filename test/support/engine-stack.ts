@@ -6,14 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
-import type { Hono } from 'hono';
 import { loadConfig, type Env } from '../../lib/config.js';
 import { createDb, type Db } from '../../lib/db.js';
 import { createLogger, type Logger } from '../../lib/logger.js';
 import { connectTemporalClient } from '../../lib/temporal.js';
 import { generateToken } from '../../lib/tokens.js';
 import { startWorker, workflowsPath, type RunningWorker } from '../../worker.js';
-import { createApp } from '../../api/app.js';
+import { createApp, type WebApp } from '../../api/app.js';
+import { DeploymentEventHub } from '../../api/logs/event-hub.js';
 import { buildV1 } from '../../api/v1.js';
 import { createHealthService } from '../../api/services/health.js';
 import { ensureDevToken } from '../../api/services/dev-token.js';
@@ -42,7 +42,8 @@ export interface TestStack {
   config: Env;
   db: Db;
   world: World;
-  app: Hono;
+  app: WebApp;
+  hub: DeploymentEventHub;
   token: string;
   dir: string;
   gitopsRepo: string;
@@ -124,7 +125,8 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
   const db = createDb(config.DATABASE_URL);
   await ensureDevToken(db, config.DEV_WORKSPACE_ID, token);
   const temporal = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
-  const app = createApp({ logger, health: createHealthService({ db, temporal }), v1: buildV1({ config, db, temporal, logger }) });
+  const hub = new DeploymentEventHub(config.DATABASE_URL, logger);
+  const app = createApp({ logger, health: createHealthService({ db, temporal }), v1: buildV1({ config, db, temporal, logger, hub }) });
 
   const workers: RunningWorker[] = [];
   const launch = async () => {
@@ -141,6 +143,7 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
     db,
     world,
     app,
+    hub,
     token,
     dir,
     gitopsRepo,
@@ -158,6 +161,7 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
     async close() {
       await Promise.allSettled(workers.map((w) => w.shutdown()));
       await world.close();
+      await hub.close();
       await db.$disconnect();
       await temporal.connection.close();
       await database.drop();
