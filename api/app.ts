@@ -7,6 +7,7 @@ import type { WebSocket } from 'ws';
 import type { Logger } from '../lib/logger.js';
 import { handleError, errorBody } from './errors.js';
 import { healthRoutes } from './routes/health.js';
+import { pageRoutes } from './routes/page.js';
 import type { HealthService } from './services/health.js';
 
 export interface AppTools {
@@ -28,6 +29,7 @@ export function createApp({ logger, health, v1 }: AppDeps): WebApp {
   app.onError(handleError(logger));
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
   app.route('/', healthRoutes(health));
+  app.route('/', pageRoutes());
   if (v1) app.route('/v1', v1({ upgradeWebSocket: nodeWs.upgradeWebSocket as UpgradeWebSocket<WebSocket> }));
   return Object.assign(app, { injectWebSocket: (server: Parameters<WebApp['injectWebSocket']>[0]) => nodeWs.injectWebSocket(server) });
 }

@@ -11,6 +11,8 @@ import { createDeploymentService } from './services/deployments.js';
 import { projectRoutes } from './routes/projects.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { logRoutes } from './routes/logs.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { createWebhookService } from './services/webhooks.js';
 import { createLogTicketService } from './services/log-tickets.js';
 import type { DeploymentEventHub } from './logs/event-hub.js';
 import type { AppTools } from './app.js';
@@ -30,11 +32,13 @@ export function buildV1({ config, db, temporal, logger, hub }: V1Deps): (tools: 
     const projects = createProjectService({ db, config });
     const deployments = createDeploymentService({ db, lane, projects, logger });
     const v1 = new Hono();
-    // The log routes authenticate themselves (a ticket instead of the header for browsers), so
-    // they are mounted before the bearer middleware.
+    // Webhooks (signature) and logs (a ticket instead of the header for browsers) authenticate
+    // themselves, so they are mounted before the bearer middleware.
+    const webhooks = createWebhookService({ db, deployments, logger });
+    v1.route('/', webhookRoutes({ webhooks }));
     v1.route('/', logRoutes({ db, hub, tickets: createLogTicketService(db), upgradeWebSocket, session: { maxBufferedBytes: config.LOG_VIEWER_MAX_BUFFER, pingIntervalMs: config.LOG_VIEWER_PING_INTERVAL } }));
     v1.use('*', bearerAuth(db));
-    v1.route('/projects', projectRoutes({ projects, deployments, allowLocalRepos: config.ALLOW_LOCAL_REPOS }));
+    v1.route('/projects', projectRoutes({ projects, deployments, webhooks, allowLocalRepos: config.ALLOW_LOCAL_REPOS }));
     v1.route('/deployments', deploymentRoutes({ deployments }));
     return v1;
   };

@@ -5,8 +5,9 @@ import { autoDeploySchema, createDeploymentSchema, createProjectSchema, idParamS
 import { jsonBody, parseOr400 } from '../validate.js';
 import type { ProjectService } from '../services/projects.js';
 import type { DeploymentService } from '../services/deployments.js';
+import type { WebhookService } from '../services/webhooks.js';
 
-export function projectRoutes({ projects, deployments, allowLocalRepos }: { projects: ProjectService; deployments: DeploymentService; allowLocalRepos: boolean }) {
+export function projectRoutes({ projects, deployments, webhooks, allowLocalRepos }: { projects: ProjectService; deployments: DeploymentService; webhooks: WebhookService; allowLocalRepos: boolean }) {
   const createSchema = createProjectSchema(allowLocalRepos);
   return new Hono()
     .post('/', requireRole('admin'), async (c) => {
@@ -42,6 +43,12 @@ export function projectRoutes({ projects, deployments, allowLocalRepos }: { proj
       const projectId = parseOr400(idParamSchema, c.req.param('projectId'), 'project id');
       const body = await jsonBody(c, autoDeploySchema);
       return c.json(await projects.setAutoDeploy(c.get('principal').workspaceId, projectId, body.enabled));
+    })
+    .get('/:projectId/webhook-deliveries', async (c) => {
+      const projectId = parseOr400(idParamSchema, c.req.param('projectId'), 'project id');
+      const query = parseOr400(listQuerySchema, c.req.query(), 'query');
+      await projects.find(c.get('principal').workspaceId, projectId);
+      return c.json(await webhooks.list(projectId, query));
     })
     .get('/:projectId/releases', async (c) => {
       const projectId = parseOr400(idParamSchema, c.req.param('projectId'), 'project id');
