@@ -50,7 +50,7 @@ export function createBuildActivities({ db, config }: ActivityDeps, jenkins: Jen
       const commitSha = deployment.commitSha!;
       const params = {
         DEPLOY_ID: deploymentId,
-        REPO_URL: project.repoUrl,
+        REPO_URL: deployment.sourceUrl ?? project.repoUrl,
         COMMIT_SHA: commitSha,
         BRANCH: deployment.branch ?? project.branch,
         PROJECT_NAME: project.name,

@@ -71,6 +71,8 @@ export interface DeployActivities {
    * nothing was ever live). Idempotent: a retry returns the same deployment.
    */
   startAutoRollback(input: { deploymentId: string }): Promise<{ rollbackId: string | null }>;
+  /** Reports the deployment to GitHub (a no-op without a token or for other repositories). */
+  reportToGitHub(input: { deploymentId: string; state: 'in_progress' | 'success' | 'failure' | 'inactive' }): Promise<void>;
   /** Stops the deployment's Jenkins build (or its queue item) if one exists; a no-op otherwise. */
   stopBuild(input: { deploymentId: string }): Promise<void>;
   markStep(input: { deploymentId: string; step: StepName; status: 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled'; detail?: string }): Promise<void>;

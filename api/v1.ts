@@ -7,6 +7,7 @@ import type { Logger } from '../lib/logger.js';
 import { bearerAuth } from './middleware/auth.js';
 import { createLaneClient } from './services/lane.js';
 import { createProjectService } from './services/projects.js';
+import { GitHubClient } from '../clients/github.js';
 import { createDeploymentService } from './services/deployments.js';
 import { projectRoutes } from './routes/projects.js';
 import { deploymentRoutes } from './routes/deployments.js';
@@ -29,7 +30,7 @@ export interface V1Deps {
 export function buildV1({ config, db, temporal, logger, hub }: V1Deps): (tools: AppTools) => Hono {
   return ({ upgradeWebSocket }) => {
     const lane = createLaneClient(temporal, config.TEMPORAL_TASK_QUEUE);
-    const projects = createProjectService({ db, config });
+    const projects = createProjectService({ db, config, github: config.GITHUB_TOKEN ? new GitHubClient({ token: config.GITHUB_TOKEN, baseUrl: config.GITHUB_API_URL }) : undefined, logger });
     const deployments = createDeploymentService({ db, lane, projects, logger });
     const v1 = new Hono();
     // Webhooks (signature) and logs (a ticket instead of the header for browsers) authenticate

@@ -268,6 +268,13 @@ export class GitHubClient {
     return parseGitHubRepo(url, [...new Set(['github.com', this.webHost])]);
   }
 
+  /** Where to clone a repository from, and its default branch (the API says; no guessing). */
+  async getRepository(owner: string, repo: string): Promise<{ fullName: string; cloneUrl: string; defaultBranch: string; private: boolean }> {
+    const schema = z.looseObject({ full_name: z.string(), clone_url: z.string(), default_branch: z.string(), private: z.boolean().default(false) });
+    const data = await this.call(`reading ${owner}/${repo}`, schema, (request) => this.#octokit.rest.repos.get({ owner, repo, request }));
+    return { fullName: data.full_name, cloneUrl: data.clone_url, defaultBranch: data.default_branch, private: data.private };
+  }
+
   /** The head commit SHA of a branch. A missing repository or branch is a GitHubNotFoundError. */
   async resolveBranch(owner: string, repo: string, branch: string): Promise<string> {
     const data = await this.call(`resolving branch ${branch} of ${owner}/${repo}`, branchSchema, (request) => this.#octokit.rest.repos.getBranch({ owner, repo, branch, request }));

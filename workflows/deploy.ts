@@ -8,6 +8,8 @@ import { recordOptions, stepOptions } from './options.js';
 import { CommitSha, DeployKind, DeploymentId, DeployStatus, DeployTrigger, ProjectId, WorkspaceId } from './search-attributes.js';
 
 const records = proxyActivities<DeployActivities>(recordOptions);
+// Telling GitHub is a courtesy: a few quick tries, and a deploy never waits on or fails for it.
+const github = proxyActivities<DeployActivities>({ startToCloseTimeout: '20s', retry: { maximumAttempts: 3, initialInterval: '1s' } });
 
 export interface DeployInput {
   deploymentId: string;
@@ -26,12 +28,15 @@ export async function deployWorkflow({ deploymentId }: DeployInput): Promise<Out
     ...(plan.commitSha ? [{ key: CommitSha, value: plan.commitSha }] : []),
   ]);
   const run = stepRunner(plan);
+  let reported = false;
   let step: StepName = plan.steps[0] ?? 'resolve_source';
   try {
     for (step of plan.steps) {
       await records.markStep({ deploymentId, step, status: 'running' });
       await run[step]();
       await records.markStep({ deploymentId, step, status: 'succeeded' });
+      // GitHub learns of the deploy once its commit is pinned.
+      if (!reported) reported = await report(deploymentId, 'in_progress');
     }
   } catch (error) {
     if (isCancellation(error)) {
@@ -98,4 +103,14 @@ async function rollBackAfter(deploymentId: string): Promise<void> {
 async function finish(deploymentId: string, outcome: Outcome): Promise<void> {
   await records.recordOutcome({ deploymentId, outcome });
   upsertSearchAttributes([{ key: DeployStatus, value: outcome.status }]);
+  await report(deploymentId, outcome.status === 'succeeded' ? 'success' : outcome.status === 'failed' ? 'failure' : 'inactive');
+}
+
+async function report(deploymentId: string, state: 'in_progress' | 'success' | 'failure' | 'inactive'): Promise<boolean> {
+  try {
+    await github.reportToGitHub({ deploymentId, state });
+  } catch (error) {
+    log.warn('could not report to GitHub', { deploymentId, state, error: error instanceof Error ? error.message : String(error) });
+  }
+  return true;
 }

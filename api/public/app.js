@@ -34,6 +34,9 @@ function h(tag, attrs = {}, ...children) {
   return node;
 }
 
+/** Replaces an element's children; null/undefined/false children are left out. */
+const fill = (node, ...children) => node.replaceChildren(...children.filter((c) => c !== null && c !== undefined && c !== false));
+
 /** Only http(s) links from the API become hrefs (never javascript: or data:). */
 function safeUrl(value) {
   if (typeof value !== 'string') return null;
@@ -106,7 +109,7 @@ function showBanner(message) {
   $('banner-text').textContent = message;
   $('banner').hidden = false;
 }
-const reportError = (error) => {
+const reportFailure = (error) => {
   if (error instanceof ApiError && error.status === 401) return; // signOut() said it already
   showBanner(error instanceof Error ? error.message : String(error));
 };
@@ -314,7 +317,7 @@ function renderProjects() {
         { class: `row${selected ? ' selected' : ''}`, 'data-testid': 'project-row', 'data-project-id': p.id },
         h(
           'button',
-          { type: 'button', class: 'row-main', 'aria-current': selected ? 'true' : null, on: { click: () => void selectProject(p.id).catch(reportError) } },
+          { type: 'button', class: 'row-main', 'aria-current': selected ? 'true' : null, on: { click: () => void selectProject(p.id).catch(reportFailure) } },
           h('span', { class: 'row-title' }, h('strong', { text: p.name }), h('span', { class: 'muted', text: ` · ${p.userId}` })),
           status,
         ),
@@ -333,7 +336,8 @@ function renderProjectSummary() {
   const p = state.projects.find((x) => x.id === state.projectId);
   if (!p) return;
   const live = safeUrl(p.liveUrl);
-  $('project-summary').replaceChildren(
+  fill(
+    $('project-summary'),
     h('p', { class: 'project-name' }, h('strong', { text: `${p.userId}/${p.name}` }), h('span', { class: 'muted', text: ` · ${p.appName}` })),
     h('p', { class: 'muted small-text' }, `${p.repoUrl} @ ${p.branch} · port ${p.appPort}`),
     live ? h('p', { class: 'small-text' }, 'Live: ', h('a', { href: live, target: '_blank', rel: 'noopener noreferrer', text: p.liveUrl })) : null,
@@ -384,9 +388,9 @@ async function createProject(event) {
   try {
     const created = await api('POST', '/v1/projects', body);
     form.reset();
-    const live = safeUrl(created.liveUrl);
-    $('project-created').replaceChildren(
-      h('p', {}, 'Created ', h('strong', { text: created.appName }), live ? ` (will be live at ${created.liveUrl})` : '', '.'),
+    fill(
+      $('project-created'),
+      h('p', {}, 'Created ', h('strong', { text: created.appName }), created.host ? ` (served at ${created.host} once deployed)` : '', '.'),
       created.webhookSecret ? h('p', {}, 'Webhook secret, shown only now: ', h('code', { class: 'secret', text: created.webhookSecret })) : null,
     );
     $('project-created').hidden = false;
@@ -400,7 +404,7 @@ async function createProject(event) {
       const field = String(issue.field ?? '').split('.')[0];
       if (!fields.includes(field)) continue;
       const errorEl = $(`f-${field}-error`);
-      errorEl.textContent = errorEl.textContent ? `${errorEl.textContent}; ${issue.rule}` : `${field} ${issue.rule}`;
+      errorEl.textContent = errorEl.textContent ? `${errorEl.textContent}; ${issue.rule}` : String(issue.rule);
       $(`f-${field}`).setAttribute('aria-invalid', 'true');
       first ??= $(`f-${field}`);
     }
@@ -437,7 +441,7 @@ function schedulePoll() {
   state.pollTimer = setTimeout(() => {
     if (document.hidden) return schedulePoll();
     loadDeployments().catch((error) => {
-      reportError(error);
+      reportFailure(error);
       schedulePoll();
     });
   }, active ? 3_000 : 15_000);
@@ -465,6 +469,16 @@ function renderDeployments() {
   );
 }
 
+let flashTimer;
+/** A short-lived confirmation in the polite status region. */
+function flash(message) {
+  $('action-status').textContent = message;
+  clearTimeout(flashTimer);
+  flashTimer = setTimeout(() => {
+    $('action-status').textContent = '';
+  }, 5_000);
+}
+
 async function requestDeployment(kind) {
   const projectId = state.projectId;
   if (!projectId) return;
@@ -476,7 +490,7 @@ async function requestDeployment(kind) {
     const path = kind === 'deploy' ? 'deployments' : 'rollback';
     const deployment = await api('POST', `/v1/projects/${encodeURIComponent(projectId)}/${path}`);
     if (state.projectId !== projectId) return;
-    $('action-status').textContent = kind === 'deploy' ? 'Deployment queued.' : 'Rollback queued.';
+    flash(kind === 'deploy' ? 'Deployment queued.' : 'Rollback queued.');
     state.deployments = [deployment, ...state.deployments.filter((d) => d.id !== deployment.id)];
     renderDeployments();
     selectDeployment(deployment.id);
@@ -529,7 +543,7 @@ function selectDeployment(deploymentId) {
       setStatus(status);
       $('log-state').textContent = `Log complete (${status}).`;
       void refreshDetail();
-      loadProjects().then(renderProjectSummary).catch(reportError);
+      loadProjects().then(renderProjectSummary).catch(reportFailure);
     },
     onState: (text) => {
       if (state.stream === stream) $('log-state').textContent = text;
@@ -579,7 +593,7 @@ function refreshDetail() {
         renderDeployments();
         renderDetail();
       } catch (error) {
-        reportError(error);
+        reportFailure(error);
         return;
       }
     } while (detailAgain);
@@ -701,12 +715,12 @@ function wire() {
   $('banner-close').addEventListener('click', () => {
     $('banner').hidden = true;
   });
-  $('projects-refresh').addEventListener('click', () => void loadProjects().then(renderProjectSummary).catch(reportError));
-  $('projects-more').addEventListener('click', () => void loadProjects({ more: true }).catch(reportError));
-  $('deployments-more').addEventListener('click', () => void loadDeployments({ more: true }).catch(reportError));
-  $('project-form').addEventListener('submit', (event) => void createProject(event).catch(reportError));
-  $('deploy').addEventListener('click', () => void requestDeployment('deploy').catch(reportError));
-  $('rollback').addEventListener('click', () => void requestDeployment('rollback').catch(reportError));
+  $('projects-refresh').addEventListener('click', () => void loadProjects().then(renderProjectSummary).catch(reportFailure));
+  $('projects-more').addEventListener('click', () => void loadProjects({ more: true }).catch(reportFailure));
+  $('deployments-more').addEventListener('click', () => void loadDeployments({ more: true }).catch(reportFailure));
+  $('project-form').addEventListener('submit', (event) => void createProject(event).catch(reportFailure));
+  $('deploy').addEventListener('click', () => void requestDeployment('deploy').catch(reportFailure));
+  $('rollback').addEventListener('click', () => void requestDeployment('rollback').catch(reportFailure));
   /** @type {HTMLButtonElement} */ ($('signin-form').querySelector('button[type=submit]')).disabled = false;
 
   const saved = sessionStorage.getItem(TOKEN_KEY);

@@ -28,6 +28,11 @@ export function projectRoutes({ projects, deployments, webhooks, allowLocalRepos
       const principal = c.get('principal');
       return c.json(await deployments.request(principal.workspaceId, projectId, { ...body, requestedBy: principal.name }), 202);
     })
+    .delete('/:projectId', requireRole('admin'), async (c) => {
+      const projectId = parseOr400(idParamSchema, c.req.param('projectId'), 'project id');
+      await projects.remove(c.get('principal').workspaceId, projectId);
+      return c.body(null, 204);
+    })
     .get('/:projectId/deployments', async (c) => {
       const projectId = parseOr400(idParamSchema, c.req.param('projectId'), 'project id');
       const query = parseOr400(listQuerySchema, c.req.query(), 'query');

@@ -5,6 +5,8 @@ import { Prisma, type Db } from '../../lib/db.js';
 import type { Env } from '../../lib/config.js';
 import { repoKey } from '../../lib/repo-key.js';
 import { conflict, notFound } from '../errors.js';
+import type { GitHubClient } from '../../clients/github.js';
+import type { Logger } from '../../lib/logger.js';
 import type { createProjectSchema } from '../schemas.js';
 import { page, projectView, releaseView } from '../views.js';
 
@@ -12,7 +14,32 @@ export type CreateProjectInput = z.output<ReturnType<typeof createProjectSchema>
 
 const withLive = { liveDeployment: { include: { steps: true } } } as const;
 
-export function createProjectService({ db, config }: { db: Db; config: Env }) {
+export interface ProjectServiceDeps {
+  db: Db;
+  config: Env;
+  /** On when a GitHub token is configured: hooks are registered and removed with projects. */
+  github?: GitHubClient;
+  logger?: Logger;
+}
+
+export function createProjectService({ db, config, github, logger }: ProjectServiceDeps) {
+  const apiBase = (config.PUBLIC_API_URL ?? `http://${config.API_HOST}:${config.API_PORT}`).replace(/\/+$/, '');
+  const webhookUrl = (projectId: string) => `${apiBase}/v1/webhooks/github?project=${projectId}`;
+
+  /** Registers the push hook on GitHub; a failure is reported, not fatal (the URL works by hand too). */
+  async function registerHook(projectId: string, repoUrl: string, secret: string): Promise<{ registered: boolean; hookId?: number; error?: string } | undefined> {
+    const repo = github?.parseRepo(repoUrl);
+    if (!github || !repo) return undefined;
+    try {
+      const hookId = await github.createWebhook(repo.owner, repo.repo, { url: webhookUrl(projectId), secret, contentType: 'json' });
+      await db.project.update({ where: { id: projectId }, data: { githubHookId: BigInt(hookId) } });
+      return { registered: true, hookId };
+    } catch (error) {
+      logger?.warn('webhook registration failed', { projectId, error });
+      return { registered: false, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
   return {
     async create(workspaceId: string, input: CreateProjectInput) {
       // The webhook secret is returned once, here; later reads never show it.
@@ -33,7 +60,8 @@ export function createProjectService({ db, config }: { db: Db; config: Env }) {
           },
           include: withLive,
         });
-        return { ...projectView(project, config), webhookSecret };
+        const githubHook = await registerHook(project.id, project.repoUrl, webhookSecret);
+        return { ...projectView(project, config), webhookUrl: webhookUrl(project.id), webhookSecret, ...(githubHook ? { githubHook } : {}) };
       } catch (error) {
         if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
           throw conflict(`Project ${input.name} of user ${input.userId} already exists in this workspace`);
@@ -63,6 +91,19 @@ export function createProjectService({ db, config }: { db: Db; config: Env }) {
 
     async get(workspaceId: string, projectId: string) {
       return projectView(await this.find(workspaceId, projectId), config);
+    },
+
+    /**
+     * Deletes a project that has nothing running: its GitHub hook is removed and it disappears
+     * from the API; its deployment history is kept in the database.
+     */
+    async remove(workspaceId: string, projectId: string) {
+      const project = await this.find(workspaceId, projectId);
+      const busy = await db.deployment.count({ where: { projectId, status: { in: ['queued', 'running'] } } });
+      if (busy > 0) throw conflict('The project has queued or running deployments: cancel them first');
+      const repo = github?.parseRepo(project.repoUrl);
+      if (github && repo && project.githubHookId !== null) await github.deleteWebhook(repo.owner, repo.repo, Number(project.githubHookId));
+      await db.project.update({ where: { id: projectId }, data: { deletedAt: new Date(), githubHookId: null, autoDeploy: false } });
     },
 
     /** `enabled: true` turns auto-deploy on and lifts a pause; `false` turns it off. */

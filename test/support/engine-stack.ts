@@ -156,7 +156,8 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
         headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
-      return { status: res.status, body: (await res.json()) as T };
+      const text = await res.text();
+      return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
     },
     async close() {
       await Promise.allSettled(workers.map((w) => w.shutdown()));

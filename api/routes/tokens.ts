@@ -1,0 +1,52 @@
+// /v1/tokens: the workspace's API tokens, for admins only. Mounted behind bearerAuth; every
+// route acts on the caller's own workspace, so another workspace's token is "not found".
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { Db } from '../../lib/db.js';
+import { createApiToken, listApiTokens, revokeApiToken, tokenIdSchema, tokenNameSchema, tokenRoleSchema, TokenAdminError } from '../../lib/token-admin.js';
+import { ApiError } from '../errors.js';
+import { requireRole } from '../middleware/auth.js';
+import { jsonBody, parseOr400 } from '../validate.js';
+
+export const createTokenBodySchema = z
+  .object({
+    name: tokenNameSchema,
+    role: tokenRoleSchema,
+    expiresAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone, e.g. 2030-01-31T00:00:00Z' }).nullish(),
+  })
+  .strict();
+
+/** Maps the library's errors onto the API's one error shape. */
+async function mapErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof TokenAdminError) {
+      const status = error.code === 'not_found' ? 404 : error.code === 'conflict' ? 409 : 400;
+      const code = error.code === 'invalid_input' ? 'invalid_request' : error.code;
+      throw new ApiError(status, code, error.message, error.issues.length ? error.issues : undefined);
+    }
+    throw error;
+  }
+}
+
+export function tokenRoutes({ db }: { db: Db }) {
+  return new Hono()
+    .use('*', requireRole('admin'))
+    .post('/', async (c) => {
+      const body = await jsonBody(c, createTokenBodySchema);
+      const { workspaceId } = c.get('principal');
+      const created = await mapErrors(() => createApiToken(db, { workspaceId, name: body.name, role: body.role, expiresAt: body.expiresAt ?? undefined }));
+      // The token is in this answer and nowhere else, ever: no cache may keep it.
+      return c.json(created, 201, { 'Cache-Control': 'no-store' });
+    })
+    .get('/', async (c) => {
+      const items = await mapErrors(() => listApiTokens(db, c.get('principal').workspaceId));
+      return c.json({ items });
+    })
+    .delete('/:tokenId', async (c) => {
+      const tokenId = parseOr400(tokenIdSchema, c.req.param('tokenId'), 'token id');
+      await mapErrors(() => revokeApiToken(db, c.get('principal').workspaceId, tokenId));
+      return c.body(null, 204);
+    });
+}
