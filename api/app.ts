@@ -7,6 +7,7 @@ import type { WebSocket } from 'ws';
 import type { Logger } from '../lib/logger.js';
 import { handleError, errorBody } from './errors.js';
 import { healthRoutes } from './routes/health.js';
+import { corsAllowList, securityHeaders } from './middleware/security.js';
 import { pageRoutes } from './routes/page.js';
 import type { HealthService } from './services/health.js';
 
@@ -19,13 +20,18 @@ export interface AppDeps {
   health: HealthService;
   /** Builds the authenticated /v1 routes. */
   v1?: (tools: AppTools) => Hono;
+  /** Browser origins allowed to call the API. */
+  corsOrigins?: readonly string[];
 }
 
 export type WebApp = Hono & { injectWebSocket: ReturnType<typeof createNodeWebSocket>['injectWebSocket'] };
 
-export function createApp({ logger, health, v1 }: AppDeps): WebApp {
+export function createApp({ logger, health, v1, corsOrigins = [] }: AppDeps): WebApp {
   const app = new Hono();
   const nodeWs = createNodeWebSocket({ app });
+  app.use('*', securityHeaders());
+  // Before the routes: a CORS preflight carries no token.
+  app.use('*', corsAllowList(corsOrigins));
   app.onError(handleError(logger));
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
   app.route('/', healthRoutes(health));

@@ -17,7 +17,7 @@ export async function createServices(config: Env, logger: Logger, db: Db = creat
   const temporal = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   const health = createHealthService({ db, temporal });
   const hub = new DeploymentEventHub(config.DATABASE_URL, logger);
-  const app = createApp({ logger, health, v1: buildV1({ config, db, temporal, logger, hub }) });
+  const app = createApp({ logger, health, v1: buildV1({ config, db, temporal, logger, hub }), corsOrigins: config.CORS_ORIGINS });
   return { app, db, temporal, hub };
 }
 

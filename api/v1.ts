@@ -12,6 +12,8 @@ import { createDeploymentService } from './services/deployments.js';
 import { projectRoutes } from './routes/projects.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { logRoutes } from './routes/logs.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { byTokenId, rateLimit } from './middleware/rate-limit.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { createWebhookService } from './services/webhooks.js';
 import { createLogTicketService } from './services/log-tickets.js';
@@ -39,8 +41,11 @@ export function buildV1({ config, db, temporal, logger, hub }: V1Deps): (tools: 
     v1.route('/', webhookRoutes({ webhooks }));
     v1.route('/', logRoutes({ db, hub, tickets: createLogTicketService(db), upgradeWebSocket, session: { maxBufferedBytes: config.LOG_VIEWER_MAX_BUFFER, pingIntervalMs: config.LOG_VIEWER_PING_INTERVAL } }));
     v1.use('*', bearerAuth(db));
-    v1.route('/projects', projectRoutes({ projects, deployments, webhooks, allowLocalRepos: config.ALLOW_LOCAL_REPOS }));
-    v1.route('/deployments', deploymentRoutes({ deployments }));
+    // One allowance per token shared by every route that starts a deploy.
+    const deployLimit = rateLimit({ capacity: config.DEPLOY_RATE_BURST, refillPerSecond: config.DEPLOY_RATE_PER_MINUTE / 60, key: byTokenId });
+    v1.route('/projects', projectRoutes({ projects, deployments, webhooks, deployLimit, allowLocalRepos: config.ALLOW_LOCAL_REPOS }));
+    v1.route('/deployments', deploymentRoutes({ deployments, deployLimit }));
+    v1.route('/tokens', tokenRoutes({ db }));
     return v1;
   };
 }

@@ -56,6 +56,15 @@ export const envSchema = z.object({
   DEV_API_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   DEV_WORKSPACE_ID: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$/, 'a DNS-1123 label of at most 20 characters').default('dev'),
   ALLOW_LOCAL_REPOS: flag.default(false),
+  /** Origins (exact, comma-separated) allowed to call the API from a browser; empty = none. */
+  CORS_ORIGINS: z
+    .string()
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s*]+$/, 'exact origins such as https://console.example.com, comma-separated')))
+    .default([]),
+  /** Deploy-starting requests (deploy, rollback, retry) per token: a burst, then this many per minute. */
+  DEPLOY_RATE_BURST: z.string().regex(/^[1-9]\d*$/, 'a whole number of requests, at least 1').transform(Number).default(10),
+  DEPLOY_RATE_PER_MINUTE: z.string().regex(/^[1-9]\d*$/, 'a whole number of requests, at least 1').transform(Number).default(30),
   /** Bytes a log viewer's socket may hold unsent before it is closed with the offset to resume from. */
   LOG_VIEWER_MAX_BUFFER: z.string().regex(/^\d+$/, 'a number of bytes').transform(Number).default(1_000_000),
   /** How often idle log viewers are pinged (and dropped when they do not answer). */

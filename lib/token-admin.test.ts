@@ -146,7 +146,7 @@ describe('parseExpiry', () => {
     expect(parseExpiry('never', now)).toBeUndefined();
   });
   it('refuses anything else, naming the field', () => {
-    for (const bad of ['', '0d', '30', '30 days', '-1d', '2031-13-01', 'tomorrow', '2031-06-01T10:00:00']) {
+    for (const bad of ['', '0d', '30', '30 days', '-1d', '2031-13-01', '2031-02-30', 'tomorrow', '2031-06-01T10:00:00']) {
       expect(() => parseExpiry(bad, now), bad).toThrow(/expires must be/);
     }
   });

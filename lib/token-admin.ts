@@ -201,8 +201,9 @@ export function parseExpiry(text: string, now: Date = new Date()): Date | undefi
     if (amount === 0) throw new TokenAdminError('invalid_input', 'Invalid token: expires must be a positive lifetime', [{ field: 'expires', rule: 'must be a positive lifetime' }]);
     return new Date(now.getTime() + amount * unit);
   }
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value) || z.iso.datetime({ offset: true }).safeParse(value).success) {
-    const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  const isDate = z.iso.date().safeParse(value).success;
+  if (isDate || z.iso.datetime({ offset: true }).safeParse(value).success) {
+    const date = new Date(isDate ? `${value}T00:00:00Z` : value);
     if (!Number.isNaN(date.getTime())) return date;
   }
   throw new TokenAdminError('invalid_input', `Invalid token: expires must be a lifetime such as 30d, 12h, 90m or 2w, an ISO date-time such as 2030-01-31T00:00:00Z, or "never" (got "${value}")`, [

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { startPostgres } from './lib/postgres.js';
 import { startTemporal } from './lib/temporal-server.js';
-import { startEngineStack, waitForDeployment } from '../test/support/engine-stack.js';
+import { startEngineStack } from '../test/support/engine-stack.js';
 import { createAppRepo } from '../test/support/git.js';
 import { signatureFor } from '../api/webhooks/signature.js';
 
@@ -52,11 +52,17 @@ async function main(): Promise<void> {
     console.log(`${total} push deliveries, ${values.concurrency} in flight, ${os.cpus().length} cores: wall ${wall} ms`);
     console.log(`  acknowledgement  p50 ${quantile(latencies, 0.5).toFixed(1)} ms   p99 ${quantile(latencies, 0.99).toFixed(1)} ms   max ${latencies.at(-1)!.toFixed(1)} ms`);
     console.log(`  answers          ${[...outcomes].map(([k, v]) => `${k}: ${v}`).join(', ')}`);
-    const deployments = await stack.db.deployment.findMany({ where: { projectId: project.id }, orderBy: { createdAt: 'asc' } });
-    const last = deployments.at(-1)!;
-    const final = await waitForDeployment(stack, last.id, { timeoutMs: 300_000 });
+    // With many senders in flight, arrival order is not commit order: the lane runs the request
+    // that arrived last. Wait until nothing is queued or running, then report.
+    for (;;) {
+      const open = await stack.db.deployment.count({ where: { projectId: project.id, status: { in: ['queued', 'running'] } } });
+      if (open === 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
     const all = await stack.db.deployment.groupBy({ by: ['status'], where: { projectId: project.id }, _count: true });
-    console.log(`  deployments      ${all.map((g) => `${g.status}: ${g._count}`).join(', ')}; newest commit live: ${final.status === 'succeeded' && final.commitSha === shas.at(-1)}`);
+    const live = await stack.db.project.findUniqueOrThrow({ where: { id: project.id }, include: { liveDeployment: true } });
+    const lastQueued = await stack.db.deployment.findFirst({ where: { projectId: project.id, status: { not: 'superseded' } }, orderBy: { queuedAt: 'desc' } });
+    console.log(`  deployments      ${all.map((g) => `${g.status}: ${g._count}`).join(', ')}; live = the last one the lane received: ${live.liveDeploymentId === lastQueued?.id}`);
   } finally {
     await stack.close();
     await temporal.stop();

@@ -146,7 +146,7 @@ async function run(db: () => Db, command: string[], values: Values): Promise<voi
 /** The error message with the flag names the CLI uses (workspaceId is --workspace, expiresAt is --expires). */
 function cliMessage(error: TokenAdminError): string {
   const flag: Record<string, string> = { workspaceId: 'workspace', expiresAt: 'expires', 'workspace id': 'workspace', 'token id': 'id' };
-  if (!error.issues.length) return error.message;
+  if (error.code !== 'invalid_input' || !error.issues.length) return error.message;
   return error.issues.map((i) => `--${flag[i.field] ?? i.field} ${i.rule}`).join('\n');
 }
 

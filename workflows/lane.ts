@@ -39,23 +39,17 @@ export async function projectLane({ projectId, queue: carried = [] }: LaneInput)
   const toClose: Array<{ deploymentId: string; outcome: Outcome }> = [];
   let running: { deploymentId: string; scope: CancellationScope } | undefined;
 
-  setHandler(
-    enqueueDeployment,
-    (request) => {
-      if (seen.includes(request.deploymentId)) return { superseded: [], running: running?.deploymentId, duplicate: true };
-      seen.push(request.deploymentId);
-      if (seen.length > REMEMBERED_IDS) seen.shift();
-      const superseded = queue.splice(0).map((old) => old.deploymentId);
-      for (const id of superseded) {
-        toClose.push({ deploymentId: id, outcome: { status: 'superseded', supersededBy: request.deploymentId, error: { step: 'queue', type: 'superseded', message: `Superseded by deployment ${request.deploymentId}` } } });
-      }
-      // A rollback gets the app out of trouble first: it cancels whatever is running.
-      if (request.kind === 'rollback' && running) running.scope.cancel();
-      queue.push(request);
-      return { superseded, running: running?.deploymentId, duplicate: false };
-    },
-    { validator: (request: LaneRequest) => { if (typeof request?.deploymentId !== 'string' || !request.deploymentId) throw new Error('deploymentId is required'); } },
-  );
+  setHandler(enqueueDeployment, (request) => {
+    if (typeof request?.deploymentId !== 'string' || !request.deploymentId || seen.includes(request.deploymentId)) return;
+    seen.push(request.deploymentId);
+    if (seen.length > REMEMBERED_IDS) seen.shift();
+    for (const old of queue.splice(0)) {
+      toClose.push({ deploymentId: old.deploymentId, outcome: { status: 'superseded', supersededBy: request.deploymentId, error: { step: 'queue', type: 'superseded', message: `Superseded by deployment ${request.deploymentId}` } } });
+    }
+    // A rollback gets the app out of trouble first: it cancels whatever is running.
+    if (request.kind === 'rollback' && running) running.scope.cancel();
+    queue.push(request);
+  });
 
   setHandler(cancelDeployment, ({ deploymentId }) => {
     if (running?.deploymentId === deploymentId) {

@@ -1,18 +1,9 @@
 // The messages of the project lane. The API imports these and nothing else from workflows/.
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 export interface LaneRequest {
   deploymentId: string;
   kind: 'deploy' | 'rollback';
-}
-
-export interface EnqueueResult {
-  /** ids of queued deployments this request superseded. */
-  superseded: string[];
-  /** The deployment running in the lane when the request arrived, if any. */
-  running?: string;
-  /** True when this deployment id had already been enqueued (the call is idempotent). */
-  duplicate: boolean;
 }
 
 export type CancelResult = 'cancelling' | 'cancelled' | 'not-in-lane';
@@ -22,8 +13,12 @@ export interface LaneState {
   queued: string[];
 }
 
-/** Adds a deployment to the project's lane (update-with-start creates the lane if needed). */
-export const enqueueDeployment = defineUpdate<EnqueueResult, [LaneRequest]>('enqueueDeployment');
+/**
+ * Adds a deployment to the project's lane (signal-with-start creates the lane if needed). A
+ * signal is durable once the server has it and needs no workflow task to be acknowledged, so a
+ * burst of webhooks is answered in milliseconds; enqueueing the same id twice is a no-op.
+ */
+export const enqueueDeployment = defineSignal<[LaneRequest]>('enqueueDeployment');
 /** Cancels a queued or running deployment of the lane. */
 export const cancelDeployment = defineUpdate<CancelResult, [{ deploymentId: string }]>('cancelDeployment');
 export const laneState = defineQuery<LaneState>('laneState');

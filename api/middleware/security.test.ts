@@ -117,7 +117,7 @@ describe('corsAllowList', () => {
   it('answers preflights before any authentication middleware', async () => {
     const a = new Hono();
     a.use('*', corsAllowList([ALLOWED]));
-    a.use('/v1/*', (c) => c.json({ error: { code: 'unauthorized', message: 'no token' } }, 401));
+    a.use('/v1/*', async (c) => c.json({ error: { code: 'unauthorized', message: 'no token' } }, 401));
     const res = await a.request('http://api.local/v1/projects', { method: 'OPTIONS', headers: { origin: ALLOWED, 'access-control-request-method': 'POST' } });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe(ALLOWED);

@@ -1,5 +1,5 @@
 // /v1/projects: thin handlers (validate, call a service, map the result).
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { requireRole } from '../middleware/auth.js';
 import { autoDeploySchema, createDeploymentSchema, createProjectSchema, idParamSchema, listQuerySchema, rollbackSchema } from '../schemas.js';
 import { jsonBody, parseOr400 } from '../validate.js';
@@ -7,7 +7,7 @@ import type { ProjectService } from '../services/projects.js';
 import type { DeploymentService } from '../services/deployments.js';
 import type { WebhookService } from '../services/webhooks.js';
 
-export function projectRoutes({ projects, deployments, webhooks, allowLocalRepos }: { projects: ProjectService; deployments: DeploymentService; webhooks: WebhookService; allowLocalRepos: boolean }) {
+export function projectRoutes({ projects, deployments, webhooks, deployLimit, allowLocalRepos }: { projects: ProjectService; deployments: DeploymentService; webhooks: WebhookService; deployLimit: MiddlewareHandler; allowLocalRepos: boolean }) {
   const createSchema = createProjectSchema(allowLocalRepos);
   return new Hono()
     .post('/', requireRole('admin'), async (c) => {
@@ -22,7 +22,7 @@ export function projectRoutes({ projects, deployments, webhooks, allowLocalRepos
       const projectId = parseOr400(idParamSchema, c.req.param('projectId'), 'project id');
       return c.json(await projects.get(c.get('principal').workspaceId, projectId));
     })
-    .post('/:projectId/deployments', requireRole('deployer'), async (c) => {
+    .post('/:projectId/deployments', requireRole('deployer'), deployLimit, async (c) => {
       const projectId = parseOr400(idParamSchema, c.req.param('projectId'), 'project id');
       const body = await jsonBody(c, createDeploymentSchema);
       const principal = c.get('principal');
@@ -38,7 +38,7 @@ export function projectRoutes({ projects, deployments, webhooks, allowLocalRepos
       const query = parseOr400(listQuerySchema, c.req.query(), 'query');
       return c.json(await deployments.list(c.get('principal').workspaceId, projectId, query));
     })
-    .post('/:projectId/rollback', requireRole('deployer'), async (c) => {
+    .post('/:projectId/rollback', requireRole('deployer'), deployLimit, async (c) => {
       const projectId = parseOr400(idParamSchema, c.req.param('projectId'), 'project id');
       const body = await jsonBody(c, rollbackSchema);
       const principal = c.get('principal');

@@ -1,5 +1,6 @@
 // Deployments: requested (row first, then the lane), listed, read and cancelled, always
 // within the caller's workspace. The database row is the truth the API reports.
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../../lib/db.js';
 import type { Logger } from '../../lib/logger.js';
 import { deploymentWorkflowId } from '../../workflows/messages.js';
@@ -29,8 +30,8 @@ export function createDeploymentService({ db, lane, projects, logger }: { db: Db
 
   /** Creates the row, then hands it to the project's lane; the row says so if the lane never got it. */
   const enqueueNew = async (project: { id: string; workspaceId: string }, data: Prisma.DeploymentUncheckedCreateInput, kind: 'deploy' | 'rollback' = 'deploy') => {
-    const deployment = await db.deployment.create({ data: { ...data, status: 'queued' } });
-    await db.deployment.update({ where: { id: deployment.id }, data: { workflowId: deploymentWorkflowId(deployment.id) } });
+    const id = randomUUID();
+    const deployment = await db.deployment.create({ data: { ...data, id, status: 'queued', workflowId: deploymentWorkflowId(id) } });
     try {
       await lane.enqueue(project, { deploymentId: deployment.id, kind });
     } catch (error) {

@@ -119,6 +119,8 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
     POLL_INTERVAL: '100ms',
     DEGRADED_GRACE: '1s',
     AWAIT_LIVE_TIMEOUT: '30s',
+    // Tests start many deploys quickly; the limit itself is tested on its own.
+    DEPLOY_RATE_BURST: '1000',
     ...options.env,
   });
   const logger = createLogger({ level: options.logLevel ?? 'error' });
@@ -126,7 +128,7 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
   await ensureDevToken(db, config.DEV_WORKSPACE_ID, token);
   const temporal = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   const hub = new DeploymentEventHub(config.DATABASE_URL, logger);
-  const app = createApp({ logger, health: createHealthService({ db, temporal }), v1: buildV1({ config, db, temporal, logger, hub }) });
+  const app = createApp({ logger, health: createHealthService({ db, temporal }), v1: buildV1({ config, db, temporal, logger, hub }), corsOrigins: config.CORS_ORIGINS });
 
   const workers: RunningWorker[] = [];
   const launch = async () => {
