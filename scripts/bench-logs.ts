@@ -1,15 +1,12 @@
 // `npm run bench:logs -- [--viewers 200] [--poll 500ms]`: the delay from a line being written in
 // the (simulated) Jenkins to it reaching a WebSocket viewer, with 1 viewer and with many. The
 // simulator stamps each line with its write time (like Jenkins' Timestamper plugin).
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
-import { startPostgres } from './lib/postgres.js';
-import { startTemporal } from './lib/temporal-server.js';
-import { startEngineStack, waitForDeployment, type DeploymentBody, type TestStack } from '../test/support/engine-stack.js';
+import { runBenchmark } from './lib/bench-stack.js';
+import { waitForDeployment, type DeploymentBody, type TestStack } from '../test/support/engine-stack.js';
 import { createAppRepo } from '../test/support/git.js';
 import { viewLog } from '../test/support/log-viewer.js';
 
@@ -35,11 +32,7 @@ async function measure(stack: TestStack, base: string, viewers: number, index: n
   console.log(`${String(viewers).padStart(4)} viewer(s): ${delays.length} line deliveries, delay p50 ${quantile(delays, 0.5)} ms, p95 ${quantile(delays, 0.95)} ms, max ${delays.at(-1)} ms`);
 }
 
-async function main(): Promise<void> {
-  const scratchDir = mkdtempSync(path.join(os.tmpdir(), 'deploy-engine-bench-logs-'));
-  chmodSync(scratchDir, 0o755);
-  const [pg, temporal] = await Promise.all([startPostgres({ dataDir: path.join(scratchDir, 'pg'), firstPort: 57429, ephemeral: true }), startTemporal({ ui: false, firstPort: 27333 })]);
-  const stack = await startEngineStack({ infra: { pgAdminUrl: pg.adminUrl, temporalAddress: temporal.address, scratchDir }, env: { POLL_INTERVAL: values.poll }, argoPollIntervalMs: 500 });
+runBenchmark('bench-logs', { env: { POLL_INTERVAL: values.poll }, argoPollIntervalMs: 500 }, async (stack) => {
   const server = serve({ fetch: stack.app.fetch, hostname: '127.0.0.1', port: 0 });
   stack.app.injectWebSocket(server);
   await new Promise((r) => server.once('listening', r));
@@ -50,17 +43,5 @@ async function main(): Promise<void> {
     await measure(stack, base, Number(values.viewers), 1);
   } finally {
     server.close();
-    await stack.close();
-    await temporal.stop();
-    pg.stop();
-    rmSync(scratchDir, { recursive: true, force: true });
   }
-}
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+});

@@ -1,13 +1,10 @@
 // `npm run bench:webhooks -- [--deliveries 500] [--concurrency 50]`: a burst of signed push
 // deliveries to one project; prints the acknowledgement time (p50/p99) and what they led to.
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { startPostgres } from './lib/postgres.js';
-import { startTemporal } from './lib/temporal-server.js';
-import { startEngineStack } from '../test/support/engine-stack.js';
+import { runBenchmark } from './lib/bench-stack.js';
 import { createAppRepo } from '../test/support/git.js';
 import { signatureFor } from '../api/webhooks/signature.js';
 
@@ -15,66 +12,47 @@ const { values } = parseArgs({ options: { deliveries: { type: 'string', default:
 const total = Number(values.deliveries);
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
-async function main(): Promise<void> {
-  const scratchDir = mkdtempSync(path.join(os.tmpdir(), 'deploy-engine-bench-hooks-'));
-  chmodSync(scratchDir, 0o755);
-  const [pg, temporal] = await Promise.all([startPostgres({ dataDir: path.join(scratchDir, 'pg'), firstPort: 57529, ephemeral: true }), startTemporal({ ui: false, firstPort: 27433 })]);
-  const stack = await startEngineStack({ infra: { pgAdminUrl: pg.adminUrl, temporalAddress: temporal.address, scratchDir }, argoPollIntervalMs: 500 });
-  try {
-    const repo = createAppRepo(path.join(scratchDir, 'src'));
-    const project = (await stack.api<{ id: string; appName: string; webhookSecret: string }>('POST', '/v1/projects', { name: 'hooks', userId: 'bench', repoUrl: repo.url, branch: 'main', appPort: 8080 })).body;
-    stack.world.scenarios.set(project.appName, { build: { durationMs: 200, logLines: 5 } });
-    const shas = Array.from({ length: total }, (_, i) => repo.commit({ 'index.js': `console.log(${i})\n` }, `c${i}`));
-    const bodies = shas.map((sha) => JSON.stringify({ ref: 'refs/heads/main', before: '0'.repeat(40), after: sha, deleted: false, repository: { full_name: 'acme/app', clone_url: `file://${repo.dir}` }, pusher: { name: 'bench' } }));
-    const latencies: number[] = [];
-    const outcomes = new Map<string, number>();
-    let next = 0;
-    const started = Date.now();
-    await Promise.all(
-      Array.from({ length: Number(values.concurrency) }, async () => {
-        while (next < total) {
-          const body = bodies[next++]!;
-          const t0 = performance.now();
-          const res = await stack.app.request('/v1/webhooks/github', {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signatureFor(project.webhookSecret, Buffer.from(body)) },
-            body,
-          });
-          latencies.push(performance.now() - t0);
-          const result = (await res.json()) as { results?: Array<{ outcome: string }> };
-          const outcome = `${res.status} ${result.results?.[0]?.outcome ?? ''}`.trim();
-          outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-        }
-      }),
-    );
-    const wall = Date.now() - started;
-    latencies.sort((a, b) => a - b);
-    console.log(`${total} push deliveries, ${values.concurrency} in flight, ${os.cpus().length} cores: wall ${wall} ms`);
-    console.log(`  acknowledgement  p50 ${quantile(latencies, 0.5).toFixed(1)} ms   p99 ${quantile(latencies, 0.99).toFixed(1)} ms   max ${latencies.at(-1)!.toFixed(1)} ms`);
-    console.log(`  answers          ${[...outcomes].map(([k, v]) => `${k}: ${v}`).join(', ')}`);
-    // With many senders in flight, arrival order is not commit order: the lane runs the request
-    // that arrived last. Wait until nothing is queued or running, then report.
-    for (;;) {
-      const open = await stack.db.deployment.count({ where: { projectId: project.id, status: { in: ['queued', 'running'] } } });
-      if (open === 0) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const all = await stack.db.deployment.groupBy({ by: ['status'], where: { projectId: project.id }, _count: true });
-    const live = await stack.db.project.findUniqueOrThrow({ where: { id: project.id }, include: { liveDeployment: true } });
-    const lastQueued = await stack.db.deployment.findFirst({ where: { projectId: project.id, status: { not: 'superseded' } }, orderBy: { queuedAt: 'desc' } });
-    console.log(`  deployments      ${all.map((g) => `${g.status}: ${g._count}`).join(', ')}; live = the last one the lane received: ${live.liveDeploymentId === lastQueued?.id}`);
-  } finally {
-    await stack.close();
-    await temporal.stop();
-    pg.stop();
-    rmSync(scratchDir, { recursive: true, force: true });
+runBenchmark('bench-webhooks', { argoPollIntervalMs: 500 }, async (stack, scratchDir) => {
+  const repo = createAppRepo(path.join(scratchDir, 'src'));
+  const project = (await stack.api<{ id: string; appName: string; webhookSecret: string }>('POST', '/v1/projects', { name: 'hooks', userId: 'bench', repoUrl: repo.url, branch: 'main', appPort: 8080 })).body;
+  stack.world.scenarios.set(project.appName, { build: { durationMs: 200, logLines: 5 } });
+  const shas = Array.from({ length: total }, (_, i) => repo.commit({ 'index.js': `console.log(${i})\n` }, `c${i}`));
+  const bodies = shas.map((sha) => JSON.stringify({ ref: 'refs/heads/main', before: '0'.repeat(40), after: sha, deleted: false, repository: { full_name: 'acme/app', clone_url: `file://${repo.dir}` }, pusher: { name: 'bench' } }));
+  const latencies: number[] = [];
+  const outcomes = new Map<string, number>();
+  let next = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: Number(values.concurrency) }, async () => {
+      while (next < total) {
+        const body = bodies[next++]!;
+        const t0 = performance.now();
+        const res = await stack.app.request('/v1/webhooks/github', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signatureFor(project.webhookSecret, Buffer.from(body)) },
+          body,
+        });
+        latencies.push(performance.now() - t0);
+        const result = (await res.json()) as { results?: Array<{ outcome: string }> };
+        const outcome = `${res.status} ${result.results?.[0]?.outcome ?? ''}`.trim();
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      }
+    }),
+  );
+  const wall = Date.now() - started;
+  latencies.sort((a, b) => a - b);
+  console.log(`${total} push deliveries, ${values.concurrency} in flight, ${os.cpus().length} cores: wall ${wall} ms`);
+  console.log(`  acknowledgement  p50 ${quantile(latencies, 0.5).toFixed(1)} ms   p99 ${quantile(latencies, 0.99).toFixed(1)} ms   max ${latencies.at(-1)!.toFixed(1)} ms`);
+  console.log(`  answers          ${[...outcomes].map(([k, v]) => `${k}: ${v}`).join(', ')}`);
+  // With many senders in flight, arrival order is not commit order: the lane runs the request
+  // that arrived last. Wait until nothing is queued or running, then report.
+  for (;;) {
+    const open = await stack.db.deployment.count({ where: { projectId: project.id, status: { in: ['queued', 'running'] } } });
+    if (open === 0) break;
+    await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+  const all = await stack.db.deployment.groupBy({ by: ['status'], where: { projectId: project.id }, _count: true });
+  const live = await stack.db.project.findUniqueOrThrow({ where: { id: project.id }, include: { liveDeployment: true } });
+  const lastQueued = await stack.db.deployment.findFirst({ where: { projectId: project.id, status: { not: 'superseded' } }, orderBy: { queuedAt: 'desc' } });
+  console.log(`  deployments      ${all.map((g) => `${g.status}: ${g._count}`).join(', ')}; live = the last one the lane received: ${live.liveDeploymentId === lastQueued?.id}`);
+});

@@ -3,13 +3,11 @@
 // its share one after another (a project's lane runs one deploy at a time); projects run
 // concurrently. Prints p50/p95 end-to-end time, time per step, deploys per second, and the
 // ratio to a single-deploy baseline measured first in the same process.
-import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startPostgres } from './lib/postgres.js';
-import { startTemporal } from './lib/temporal-server.js';
-import { startEngineStack, waitForDeployment, type DeploymentBody, type TestStack } from '../test/support/engine-stack.js';
+import { runBenchmark } from './lib/bench-stack.js';
+import { waitForDeployment, type DeploymentBody, type TestStack } from '../test/support/engine-stack.js';
 import { createAppRepo } from '../test/support/git.js';
 
 const { values } = parseArgs({ options: { deploys: { type: 'string', default: '50' }, projects: { type: 'string', default: '10' } } });
@@ -56,39 +54,20 @@ function report(label: string, deployments: DeploymentBody[], wallMs: number, ba
   return quantile(e2e, 0.5);
 }
 
-async function main(): Promise<void> {
-  const scratchDir = mkdtempSync(path.join(os.tmpdir(), 'deploy-engine-bench-'));
-  chmodSync(scratchDir, 0o755);
-  const [pg, temporal] = await Promise.all([startPostgres({ dataDir: path.join(scratchDir, 'pg'), firstPort: 57329, ephemeral: true }), startTemporal({ ui: false, firstPort: 27233 })]);
-  const stack = await startEngineStack({ infra: { pgAdminUrl: pg.adminUrl, temporalAddress: temporal.address, scratchDir }, env: { POLL_INTERVAL: '50ms' }, argoPollIntervalMs: 500 });
-  try {
-    stack.world.scenarios.setDefault(instant);
-    const projects = [];
-    for (let i = 0; i < M; i += 1) {
-      const repo = createAppRepo(path.join(scratchDir, `src-${i}`));
-      projects.push((await stack.api<{ id: string }>('POST', '/v1/projects', { name: `bench${i}`, userId: 'bench', repoUrl: repo.url, branch: 'main', appPort: 8080 })).body);
-    }
-    console.log(`deploy-engine benchmark: ${N} deploys over ${M} projects, instant simulators, ${os.cpus().length} cores`);
-    // Baseline: one deploy alone (warms the workflow bundle, git clones and connections first).
-    await deployAll(stack, projects.slice(0, 1), 1);
-    let t0 = Date.now();
-    const baseline = await deployAll(stack, projects.slice(0, 1), 3);
-    const baselineP50 = report('baseline (3 deploys, one at a time)', baseline, Date.now() - t0);
-    t0 = Date.now();
-    const results = await deployAll(stack, projects, Math.ceil(N / M));
-    report(`load (${M} projects in parallel)`, results.slice(0, N), Date.now() - t0, baselineP50);
-  } finally {
-    await stack.close();
-    await temporal.stop();
-    pg.stop();
-    rmSync(scratchDir, { recursive: true, force: true });
+runBenchmark('bench', { env: { POLL_INTERVAL: '50ms' }, argoPollIntervalMs: 500 }, async (stack, scratchDir) => {
+  stack.world.scenarios.setDefault(instant);
+  const projects = [];
+  for (let i = 0; i < M; i += 1) {
+    const repo = createAppRepo(path.join(scratchDir, `src-${i}`));
+    projects.push((await stack.api<{ id: string }>('POST', '/v1/projects', { name: `bench${i}`, userId: 'bench', repoUrl: repo.url, branch: 'main', appPort: 8080 })).body);
   }
-}
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+  console.log(`deploy-engine benchmark: ${N} deploys over ${M} projects, instant simulators, ${os.cpus().length} cores`);
+  // Baseline: one deploy alone (warms the workflow bundle, git clones and connections first).
+  await deployAll(stack, projects.slice(0, 1), 1);
+  let t0 = Date.now();
+  const baseline = await deployAll(stack, projects.slice(0, 1), 3);
+  const baselineP50 = report('baseline (3 deploys, one at a time)', baseline, Date.now() - t0);
+  t0 = Date.now();
+  const results = await deployAll(stack, projects, Math.ceil(N / M));
+  report(`load (${M} projects in parallel)`, results.slice(0, N), Date.now() - t0, baselineP50);
+});
