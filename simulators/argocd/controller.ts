@@ -237,12 +237,21 @@ export class AppController {
     rec.pullBackOff = undefined;
     const deployment = this.deploymentName(rec);
     rec.setHealth('Progressing', `Waiting for rollout to finish: 0 of 1 updated replicas are available...`);
-    this.after(scenario.health.progressingMs, async () => {
-      const missing = await this.missingImages(rec.live?.images ?? []);
+    const pull = async (): Promise<void> => {
+      const presence = await this.imagePresence(rec.live?.images ?? []);
       if (generation !== rec.rolloutGeneration) return;
+      const missing = presence.filter((p) => p.presence === 'missing').map((p) => p.image);
       if (missing.length > 0) {
         rec.pullBackOff = missing;
         rec.setHealth('Degraded', `Back-off pulling image "${missing[0]}"`);
+        return;
+      }
+      // A registry that errors (5xx, dropped connection) is retried by the kubelet within
+      // seconds; the rollout stays Progressing meanwhile.
+      const unreachable = presence.find((p) => p.presence === 'unreachable');
+      if (unreachable) {
+        rec.setHealth('Progressing', `ErrImagePull: retrying "${unreachable.image}"`);
+        this.after(Math.max(100, Math.round(scenario.health.progressingMs / 2)), pull);
         return;
       }
       switch (scenario.health.outcome) {
@@ -261,7 +270,8 @@ export class AppController {
           });
           break;
       }
-    });
+    };
+    this.after(scenario.health.progressingMs, pull);
   }
 
   /** The kubelet keeps retrying a pull: once the image exists, the rollout starts over. */
@@ -272,8 +282,11 @@ export class AppController {
   }
 
   private async missingImages(images: string[]): Promise<string[]> {
-    const presence = await Promise.all(images.map(async (image) => ({ image, presence: await this.o.checkImage(image) })));
-    return presence.filter((p) => p.presence !== 'present').map((p) => p.image);
+    return (await this.imagePresence(images)).filter((p) => p.presence !== 'present').map((p) => p.image);
+  }
+
+  private imagePresence(images: string[]): Promise<Array<{ image: string; presence: 'present' | 'missing' | 'unreachable' }>> {
+    return Promise.all(images.map(async (image) => ({ image, presence: await this.o.checkImage(image) })));
   }
 
   private deploymentName(rec: AppRecord): string {

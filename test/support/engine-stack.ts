@@ -9,6 +9,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig, type Env } from '../../lib/config.js';
 import { createDb, type Db } from '../../lib/db.js';
 import { createLogger, type Logger } from '../../lib/logger.js';
+import { configuredSecrets } from '../../lib/secrets.js';
 import { connectTemporalClient } from '../../lib/temporal.js';
 import { generateToken } from '../../lib/tokens.js';
 import { startWorker, workflowsPath, type RunningWorker } from '../../worker.js';
@@ -70,6 +71,8 @@ export interface StackOptions {
   noWorker?: boolean;
   argoPollIntervalMs?: number;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Receives every log line of the API and worker (for tests that inspect logs). */
+  logSink?: (line: string) => void;
 }
 
 export async function startEngineStack(options: StackOptions): Promise<TestStack> {
@@ -123,7 +126,7 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
     DEPLOY_RATE_BURST: '1000',
     ...options.env,
   });
-  const logger = createLogger({ level: options.logLevel ?? 'error' });
+  const logger = createLogger({ level: options.logLevel ?? 'error', secrets: configuredSecrets(config), ...(options.logSink ? { write: options.logSink } : {}) });
   const db = createDb(config.DATABASE_URL);
   await ensureDevToken(db, config.DEV_WORKSPACE_ID, token);
   const temporal = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });

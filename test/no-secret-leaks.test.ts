@@ -1,0 +1,63 @@
+// No configured secret appears in the logs, the Temporal history of a deploy and a rollback,
+// the GitOps repository, or any API response after creation.
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { inject } from 'vitest';
+import { startStack, waitForDeployment, type TestStack, type DeploymentBody } from './support/stack.js';
+import { createAppRepo, gitIn } from './support/git.js';
+import { signatureFor } from '../api/webhooks/signature.js';
+
+const logs: string[] = [];
+const responses: string[] = [];
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startStack({ logLevel: 'debug', logSink: (line) => logs.push(line) });
+}, 120_000);
+afterAll(async () => stack?.close());
+
+async function call<T = any>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await stack.api<T>(method, route, body);
+  responses.push(JSON.stringify(res.body ?? ''));
+  return res;
+}
+
+describe('secrets stay secret', () => {
+  it('appear in no log, workflow history, GitOps commit or API response of a deploy, a webhook and a rollback', async () => {
+    const repo = createAppRepo(path.join(stack.dir, 'src-secret'));
+    const created = await stack.api<{ id: string; webhookSecret: string }>('POST', '/v1/projects', { name: 'secret', userId: 'max', repoUrl: repo.url, branch: 'main', appPort: 8080 });
+    const webhookSecret = created.body.webhookSecret;
+    const first = await call<DeploymentBody>('POST', `/v1/projects/${created.body.id}/deployments`, {});
+    await waitForDeployment(stack, first.body.id, { timeoutMs: 60_000 });
+    const sha = repo.commit({ 'index.js': 'console.log("two")\n' });
+    const payload = JSON.stringify({ ref: 'refs/heads/main', after: sha, repository: { clone_url: `file://${repo.dir}` } });
+    const hook = await stack.app.request('/v1/webhooks/github', { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'd-1', 'x-hub-signature-256': signatureFor(webhookSecret, Buffer.from(payload)) }, body: payload });
+    const hookBody = (await hook.json()) as { results: Array<{ deploymentId: string }> };
+    responses.push(JSON.stringify(hookBody));
+    await waitForDeployment(stack, hookBody.results[0]!.deploymentId, { timeoutMs: 60_000 });
+    const rollback = await call<DeploymentBody>('POST', `/v1/projects/${created.body.id}/rollback`, {});
+    await waitForDeployment(stack, rollback.body.id, { timeoutMs: 60_000 });
+    for (const route of [`/v1/projects/${created.body.id}`, '/v1/projects', `/v1/projects/${created.body.id}/deployments`, `/v1/projects/${created.body.id}/releases`, `/v1/projects/${created.body.id}/webhook-deliveries`, `/v1/deployments/${first.body.id}`, '/v1/tokens']) await call('GET', route);
+    responses.push(await (await stack.app.request(`/v1/deployments/${first.body.id}/logs`, { headers: { authorization: `Bearer ${stack.token}` } })).text());
+
+    // Temporal: the history of every deployment workflow and of the lane.
+    const temporal = new Client({ connection: await Connection.connect({ address: inject('temporalAddress') }) });
+    const histories: string[] = [];
+    for (const id of [`project/${created.body.id}`, ...[first.body.id, hookBody.results[0]!.deploymentId, rollback.body.id].map((d) => `deployment/${d}`)]) {
+      histories.push(JSON.stringify(await temporal.workflow.getHandle(id).fetchHistory()));
+    }
+    await temporal.connection.close();
+    const gitops = gitIn(stack.gitopsRepo, 'log', '-p', '--all');
+
+    const { config } = stack;
+    const secrets = { JENKINS_API_TOKEN: config.JENKINS_API_TOKEN, HARBOR_PASSWORD: config.HARBOR_PASSWORD, ARGOCD_PASSWORD: config.ARGOCD_PASSWORD, DEV_API_TOKEN: stack.token, webhookSecret };
+    expect(logs.length).toBeGreaterThan(0);
+    expect(histories.join('').length).toBeGreaterThan(1000);
+    for (const [name, secret] of Object.entries(secrets)) {
+      expect(secret.length, name).toBeGreaterThan(10);
+      for (const [where, text] of [['logs', logs.join('\n')], ['workflow history', histories.join('\n')], ['GitOps repository', gitops], ['API responses', responses.join('\n')]] as const) {
+        expect(text.includes(secret), `${name} found in ${where}`).toBe(false);
+      }
+    }
+  }, 180_000);
+});
