@@ -10,7 +10,7 @@ import { publishEvent } from '../lib/events.js';
 
 const FINAL = ['succeeded', 'failed', 'cancelled', 'superseded'] as const;
 
-export function createRecordActivities({ db, config }: ActivityDeps): Pick<DeployActivities, 'prepareDeployment' | 'markStep' | 'recordOutcome' | 'startAutoRollback'> {
+export function createRecordActivities({ db, config, logger }: ActivityDeps): Pick<DeployActivities, 'prepareDeployment' | 'markStep' | 'recordOutcome' | 'startAutoRollback'> {
   return {
     async prepareDeployment({ deploymentId }): Promise<DeployPlan> {
       const deployment = await db.deployment.findUnique({ where: { id: deploymentId } });
@@ -21,6 +21,7 @@ export function createRecordActivities({ db, config }: ActivityDeps): Pick<Deplo
         db.deploymentStep.createMany({ data: steps.map((name, position) => ({ deploymentId, name, position })), skipDuplicates: true }),
       ]);
       await publishEvent(db, { type: 'status', deploymentId, status: 'running' });
+      logger.info('deployment started', { deploymentId, projectId: deployment.projectId, kind: deployment.kind, trigger: deployment.trigger });
       return {
         deploymentId,
         projectId: deployment.projectId,
@@ -55,6 +56,7 @@ export function createRecordActivities({ db, config }: ActivityDeps): Pick<Deplo
 
     async recordOutcome({ deploymentId, outcome }) {
       await recordOutcome(db, config, deploymentId, outcome);
+      logger.info('deployment finished', { deploymentId, status: outcome.status, ...(outcome.error ? { error: outcome.error } : {}) });
     },
 
     async startAutoRollback({ deploymentId }) {

@@ -29,6 +29,12 @@ export type WebApp = Hono & { injectWebSocket: ReturnType<typeof createNodeWebSo
 export function createApp({ logger, health, v1, corsOrigins = [] }: AppDeps): WebApp {
   const app = new Hono();
   const nodeWs = createNodeWebSocket({ app });
+  app.use('*', async function logRequest(c, next) {
+    const started = performance.now();
+    await next();
+    // The path only: no query (it may carry a log ticket) and no headers (they carry tokens).
+    logger.info('request', { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });
+  });
   app.use('*', securityHeaders());
   // Before the routes: a CORS preflight carries no token.
   app.use('*', corsAllowList(corsOrigins));
