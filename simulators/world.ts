@@ -2,8 +2,7 @@
 // store. Jenkins pushes images to Harbor's registry; Argo CD follows the GitOps repository and
 // checks images against Harbor. Used by the dev stack and by the end-to-end tests.
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
+import { serveOnLoopback, type FetchHandler, type Served } from './common/serve.js';
 import { ScenarioStore } from './common/scenario.js';
 import type { FaultInjector } from './common/faults.js';
 import type { Counters } from './common/counters.js';
@@ -60,22 +59,12 @@ export interface World {
   close(): Promise<void>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each simulator's Hono app has its own Env type
-type Fetchable = { fetch: (request: Request, ...rest: any[]) => Response | Promise<Response> };
-
-function listen(app: Fetchable, host: string, port: number): Promise<{ server: ServerType; url: string }> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: host, port }, (info: AddressInfo) => resolve({ server, url: `http://${host}:${info.port}` }));
-    server.once('error', reject);
-  });
-}
-
 /** Tries the preferred port, then any free one. */
-async function listenPreferring(app: Fetchable, host: string, port = 0): Promise<{ server: ServerType; url: string }> {
+async function listenPreferring(fetch: FetchHandler, host: string, port = 0): Promise<Served> {
   try {
-    return await listen(app, host, port);
+    return await serveOnLoopback(fetch, { host, port });
   } catch (error) {
-    if (port !== 0 && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') return listen(app, host, 0);
+    if (port !== 0 && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') return serveOnLoopback(fetch, { host, port: 0 });
     throw error;
   }
 }
@@ -87,7 +76,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
 
   const wanted = new Set<SimulatorName>(o.only ?? ['jenkins', 'harbor', 'argocd']);
   const onError = o.onError ?? ((error: unknown) => process.stderr.write(`simulator: ${error instanceof Error ? error.message : String(error)}\n`));
-  const started: Array<{ server: ServerType; close: () => Promise<void> }> = [];
+  const started: Array<{ close: () => Promise<void> }> = [];
   const none: Running = { url: '', faults: undefined as never, counters: undefined as never };
 
   let harborRunning = none;
@@ -100,8 +89,8 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       dataDir: o.persistRegistry ? path.join(o.dataDir, 'harbor') : undefined,
       upstream: o.registryUpstream,
     });
-    const { server, url } = await listenPreferring(harbor.app, host, o.ports?.harbor);
-    started.push({ server, close: () => harbor.close() });
+    const { url, close } = await listenPreferring(harbor.app.fetch, host, o.ports?.harbor);
+    started.push({ close: async () => { await harbor.close(); await close(); } });
     harborRunning = { url, faults: harbor.faults, counters: harbor.counters };
     registry = { url, username: creds.harbor.username, password: creds.harbor.password };
   }
@@ -116,8 +105,8 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       registry: registry!,
       workDir: path.join(o.dataDir, 'jenkins'),
     });
-    const { server, url } = await listenPreferring(jenkins.app, host, o.ports?.jenkins);
-    started.push({ server, close: () => jenkins.close() });
+    const { url, close } = await listenPreferring(jenkins.app.fetch, host, o.ports?.jenkins);
+    started.push({ close: async () => { await jenkins.close(); await close(); } });
     jenkinsRunning = { url, faults: jenkins.faults, counters: jenkins.counters };
   }
 
@@ -135,8 +124,8 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       workDir: path.join(o.dataDir, 'argocd'),
       onError,
     });
-    const { server, url } = await listenPreferring(argocd.app, host, o.ports?.argocd);
-    started.push({ server, close: () => argocd.close() });
+    const { url, close } = await listenPreferring(argocd.app.fetch, host, o.ports?.argocd);
+    started.push({ close: async () => { await argocd.close(); await close(); } });
     await argocd.start();
     argoRunning = { url, faults: argocd.faults, counters: argocd.counters, poll: () => argocd.controller.poll() };
   }
@@ -149,15 +138,6 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     urls: { jenkins: jenkinsRunning.url, harbor: harborRunning.url, argocd: argoRunning.url },
     close: async () => {
       await Promise.allSettled(started.map((s) => s.close()));
-      await Promise.all(
-        started.map(
-          ({ server }) =>
-            new Promise<void>((resolve) => {
-              server.close(() => resolve());
-              (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-            }),
-        ),
-      );
     },
   };
 }

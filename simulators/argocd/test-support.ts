@@ -2,10 +2,9 @@
 // working clone, the chart the engine writes, a tiny OCI registry with the token flow, and the
 // simulator served over real HTTP on a free port.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { serve } from '@hono/node-server';
+import { serveOnLoopback } from '../common/serve.js';
 import { Hono } from 'hono';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { stringify } from 'yaml';
@@ -214,19 +213,7 @@ export interface Served {
 
 /** Serves a Hono app on a free loopback port. */
 export function listen(app: Hono): Promise<Served> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      resolve({
-        url: `http://127.0.0.1:${info.port}`,
-        close: () =>
-          new Promise<void>((done) => {
-            if ('closeAllConnections' in server) server.closeAllConnections();
-            server.close(() => done());
-          }),
-      });
-    });
-    server.once('error', reject);
-  });
+  return serveOnLoopback(app.fetch);
 }
 
 export interface RunningArgoCd {

@@ -1,6 +1,5 @@
 // Helpers for tests that run the GitHub simulator over real HTTP on a free port.
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { serveOnLoopback } from '../common/serve.js';
 import { createGitHubSimulator, type GitHubSimulator, type GitHubSimulatorOptions } from './index.js';
 
 export const TOKEN = 'ghp_simTestToken0123456789abcdefABCDEF';
@@ -27,18 +26,7 @@ export async function startGitHubFixture(overrides: Partial<GitHubSimulatorOptio
     ],
     ...overrides,
   });
-  const { url, close } = await new Promise<{ url: string; close: () => Promise<void> }>((resolve) => {
-    const server = serve({ fetch: sim.app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>
-      resolve({
-        url: `http://127.0.0.1:${info.port}`,
-        close: () =>
-          new Promise<void>((done) => {
-            if ('closeAllConnections' in server) server.closeAllConnections();
-            server.close(() => done());
-          }),
-      }),
-    );
-  });
+  const { url, close } = await serveOnLoopback(sim.app.fetch);
   const send = (path: string, init: RequestInit & { json?: unknown } = {}, auth?: string) => {
     const { json, headers, ...rest } = init;
     const h = new Headers(headers);

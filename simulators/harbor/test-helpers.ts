@@ -2,32 +2,16 @@
 // port, and a minimal OCI pusher over plain fetch (token flow included) that works against the
 // simulator and a real docker-registry alike. Test-only code; nothing in the engine imports it.
 import { createHash, randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { expect } from 'vitest';
 import { ScenarioStore } from '../common/scenario.js';
+import { serveOnLoopback, type Served } from '../common/serve.js';
 import { createHarborSimulator, type HarborSimulator, type HarborSimulatorOptions } from './index.js';
 
-export interface Served {
-  url: string;
-  close(): Promise<void>;
-}
+export type { Served } from '../common/serve.js';
 
 export function serveApp(app: Hono): Promise<Served> {
-  return new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      resolve({
-        url: `http://127.0.0.1:${info.port}`,
-        close: () =>
-          new Promise<void>((done) => {
-            const s = server as unknown as { closeAllConnections?: () => void };
-            s.closeAllConnections?.();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
+  return serveOnLoopback(app.fetch);
 }
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';

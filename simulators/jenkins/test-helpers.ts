@@ -2,10 +2,9 @@
 // small Node app, a server on a free port, Basic auth headers, polling.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { serve } from '@hono/node-server';
+import { serveOnLoopback } from '../common/serve.js';
 import { dockerRegistryAvailable, startDockerRegistry, type RunningRegistry } from '../../test/support/registry.js';
 import { ScenarioStore } from '../common/scenario.js';
 import { createJenkinsSimulator, type JenkinsSimulator, type JenkinsSimulatorOptions } from './index.js';
@@ -47,19 +46,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(fetch: (req: Request) => Response | Promise<Response>): Promise<RunningServer> {
-  return new Promise((resolve) => {
-    const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      resolve({
-        url: `http://127.0.0.1:${info.port}`,
-        close: () =>
-          new Promise<void>((done) => {
-            if ('closeAllConnections' in server) server.closeAllConnections();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
+export function startServer(fetch: (req: Request) => Response | Promise<Response>): Promise<RunningServer> {
+  return serveOnLoopback(fetch);
 }
 
 export function basic(user: string, secret: string): string {
