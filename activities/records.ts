@@ -6,9 +6,8 @@ import { STEP_NAMES, type DeployActivities, type DeployPlan, type Outcome, type 
 import { terminal, TerminalFailure } from './errors.js';
 import { liveUrlOf } from './project-view.js';
 import { pauseAutoDeploy, rollbackRow } from '../lib/deployment-rows.js';
-import { publishEvent } from '../lib/events.js';
+import { FINAL_STATUSES, publishEvent } from '../lib/events.js';
 
-const FINAL = ['succeeded', 'failed', 'cancelled', 'superseded'] as const;
 
 export function createRecordActivities({ db, config, logger }: ActivityDeps): Pick<DeployActivities, 'prepareDeployment' | 'markStep' | 'recordOutcome' | 'startAutoRollback'> {
   return {
@@ -87,7 +86,7 @@ async function writeOutcome(db: ActivityDeps['db'], config: ActivityDeps['config
   const now = new Date();
   await db.$transaction(async (tx) => {
     const deployment = await tx.deployment.findUnique({ where: { id: deploymentId }, include: { project: true } });
-    if (!deployment || (FINAL as readonly string[]).includes(deployment.status)) return; // already recorded
+    if (!deployment || FINAL_STATUSES.has(deployment.status)) return; // already recorded
     const error = outcome.error;
     await tx.deployment.update({
       where: { id: deploymentId },

@@ -21,13 +21,18 @@ declare module 'hono' {
 const rank: Record<Role, number> = { viewer: 0, deployer: 1, admin: 2 };
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+/** A token authenticates only while it is neither revoked nor expired. */
+export function isTokenUsable(token: { revokedAt: Date | null; expiresAt: Date | null } | null, now = new Date()): boolean {
+  return !!token && !token.revokedAt && !(token.expiresAt && token.expiresAt <= now);
+}
+
 /** The principal of an `Authorization: Bearer <token>` header, or a 401. */
 export async function principalFromBearer(db: Db, header: string | undefined): Promise<Principal> {
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   if (!match) throw new ApiError(401, 'unauthorized', 'Missing bearer token: send Authorization: Bearer <token>');
   const token = await db.apiToken.findUnique({ where: { tokenHash: hashToken(match[1]!) } });
   const now = new Date();
-  if (!token || token.revokedAt || (token.expiresAt && token.expiresAt <= now)) {
+  if (!token || !isTokenUsable(token, now)) {
     throw new ApiError(401, 'unauthorized', 'Invalid, expired or revoked token');
   }
   // Record use at most once a minute per token: no write on every request.

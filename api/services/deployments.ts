@@ -2,6 +2,7 @@
 // within the caller's workspace. The database row is the truth the API reports.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../lib/db.js';
+import { FINAL_STATUSES } from '../../lib/events.js';
 import type { Logger } from '../../lib/logger.js';
 import { deploymentWorkflowId } from '../../workflows/messages.js';
 import { ApiError, conflict, notFound } from '../errors.js';
@@ -11,7 +12,6 @@ import { deploymentView, page } from '../views.js';
 import type { LaneClient } from './lane.js';
 import type { ProjectService } from './projects.js';
 
-const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'superseded']);
 
 export interface DeployRequest {
   branch?: string;
@@ -125,7 +125,7 @@ export function createDeploymentService({ db, lane, projects, logger }: { db: Db
 
     async cancel(workspaceId: string, deploymentId: string) {
       const deployment = await findScoped(workspaceId, deploymentId);
-      if (FINAL.has(deployment.status)) throw conflict(`Deployment already ${deployment.status}`);
+      if (FINAL_STATUSES.has(deployment.status)) throw conflict(`Deployment already ${deployment.status}`);
       const result = await lane.cancel(deployment.projectId, deploymentId);
       if (result === 'not-in-lane') {
         // Queued in the database but unknown to the lane: nothing runs, so close it here.

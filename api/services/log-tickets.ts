@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../../lib/db.js';
 import { ApiError } from '../errors.js';
-import type { Principal } from '../middleware/auth.js';
+import { isTokenUsable, type Principal } from '../middleware/auth.js';
 
 const TTL_MS = 60_000;
 const hash = (ticket: string) => createHash('sha256').update(ticket).digest('hex');
@@ -27,7 +27,7 @@ export function createLogTicketService(db: Db) {
       if (count !== 1) throw new ApiError(401, 'unauthorized', 'Invalid, expired or already used log ticket');
       const row = await db.logTicket.findUniqueOrThrow({ where: { ticketHash: hash(ticket) } });
       const token = await db.apiToken.findUnique({ where: { id: row.tokenId } });
-      if (!token || token.revokedAt || (token.expiresAt && token.expiresAt <= now)) throw new ApiError(401, 'unauthorized', 'The token behind this ticket is no longer valid');
+      if (!token || !isTokenUsable(token, now)) throw new ApiError(401, 'unauthorized', 'The token behind this ticket is no longer valid');
       return { tokenId: token.id, workspaceId: row.workspaceId, role: token.role, name: token.name };
     },
   };

@@ -7,6 +7,7 @@ import { repoKey } from '../../lib/repo-key.js';
 import { ApiError } from '../errors.js';
 import { anyPayloadSchema, decodeBody, pushPayloadSchema, repositoryNames } from '../webhooks/payload.js';
 import { verifySignature } from '../webhooks/signature.js';
+import { page } from '../views.js';
 import type { DeploymentService } from './deployments.js';
 
 export interface Delivery {
@@ -140,7 +141,8 @@ export function createWebhookService({ db, deployments, logger }: { db: Db; depl
         take: limit + 1,
         ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
       });
-      const items = rows.slice(0, limit).map((d) => ({
+      const result = page(rows, limit);
+      const items = result.items.map((d) => ({
         id: d.id,
         deliveryId: d.deliveryId,
         event: d.event,
@@ -153,7 +155,7 @@ export function createWebhookService({ db, deployments, logger }: { db: Db; depl
         deploymentId: d.deploymentId,
         receivedAt: d.receivedAt,
       }));
-      return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+      return { items, nextCursor: result.nextCursor };
     },
   };
 }
