@@ -9,6 +9,7 @@ import type { GitHubClient } from '../../clients/github.js';
 import type { Logger } from '../../lib/logger.js';
 import type { createProjectSchema } from '../schemas.js';
 import { page, projectView, releaseView } from '../views.js';
+import { checkCustomDomain, claimNames } from './name-claims.js';
 
 export type CreateProjectInput = z.output<ReturnType<typeof createProjectSchema>>;
 
@@ -44,21 +45,25 @@ export function createProjectService({ db, config, github, logger }: ProjectServ
     async create(workspaceId: string, input: CreateProjectInput) {
       // The webhook secret is returned once, here; later reads never show it.
       const webhookSecret = randomBytes(24).toString('base64url');
+      checkCustomDomain(input.customDomain, config);
       try {
-        const project = await db.project.create({
-          data: {
-            workspaceId,
-            userId: input.userId,
-            name: input.name,
-            repoUrl: input.repoUrl,
-            repoKey: repoKey(input.repoUrl),
-            branch: input.branch,
-            appPort: input.appPort,
-            customDomain: input.customDomain,
-            autoDeploy: input.autoDeploy,
-            webhookSecret,
-          },
-          include: withLive,
+        const project = await db.$transaction(async (tx) => {
+          await claimNames(tx, { workspaceId, userId: input.userId, name: input.name, customDomain: input.customDomain ?? null }, config);
+          return tx.project.create({
+            data: {
+              workspaceId,
+              userId: input.userId,
+              name: input.name,
+              repoUrl: input.repoUrl,
+              repoKey: repoKey(input.repoUrl),
+              branch: input.branch,
+              appPort: input.appPort,
+              customDomain: input.customDomain,
+              autoDeploy: input.autoDeploy,
+              webhookSecret,
+            },
+            include: withLive,
+          });
         });
         const githubHook = await registerHook(project.id, project.repoUrl, webhookSecret);
         return { ...projectView(project, config), webhookUrl: webhookUrl(project.id), webhookSecret, ...(githubHook ? { githubHook } : {}) };

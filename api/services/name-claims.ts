@@ -1,0 +1,64 @@
+// Names in the shared cluster belong to one project each. The house names are readable joins
+// of the ids (`<ws>-<user>-<project>`, namespace `user-<user>` with release `<user>-<project>`,
+// host `<project>-<user>.<apps domain>`), so different ids can meet in the same name:
+// workspace `a-b` + user `c` and workspace `a` + user `b-c` give the same application; the same
+// user and project in two workspaces share a namespace, a release and a host. Before a project
+// is created its names are compared with every project ever created (deleted ones too: their
+// charts stay in the GitOps repository), under one lock so two creations cannot race.
+import type { Env } from '../../lib/config.js';
+import type { Prisma } from '../../lib/db.js';
+import { projectNames, type ProjectIdentity } from '../../activities/project-view.js';
+import { ApiError, badRequest } from '../errors.js';
+
+type Tx = Prisma.TransactionClient;
+type NameConfig = Pick<Env, 'APPS_DOMAIN' | 'HARBOR_PROJECT'>;
+
+/** Names whose owner must be unique, and how to tell the caller which one is taken. */
+type Names = ReturnType<typeof projectNames>;
+const CLAIMS: { key: (n: Names) => string; what: string; fix: string }[] = [
+  { key: (n) => n.appName, what: 'the application name', fix: 'choose another project name' },
+  { key: (n) => `${n.namespace}/${n.releaseName}`, what: 'the Helm release', fix: 'choose another project name' },
+  { key: (n) => n.host, what: 'the host', fix: 'choose another project name or custom domain' },
+];
+
+/** Any key of the lock space works: it only has to be the same for every creation. */
+const NAMES_LOCK = 0x6e616d65; // "name"
+
+/** A custom domain may not sit under the apps domain: those hosts are generated for projects. */
+export function checkCustomDomain(customDomain: string | undefined, config: NameConfig): void {
+  if (customDomain === undefined) return;
+  const apps = config.APPS_DOMAIN.toLowerCase();
+  if (customDomain === apps || customDomain.endsWith(`.${apps}`)) {
+    throw badRequest(`Invalid request body: customDomain must not be ${apps} or under it (those hosts are given to projects automatically)`, [
+      { field: 'customDomain', rule: `must not be ${apps} or a subdomain of it` },
+    ]);
+  }
+}
+
+/**
+ * Takes the lock for the rest of `tx` and fails with 409 `name_taken` when any cluster name of
+ * `candidate` is already some project's. The message names only the caller's own names, never
+ * the other project (it may be another workspace's).
+ */
+export async function claimNames(tx: Tx, candidate: ProjectIdentity, config: NameConfig): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${NAMES_LOCK}::bigint)`;
+  const wanted = projectNames(candidate, config);
+  const hostLabel = wanted.host.split('.')[0]!;
+  // A narrow SQL pre-filter; the exact comparison below uses the same functions as the engine.
+  const rows = await tx.$queryRaw<ProjectIdentity[]>`
+    SELECT "workspaceId", "userId", "name", "customDomain" FROM "Project"
+    WHERE "userId" = ${candidate.userId}
+       OR "workspaceId" || '-' || "userId" || '-' || "name" = ${wanted.appName}
+       OR "customDomain" = ${wanted.host}
+       OR ("customDomain" IS NULL AND "name" || '-' || "userId" = ${hostLabel})`;
+  for (const row of rows) {
+    const same = row.workspaceId === candidate.workspaceId && row.userId === candidate.userId && row.name === candidate.name;
+    if (same) continue; // the unique index reports this one as "already exists"
+    const theirs = projectNames(row, config);
+    for (const claim of CLAIMS) {
+      if (claim.key(theirs) === claim.key(wanted)) {
+        throw new ApiError(409, 'name_taken', `Another project already uses ${claim.what} ${claim.key(wanted)} (these names are shared by all workspaces on the cluster): ${claim.fix}`);
+      }
+    }
+  }
+}
