@@ -10,6 +10,8 @@ export class ApiError extends HTTPException {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** Extra response headers, such as Retry-After. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(status, { message });
     this.name = 'ApiError';
@@ -41,7 +43,7 @@ const codeForStatus: Record<number, string> = {
 /** app.onError: shapes every thrown error; unknown errors are logged and answered as a bare 500. */
 export function handleError(logger: Logger) {
   return function onError(error: Error, c: Context) {
-    if (error instanceof ApiError) return c.json(errorBody(error.code, error.message, error.details), error.status);
+    if (error instanceof ApiError) return c.json(errorBody(error.code, error.message, error.details), error.status, error.headers);
     if (error instanceof HTTPException) {
       const status = error.status;
       return c.json(errorBody(codeForStatus[status] ?? 'error', error.message || 'request failed'), status);

@@ -1,5 +1,7 @@
 // The authenticated /v1 API: services wired to their routes.
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { ApiError } from './errors.js';
 import type { Client } from '@temporalio/client';
 import type { Env } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
@@ -33,12 +35,14 @@ export function buildV1({ config, db, temporal, logger, hub }: V1Deps): (tools: 
   return ({ upgradeWebSocket }) => {
     const lane = createLaneClient(temporal, config.TEMPORAL_TASK_QUEUE);
     const projects = createProjectService({ db, config, github: config.GITHUB_TOKEN ? new GitHubClient({ token: config.GITHUB_TOKEN, baseUrl: config.GITHUB_API_URL }) : undefined, logger });
-    const deployments = createDeploymentService({ db, lane, projects, logger });
+    const deployments = createDeploymentService({ db, lane, projects, logger, caps: { perProject: config.MAX_QUEUED_PER_PROJECT, perWorkspace: config.MAX_QUEUED_PER_WORKSPACE } });
     const v1 = new Hono();
     // Webhooks (signature) and logs (a ticket instead of the header for browsers) authenticate
     // themselves, so they are mounted before the bearer middleware.
     const webhooks = createWebhookService({ db, deployments, logger });
     v1.route('/', webhookRoutes({ webhooks }));
+    // Every other route takes small JSON bodies (webhooks, above, have their own larger limit).
+    v1.use('*', bodyLimit({ maxSize: config.MAX_BODY_BYTES, onError: () => { throw new ApiError(413, 'payload_too_large', `Request bodies are limited to ${config.MAX_BODY_BYTES} bytes`); } }));
     v1.route('/', logRoutes({ db, hub, tickets: createLogTicketService(db), upgradeWebSocket, session: { maxBufferedBytes: config.LOG_VIEWER_MAX_BUFFER, pingIntervalMs: config.LOG_VIEWER_PING_INTERVAL } }));
     v1.use('*', bearerAuth(db));
     // One allowance per token shared by every route that starts a deploy.

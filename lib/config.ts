@@ -65,6 +65,11 @@ export const envSchema = z.object({
   /** Deploy-starting requests (deploy, rollback, retry) per token: a burst, then this many per minute. */
   DEPLOY_RATE_BURST: z.string().regex(/^[1-9]\d*$/, 'a whole number of requests, at least 1').transform(Number).default(10),
   DEPLOY_RATE_PER_MINUTE: z.string().regex(/^[1-9]\d*$/, 'a whole number of requests, at least 1').transform(Number).default(30),
+  /** Deployments waiting to start (status queued) one project, and one workspace, may have. */
+  MAX_QUEUED_PER_PROJECT: z.string().regex(/^[1-9]\d*$/, 'a whole number of deployments, at least 1').transform(Number).default(20),
+  MAX_QUEUED_PER_WORKSPACE: z.string().regex(/^[1-9]\d*$/, 'a whole number of deployments, at least 1').transform(Number).default(100),
+  /** Largest JSON request body, in bytes (webhooks have their own limit: 5 MB). */
+  MAX_BODY_BYTES: z.string().regex(/^[1-9]\d*$/, 'a number of bytes, at least 1').transform(Number).default(65_536),
   /** Bytes a log viewer's socket may hold unsent before it is closed with the offset to resume from. */
   LOG_VIEWER_MAX_BUFFER: z.string().regex(/^\d+$/, 'a number of bytes').transform(Number).default(1_000_000),
   /** How often idle log viewers are pinged (and dropped when they do not answer). */

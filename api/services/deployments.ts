@@ -21,7 +21,15 @@ export interface DeployRequest {
   targetDeploymentId?: string;
 }
 
-export function createDeploymentService({ db, lane, projects, logger }: { db: Db; lane: LaneClient; projects: ProjectService; logger: Logger }) {
+export interface QueueCaps {
+  perProject: number;
+  perWorkspace: number;
+}
+
+/** Seconds a caller over a queue cap is told to wait: about one short deploy. */
+const QUEUE_FULL_RETRY_AFTER_S = 30;
+
+export function createDeploymentService({ db, lane, projects, logger, caps }: { db: Db; lane: LaneClient; projects: ProjectService; logger: Logger; caps: QueueCaps }) {
   const findScoped = async (workspaceId: string, deploymentId: string) => {
     const deployment = await db.deployment.findFirst({ where: { id: deploymentId, workspaceId }, include: { steps: true } });
     if (!deployment) throw notFound('Deployment');
@@ -31,7 +39,19 @@ export function createDeploymentService({ db, lane, projects, logger }: { db: Db
   /** Creates the row, then hands it to the project's lane; the row says so if the lane never got it. */
   const enqueueNew = async (project: { id: string; workspaceId: string }, data: Prisma.DeploymentUncheckedCreateInput, kind: 'deploy' | 'rollback' = 'deploy') => {
     const id = randomUUID();
-    const deployment = await db.deployment.create({ data: { ...data, id, status: 'queued', workflowId: deploymentWorkflowId(id) } });
+    // Counting and inserting under one lock per workspace, so parallel requests cannot overshoot.
+    const deployment = await db.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`queue:${project.workspaceId}`}))`;
+      const [inProject, inWorkspace] = await Promise.all([
+        tx.deployment.count({ where: { projectId: project.id, status: 'queued' } }),
+        tx.deployment.count({ where: { workspaceId: project.workspaceId, status: 'queued' } }),
+      ]);
+      if (inProject >= caps.perProject || inWorkspace >= caps.perWorkspace) {
+        const [scope, cap] = inProject >= caps.perProject ? ['project', caps.perProject] : ['workspace', caps.perWorkspace];
+        throw new ApiError(429, 'queue_full', `The ${scope} already has ${cap} deployments waiting to start (the limit): retry when some have started`, undefined, { 'Retry-After': String(QUEUE_FULL_RETRY_AFTER_S) });
+      }
+      return tx.deployment.create({ data: { ...data, id, status: 'queued', workflowId: deploymentWorkflowId(id) } });
+    });
     try {
       await lane.enqueue(project, { deploymentId: deployment.id, kind });
     } catch (error) {

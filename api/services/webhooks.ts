@@ -87,6 +87,9 @@ export function createWebhookService({ db, deployments, logger }: { db: Db; depl
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`${project.id}:${push.ref}:${push.after}`}))`;
       const seen = await tx.webhookDelivery.findFirst({ where: { projectId: project.id, ref: push.ref, afterSha: push.after, outcome: { in: ['deploying', 'deployed'] } } });
       if (seen) return { duplicateOf: seen.deploymentId ?? seen.id };
+      // A redelivery of a delivery that failed to start (queue full, Temporal down) tries again.
+      const failed = delivery.deliveryId ? await tx.webhookDelivery.findFirst({ where: { projectId: project.id, deliveryId: delivery.deliveryId, outcome: 'failed' }, select: { id: true } }) : null;
+      if (failed) return { row: await tx.webhookDelivery.update({ where: { id: failed.id }, data: { outcome: 'deploying', reason: null }, select: { id: true } }) };
       try {
         return { row: await tx.webhookDelivery.create({ data: { ...base, projectId: project.id, deliveryId: delivery.deliveryId, event: delivery.event, signatureOk: true, outcome: 'deploying' }, select: { id: true } }) };
       } catch (error) {
@@ -105,7 +108,9 @@ export function createWebhookService({ db, deployments, logger }: { db: Db; depl
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       await db.webhookDelivery.update({ where: { id: claim.row.id }, data: { outcome: 'failed', reason } });
-      logger.error('webhook deploy failed to start', { projectId: project.id, error });
+      // A full queue is the caller's limit, not the engine's fault.
+      const level = error instanceof ApiError && error.status < 500 ? 'warn' : 'error';
+      logger[level]('webhook deploy failed to start', { projectId: project.id, error });
       throw error;
     }
   }

@@ -122,8 +122,10 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
     POLL_INTERVAL: '100ms',
     DEGRADED_GRACE: '1s',
     AWAIT_LIVE_TIMEOUT: '30s',
-    // Tests start many deploys quickly; the limit itself is tested on its own.
+    // Tests and benchmarks start many deploys quickly; the limits themselves are tested on their own.
     DEPLOY_RATE_BURST: '1000',
+    MAX_QUEUED_PER_PROJECT: '1000',
+    MAX_QUEUED_PER_WORKSPACE: '1000',
     ...options.env,
   });
   const logger = createLogger({ level: options.logLevel ?? 'error', secrets: configuredSecrets(config), ...(options.logSink ? { write: options.logSink } : {}) });
