@@ -10,6 +10,7 @@ import { healthRoutes } from './routes/health.js';
 import { corsAllowList, securityHeaders } from './middleware/security.js';
 import { pageRoutes } from './routes/page.js';
 import type { HealthService } from './services/health.js';
+import type { OpenApiDocument } from './openapi/index.js';
 
 export interface AppTools {
   upgradeWebSocket: UpgradeWebSocket<WebSocket>;
@@ -22,11 +23,13 @@ export interface AppDeps {
   v1?: (tools: AppTools) => Hono;
   /** Browser origins allowed to call the API. */
   corsOrigins?: readonly string[];
+  /** Served at /openapi.json. */
+  openapi?: OpenApiDocument;
 }
 
 export type WebApp = Hono & { injectWebSocket: ReturnType<typeof createNodeWebSocket>['injectWebSocket'] };
 
-export function createApp({ logger, health, v1, corsOrigins = [] }: AppDeps): WebApp {
+export function createApp({ logger, health, v1, corsOrigins = [], openapi }: AppDeps): WebApp {
   const app = new Hono();
   const nodeWs = createNodeWebSocket({ app });
   app.use('*', async function logRequest(c, next) {
@@ -42,6 +45,7 @@ export function createApp({ logger, health, v1, corsOrigins = [] }: AppDeps): We
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
   app.route('/', healthRoutes(health));
   app.route('/', pageRoutes());
+  if (openapi) app.get('/openapi.json', (c) => c.json(openapi));
   if (v1) app.route('/v1', v1({ upgradeWebSocket: nodeWs.upgradeWebSocket as UpgradeWebSocket<WebSocket> }));
   return Object.assign(app, { injectWebSocket: (server: Parameters<WebApp['injectWebSocket']>[0]) => nodeWs.injectWebSocket(server) });
 }

@@ -1,6 +1,7 @@
 // Request schemas of the API (zod). Every rule names the field and what it expects.
 import { z } from 'zod';
 import { hostnameSchema, projectNameSchema, userIdSchema } from '../gitops/naming.js';
+import { tokenNameSchema, tokenRoleSchema } from '../lib/token-admin.js';
 
 /** git check-ref-format rules for a branch name. */
 export const branchSchema = z
@@ -80,3 +81,16 @@ export const rollbackSchema = z
   .strict();
 
 export const autoDeploySchema = z.object({ enabled: z.boolean({ message: 'must be true or false' }) }).strict();
+
+export const logQuerySchema = z.object({
+  offset: z.coerce.number().int('must be a whole number of bytes').min(0, 'must be 0 or more').default(0),
+  ticket: z.string().min(1).max(200).optional(),
+});
+
+export const createTokenBodySchema = z
+  .object({
+    name: tokenNameSchema,
+    role: tokenRoleSchema,
+    expiresAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone, e.g. 2030-01-31T00:00:00Z' }).nullish(),
+  })
+  .strict();

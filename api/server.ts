@@ -1,4 +1,5 @@
 // The API process: config, database, Temporal client, services, then the Hono app on a socket.
+import { openApiDocument } from './openapi/index.js';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
@@ -17,7 +18,7 @@ export async function createServices(config: Env, logger: Logger, db: Db = creat
   const temporal = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   const health = createHealthService({ db, temporal });
   const hub = new DeploymentEventHub(config.DATABASE_URL, logger);
-  const app = createApp({ logger, health, v1: buildV1({ config, db, temporal, logger, hub }), corsOrigins: config.CORS_ORIGINS });
+  const app = createApp({ logger, health, v1: buildV1({ config, db, temporal, logger, hub }), corsOrigins: config.CORS_ORIGINS, openapi: openApiDocument(config) });
   return { app, db, temporal, hub };
 }
 

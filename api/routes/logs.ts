@@ -4,21 +4,16 @@
 import { Hono } from 'hono';
 import type { UpgradeWebSocket } from 'hono/ws';
 import type { WebSocket } from 'ws';
-import { z } from 'zod';
 import type { Db } from '../../lib/db.js';
 import { bearerAuth, principalFromBearer } from '../middleware/auth.js';
 import { notFound } from '../errors.js';
-import { idParamSchema } from '../schemas.js';
+import { idParamSchema, logQuerySchema } from '../schemas.js';
 import { parseOr400 } from '../validate.js';
 import { LogSession, type LogSessionOptions } from '../logs/log-session.js';
 import { readLogFrom } from '../logs/log-reader.js';
 import type { DeploymentEventHub } from '../logs/event-hub.js';
 import type { LogTicketService } from '../services/log-tickets.js';
 
-const logQuerySchema = z.object({
-  offset: z.coerce.number().int('must be a whole number of bytes').min(0, 'must be 0 or more').default(0),
-  ticket: z.string().min(1).max(200).optional(),
-});
 
 export interface LogRoutesDeps {
   db: Db;

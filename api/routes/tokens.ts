@@ -1,20 +1,12 @@
 // /v1/tokens: the workspace's API tokens, for admins only. Mounted behind bearerAuth; every
 // route acts on the caller's own workspace, so another workspace's token is "not found".
 import { Hono } from 'hono';
-import { z } from 'zod';
 import type { Db } from '../../lib/db.js';
-import { createApiToken, listApiTokens, revokeApiToken, tokenIdSchema, tokenNameSchema, tokenRoleSchema, TokenAdminError } from '../../lib/token-admin.js';
+import { createApiToken, listApiTokens, revokeApiToken, tokenIdSchema, TokenAdminError } from '../../lib/token-admin.js';
+import { createTokenBodySchema } from '../schemas.js';
 import { ApiError } from '../errors.js';
 import { requireRole } from '../middleware/auth.js';
 import { jsonBody, parseOr400 } from '../validate.js';
-
-export const createTokenBodySchema = z
-  .object({
-    name: tokenNameSchema,
-    role: tokenRoleSchema,
-    expiresAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone, e.g. 2030-01-31T00:00:00Z' }).nullish(),
-  })
-  .strict();
 
 /** Maps the library's errors onto the API's one error shape. */
 async function mapErrors<T>(work: () => Promise<T>): Promise<T> {

@@ -2,6 +2,7 @@
 // of its own, the real worker code path, the API app, the simulators over HTTP and a real bare
 // GitOps repository. Everything a test file starts, it stops. No vitest import here: the
 // benchmark uses it too (test/support/stack-for-tests.ts wires it to the test run).
+import { openApiDocument } from '../../api/openapi/index.js';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -133,7 +134,7 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
   await ensureDevToken(db, config.DEV_WORKSPACE_ID, token);
   const temporal = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   const hub = new DeploymentEventHub(config.DATABASE_URL, logger);
-  const app = createApp({ logger, health: createHealthService({ db, temporal }), v1: buildV1({ config, db, temporal, logger, hub }), corsOrigins: config.CORS_ORIGINS });
+  const app = createApp({ logger, health: createHealthService({ db, temporal }), v1: buildV1({ config, db, temporal, logger, hub }), corsOrigins: config.CORS_ORIGINS, openapi: openApiDocument(config) });
 
   const workers: RunningWorker[] = [];
   const launch = async () => {
