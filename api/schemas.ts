@@ -15,13 +15,14 @@ export const branchSchema = z
       !b.includes('@{') &&
       !b.includes('//') &&
       b !== '@' &&
+      b !== 'HEAD' && // git refuses refs/heads/HEAD
       !b.startsWith('-') &&
       !b.startsWith('/') &&
       !b.endsWith('/') &&
       !b.endsWith('.') &&
       !b.endsWith('.lock') &&
       !b.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock')),
-    'must be a valid git branch name (no spaces, "..", "~^:?*[\\", "@{", leading "-" or "/", trailing "/", "." or ".lock")',
+    'must be a valid git branch name (not HEAD; no spaces, "..", "~^:?*[\\", "@{", leading "-" or "/", trailing "/", "." or ".lock")',
   );
 
 export const commitShaSchema = z.string().regex(/^[0-9a-f]{40}$/, 'must be a full 40-character lowercase hex commit SHA');
@@ -37,11 +38,16 @@ export function repoUrlSchema(allowLocal: boolean) {
     .min(1, 'must not be empty')
     .max(2048, 'must be at most 2048 characters')
     .refine((url) => {
-      if (/[\s\x00-\x1f]/.test(url) || url.startsWith('-')) return false;
-      if (/^https:\/\/[^/@\s]+(@[^/\s]+)?\/\S+$/.test(url)) return !/^https:\/\/[^/]*:[^/]*@/.test(url); // no credentials in URLs
-      if (/^ssh:\/\/[\w.-]+@[\w.-]+(:\d+)?\/\S+$/.test(url)) return true;
-      if (/^[\w.-]+@[\w.-]+:[\w./-]+$/.test(url)) return true;
-      if (allowLocal && (/^file:\/\/\/\S+$/.test(url) || /^\/\S+$/.test(url))) return !url.split('/').includes('..');
+      // Control characters (C0, DEL, C1) and option-like values never reach git.
+      if (/[\s\x00-\x1f\x7f-\x9f]/.test(url) || url.startsWith('-')) return false;
+      // https without any user part: a user alone can be a token (https://<token>@github.com).
+      if (/^https:\/\/[A-Za-z0-9][A-Za-z0-9.-]*(:\d{1,5})?\/\S+$/.test(url)) return true;
+      if (/^ssh:\/\/\w[\w.-]*@[A-Za-z0-9][A-Za-z0-9.-]*(:\d{1,5})?\/\S+$/.test(url)) return true;
+      if (/^\w[\w.-]*@[A-Za-z0-9][A-Za-z0-9.-]*:[\w.][\w./-]*$/.test(url)) return !url.split(':')[1]!.split('/').includes('..');
+      if (allowLocal && (/^file:\/\/\/\S+$/.test(url) || /^\/\S+$/.test(url))) {
+        // git decodes %2e and %2f in file:// URLs: an encoded ".." is still "..".
+        return !/%(2e|2f|5c)/i.test(url) && !url.split('/').includes('..');
+      }
       return false;
     }, allowLocal ? 'must be an https:// or ssh repository URL, a file:// URL or an absolute path (without credentials)' : 'must be an https:// or ssh repository URL (without credentials)');
 }
@@ -51,26 +57,34 @@ export const portSchema = z.number({ message: 'must be a number' }).int('must be
 export function createProjectSchema(allowLocal: boolean) {
   return z
     .object({
-      name: projectNameSchema,
-      userId: userIdSchema,
-      repoUrl: repoUrlSchema(allowLocal),
-      branch: branchSchema.default('main'),
-      appPort: portSchema,
-      customDomain: hostnameSchema.optional(),
-      autoDeploy: z.boolean({ message: 'must be true or false' }).default(true),
+      name: projectNameSchema.meta({ description: 'DNS-1123 label, at most 21 characters; part of the application name, Helm release and host', examples: ['shop', 'blog-2'] }),
+      userId: userIdSchema.meta({ description: "The platform's id of the owner, DNS-1123 label of at most 20 characters; the namespace is user-<userId>", examples: ['alice', 'u-1042'] }),
+      repoUrl: repoUrlSchema(allowLocal).meta({ description: 'https or ssh clone URL, without credentials', examples: ['https://github.com/acme/shop.git', 'git@github.com:acme/shop.git'] }),
+      branch: branchSchema.default('main').meta({ description: 'The tracked branch (git ref-name rules)', examples: ['main', 'release/1.2'] }),
+      appPort: portSchema.meta({ description: 'The port the app listens on', examples: [3000, 8080] }),
+      customDomain: hostnameSchema.optional().meta({ description: 'A host name of your own (not under the apps domain); default <project>-<user>.<apps domain>', examples: ['shop.example.com'] }),
+      autoDeploy: z.boolean({ message: 'must be true or false' }).default(true).meta({ description: 'Deploy on every push to the branch' }),
     })
     .strict();
 }
 
 export const createDeploymentSchema = z
   .object({
-    branch: branchSchema.optional(),
-    commitSha: commitShaSchema.optional(),
+    branch: branchSchema.optional().meta({ description: "Default: the project's branch", examples: ['main', 'feature/login'] }),
+    commitSha: commitShaSchema.optional().meta({ description: 'Deploy exactly this commit (of the branch)' }),
   })
   .strict();
 
+/** A query parameter holding a whole number: digits only (no "1e2", "0x10", " 5" or "true"). */
+const wholeNumber = (max: number, rule: string) =>
+  z
+    .string({ message: rule })
+    .regex(/^\d{1,15}$/, rule)
+    .transform(Number)
+    .pipe(z.number().max(max, rule));
+
 export const listQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1, 'must be from 1 to 100').max(100, 'must be from 1 to 100').default(20),
+  limit: wholeNumber(100, 'must be a whole number from 1 to 100').pipe(z.number().min(1, 'must be a whole number from 1 to 100')).default(20),
   cursor: z.string().uuid('must be a cursor returned by an earlier page').optional(),
 });
 
@@ -83,7 +97,7 @@ export const rollbackSchema = z
 export const autoDeploySchema = z.object({ enabled: z.boolean({ message: 'must be true or false' }) }).strict();
 
 export const logQuerySchema = z.object({
-  offset: z.coerce.number().int('must be a whole number of bytes').min(0, 'must be 0 or more').default(0),
+  offset: wholeNumber(Number.MAX_SAFE_INTEGER, 'must be a whole number of bytes, 0 or more').default(0),
   ticket: z.string().min(1).max(200).optional(),
 });
 
