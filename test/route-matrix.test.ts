@@ -66,6 +66,7 @@ const CASES: Record<string, Case> = {
   listDeployments: { need: 'viewer', ok: 200, scoped: true, request: (t) => ({ method: 'GET', path: `/v1/projects/${t.projectId}/deployments?limit=100` }) },
   rollback: { need: 'deployer', ok: 202, scoped: true, request: (t) => ({ method: 'POST', path: `/v1/projects/${t.projectId}/rollback`, body: {} }) },
   setAutoDeploy: { need: 'deployer', ok: 200, scoped: true, request: (t) => ({ method: 'POST', path: `/v1/projects/${t.projectId}/auto-deploy`, body: { enabled: true } }) },
+  rotateWebhookSecret: { need: 'admin', ok: 200, scoped: true, request: (t) => ({ method: 'POST', path: `/v1/projects/${t.projectId}/webhook-secret` }) },
   listWebhookDeliveries: { need: 'viewer', ok: 200, scoped: true, request: (t) => ({ method: 'GET', path: `/v1/projects/${t.projectId}/webhook-deliveries` }) },
   listReleases: { need: 'viewer', ok: 200, scoped: true, request: (t) => ({ method: 'GET', path: `/v1/projects/${t.projectId}/releases` }) },
   getDeployment: { need: 'viewer', ok: 200, scoped: true, request: (t) => ({ method: 'GET', path: `/v1/deployments/${t.history.live}` }) },
@@ -223,7 +224,7 @@ describe('route matrix', () => {
         world.label, // workspace id, and the prefix of every name and user id in it
         ...Object.values(world.tenant.tokens),
         world.revokedToken,
-        ...projects.flatMap((p) => [p.id, p.webhookSecret ?? '']),
+        ...projects.flatMap((p) => [p.id, p.webhookSecret ?? '', p.previousWebhookSecret ?? '']),
         ...deployments.flatMap((d) => [d.id, d.commitSha ?? '', d.imageDigest ?? '', d.gitopsCommitSha ?? '']),
         ...tokens.flatMap((t) => [t.id, t.prefix, t.tokenHash]),
       ].filter((m) => m.length >= 5);

@@ -100,6 +100,12 @@ export function apiOperations({ allowLocalRepos }: { allowLocalRepos: boolean })
       responses: { 200: { description: 'The project', schema: answer.projectSchema } },
     },
     {
+      method: 'post', path: '/v1/projects/{projectId}/webhook-secret', operationId: 'rotateWebhookSecret', tag: 'webhooks', auth: 'bearer', role: 'admin',
+      summary: 'Replace the webhook secret (the old one is accepted for one more hour)', params: projectId,
+      description: 'The GitHub hook is updated to the new secret when the engine manages it.',
+      responses: { 200: { description: 'The new secret, shown only in this answer', schema: answer.rotatedSecretSchema, headers: { 'Cache-Control': 'no-store' } } },
+    },
+    {
       method: 'get', path: '/v1/projects/{projectId}/webhook-deliveries', operationId: 'listWebhookDeliveries', tag: 'webhooks', auth: 'bearer', role: 'viewer',
       summary: 'Webhook deliveries for the project and what came of each', params: projectId, query: listQuerySchema,
       responses: { 200: { description: 'A page of deliveries', schema: answer.pageOf(answer.webhookDeliverySchema) } },

@@ -71,6 +71,8 @@ export const cancelledDeploymentSchema = z
   .strict()
   .meta({ id: 'CancelledDeployment' });
 
+const githubHookSchema = z.object({ registered: z.boolean(), hookId: z.number().int().optional(), error: z.string().optional() }).strict().meta({ id: 'GitHubHook', description: 'Present when the engine manages the GitHub hook (GITHUB_TOKEN set)' });
+
 const projectFields = {
   id,
   workspaceId: z.string(),
@@ -101,10 +103,20 @@ export const createdProjectSchema = z
     ...projectFields,
     webhookUrl: z.string().meta({ description: 'Where GitHub sends pushes for this project' }),
     webhookSecret: z.string().meta({ description: 'The HMAC secret for the webhook. Shown only in this answer.' }),
-    githubHook: z.object({ registered: z.boolean(), hookId: z.number().int().optional(), error: z.string().optional() }).strict().optional(),
+    githubHook: githubHookSchema.optional(),
   })
   .strict()
   .meta({ id: 'CreatedProject' });
+
+export const rotatedSecretSchema = z
+  .object({
+    webhookUrl: z.string(),
+    webhookSecret: z.string().meta({ description: 'The new secret. Shown only in this answer.' }),
+    previousSecretValidUntil: maybe(time).meta({ description: 'Until when deliveries signed with the old secret are still accepted' }),
+    githubHook: githubHookSchema.optional(),
+  })
+  .strict()
+  .meta({ id: 'RotatedWebhookSecret' });
 
 export const releaseSchema = z
   .object({

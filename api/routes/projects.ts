@@ -49,6 +49,10 @@ export function projectRoutes({ projects, deployments, webhooks, deployLimit, al
       const body = await jsonBody(c, autoDeploySchema);
       return c.json(await projects.setAutoDeploy(c.get('principal').workspaceId, projectId, body.enabled));
     })
+    .post('/:projectId/webhook-secret', requireRole('admin'), async (c) => {
+      const projectId = parseOr400(idParamSchema, c.req.param('projectId'), 'project id');
+      return c.json(await projects.rotateWebhookSecret(c.get('principal').workspaceId, projectId), 200, { 'Cache-Control': 'no-store' });
+    })
     .get('/:projectId/webhook-deliveries', async (c) => {
       const projectId = parseOr400(idParamSchema, c.req.param('projectId'), 'project id');
       const query = parseOr400(listQuerySchema, c.req.query(), 'query');

@@ -15,6 +15,10 @@ export type CreateProjectInput = z.output<ReturnType<typeof createProjectSchema>
 
 const withLive = { liveDeployment: { include: { steps: true } } } as const;
 
+/** How long the secret before a rotation is still accepted. */
+const PREVIOUS_SECRET_GRACE_MS = 3_600_000;
+const newWebhookSecret = () => randomBytes(24).toString('base64url');
+
 export interface ProjectServiceDeps {
   db: Db;
   config: Env;
@@ -44,7 +48,7 @@ export function createProjectService({ db, config, github, logger }: ProjectServ
   return {
     async create(workspaceId: string, input: CreateProjectInput) {
       // The webhook secret is returned once, here; later reads never show it.
-      const webhookSecret = randomBytes(24).toString('base64url');
+      const webhookSecret = newWebhookSecret();
       checkCustomDomain(input.customDomain, config);
       try {
         const project = await db.$transaction(async (tx) => {
@@ -109,6 +113,20 @@ export function createProjectService({ db, config, github, logger }: ProjectServ
       const repo = github?.parseRepo(project.repoUrl);
       if (github && repo && project.githubHookId !== null) await github.deleteWebhook(repo.owner, repo.repo, Number(project.githubHookId));
       await db.project.update({ where: { id: projectId }, data: { deletedAt: new Date(), githubHookId: null, autoDeploy: false } });
+    },
+
+    /**
+     * A new webhook secret, shown in this answer only. The GitHub hook (when the engine manages
+     * it) is updated to it; the old secret stays valid for an hour, so deliveries signed before
+     * the hook changed, and hooks set up by hand, keep working while they are updated.
+     */
+    async rotateWebhookSecret(workspaceId: string, projectId: string) {
+      const project = await this.find(workspaceId, projectId);
+      const webhookSecret = newWebhookSecret();
+      const previousSecretValidUntil = project.webhookSecret ? new Date(Date.now() + PREVIOUS_SECRET_GRACE_MS) : null;
+      await db.project.update({ where: { id: project.id }, data: { webhookSecret, previousWebhookSecret: project.webhookSecret, previousWebhookSecretUntil: previousSecretValidUntil } });
+      const githubHook = await registerHook(project.id, project.repoUrl, webhookSecret);
+      return { webhookUrl: webhookUrl(project.id), webhookSecret, previousSecretValidUntil, ...(githubHook ? { githubHook } : {}) };
     },
 
     /** `enabled: true` turns auto-deploy on and lifts a pause; `false` turns it off. */

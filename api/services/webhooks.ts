@@ -119,7 +119,8 @@ export function createWebhookService({ db, deployments, logger }: { db: Db; depl
     async receive(delivery: Delivery): Promise<DeliveryResult> {
       const projects = await candidates(delivery);
       if (!delivery.signature) return reject(delivery, projects, 'Missing X-Hub-Signature-256 header');
-      const verified = projects.filter((p) => p.webhookSecret && verifySignature(p.webhookSecret, delivery.raw, delivery.signature));
+      const now = new Date();
+      const verified = projects.filter((p) => acceptedSecrets(p, now).some((secret) => verifySignature(secret, delivery.raw, delivery.signature)));
       if (verified.length === 0) return reject(delivery, projects, projects.length ? 'The signature does not match the secret of the project this repository belongs to' : 'No project of this engine matches this delivery');
       const event = delivery.event ?? 'unknown';
       const body = decodeBody(delivery.raw, delivery.contentType);
@@ -166,3 +167,10 @@ export function createWebhookService({ db, deployments, logger }: { db: Db; depl
 }
 
 export type WebhookService = ReturnType<typeof createWebhookService>;
+
+/** The project's secret, and after a rotation the previous one until its grace period ends. */
+function acceptedSecrets(project: Pick<Project, 'webhookSecret' | 'previousWebhookSecret' | 'previousWebhookSecretUntil'>, now: Date): string[] {
+  const secrets = project.webhookSecret ? [project.webhookSecret] : [];
+  if (project.previousWebhookSecret && project.previousWebhookSecretUntil && project.previousWebhookSecretUntil > now) secrets.push(project.previousWebhookSecret);
+  return secrets;
+}

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Project" ADD COLUMN     "previousWebhookSecret" TEXT,
+ADD COLUMN     "previousWebhookSecretUntil" TIMESTAMP(3);
