@@ -42,10 +42,11 @@ export function createDeploymentService({ db, lane, projects, logger, caps }: { 
     // Counting and inserting under one lock per workspace, so parallel requests cannot overshoot.
     const deployment = await db.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`queue:${project.workspaceId}`}))`;
-      const [inProject, inWorkspace] = await Promise.all([
-        tx.deployment.count({ where: { projectId: project.id, status: 'queued' } }),
-        tx.deployment.count({ where: { workspaceId: project.workspaceId, status: 'queued' } }),
-      ]);
+      // One query for both counts: this runs under the lock, so every round trip counts.
+      const [counts] = await tx.$queryRaw<{ inProject: number; inWorkspace: number }[]>`
+        SELECT (count(*) FILTER (WHERE "projectId" = ${project.id}))::int AS "inProject", count(*)::int AS "inWorkspace"
+        FROM "Deployment" WHERE "workspaceId" = ${project.workspaceId} AND status = 'queued'`;
+      const { inProject, inWorkspace } = counts!;
       if (inProject >= caps.perProject || inWorkspace >= caps.perWorkspace) {
         const [scope, cap] = inProject >= caps.perProject ? ['project', caps.perProject] : ['workspace', caps.perWorkspace];
         throw new ApiError(429, 'queue_full', `The ${scope} already has ${cap} deployments waiting to start (the limit): retry when some have started`, undefined, { 'Retry-After': String(QUEUE_FULL_RETRY_AFTER_S) });

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "Deployment_workspaceId_status_idx" ON "Deployment"("workspaceId", "status");
