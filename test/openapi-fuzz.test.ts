@@ -72,7 +72,8 @@ beforeAll(async () => {
   }
   const theirs = await birch.call('admin', 'POST', '/v1/projects', { name: 'theirs', userId: 'bob', repoUrl: 'https://git.example.com/b/app.git', appPort: 80 });
   known.projects.push(theirs.body.id);
-  // Projects the fuzzer may delete (the others must live to be deployed).
+  // Projects the fuzzer may delete or give new secrets (the others must live to be deployed and
+  // keep the secrets it signs webhooks with).
   for (let i = 0; i < 6; i += 1) known.expendable.push((await amber.call('admin', 'POST', '/v1/projects', { name: `spare-${i}`, userId: 'ann', repoUrl: 'https://git.example.com/a/spare.git', appPort: 8080 })).body.id);
   // Tokens the fuzzer may revoke (never the ones it calls with).
   for (let i = 0; i < 3; i += 1) known.tokens.push((await createApiToken(stack.db, { workspaceId: 'amber', name: `spare ${i}`, role: 'viewer' })).id);
@@ -105,7 +106,7 @@ const pick = <T>(values: readonly T[]) => fc.constantFrom(...values);
 
 function requestsFor(method: string, template: string, op: OpenApiOperation, schemas: SchemaArbitraries): fc.Arbitrary<FuzzRequest> {
   const params = op.parameters ?? [];
-  const idFor = (name: string) => pick(name === 'projectId' ? (op.operationId === 'deleteProject' ? known.expendable : known.projects) : name === 'deploymentId' ? known.deployments : known.tokens);
+  const idFor = (name: string) => pick(name === 'projectId' ? (['deleteProject', 'rotateWebhookSecret'].includes(op.operationId) ? known.expendable : known.projects) : name === 'deploymentId' ? known.deployments : known.tokens);
   const pathValue = (name: string, schema: JsonSchema) =>
     fc.oneof(
       { weight: 6, arbitrary: idFor(name) },
@@ -154,15 +155,22 @@ function requestsFor(method: string, template: string, op: OpenApiOperation, sch
   const webhookHeaders = fc.record({
     'x-github-event': fc.oneof(fc.constantFrom('push', 'ping', 'issues'), fc.string({ maxLength: 10 }).map((s) => s.replace(/[^\x20-\x7e]/g, ''))),
     'x-github-delivery': fc.oneof(fc.uuid(), fc.constant(randomUUID())),
-    sign: fc.oneof(fc.constant('right'), fc.constant('none'), fc.string({ maxLength: 20 }).map((s) => `sha256=${s.replace(/[^\x20-\x7e]/g, '')}`)),
+    sign: fc.oneof(
+      { weight: 4, arbitrary: fc.constant('right') },
+      { weight: 1, arbitrary: fc.constant('another project') },
+      { weight: 1, arbitrary: fc.constant('none') },
+      { weight: 1, arbitrary: fc.string({ maxLength: 20 }).map((s) => `sha256=${s.replace(/[^\x20-\x7e]/g, '')}`) },
+    ),
+    // Which seeded project the hook is for (the amber ones, whose secrets the fuzzer holds).
+    target: fc.nat(known.secrets.length - 1),
   });
   return fc.record({ path: pathArb, query: queryArb, body: bodyArb, auth: authArb, hook: webhookHeaders }).map(({ path: values, query, body, auth, hook }) => {
     const pathname = template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name] ?? ''));
     const search = new URLSearchParams(Object.entries(query).filter(([, v]) => typeof v === 'string') as [string, string][]).toString();
     if (op.operationId === 'githubWebhook' && !('project' in query)) {
       // Most deliveries address a real project, as registered hooks do.
-      const target = known.projects[pathname.length % known.projects.length]!;
-      return webhookRequest(method, template, op, `${pathname}?project=${target}`, body, hook, known.secrets[pathname.length % known.secrets.length]!);
+      const secret = known.secrets[hook.sign === 'another project' ? (hook.target + 1) % known.secrets.length : hook.target]!;
+      return webhookRequest(method, template, op, `${pathname}?project=${known.projects[hook.target]}`, body, hook, secret);
     }
     const headers: Record<string, string> = {};
     if (auth[1]) headers.authorization = auth[1];
@@ -175,9 +183,9 @@ function requestsFor(method: string, template: string, op: OpenApiOperation, sch
 function webhookRequest(method: string, template: string, op: OpenApiOperation, target: string, body: { body?: string; type?: string }, hook: { 'x-github-event': string; 'x-github-delivery': string; sign: string }, secret: string): FuzzRequest {
   const payload = body.body ?? '';
   const headers: Record<string, string> = { 'x-github-event': hook['x-github-event'], 'x-github-delivery': hook['x-github-delivery'], 'content-type': body.type ?? 'application/json' };
-  if (hook.sign === 'right') headers['x-hub-signature-256'] = signatureFor(secret, Buffer.from(payload));
+  if (hook.sign === 'right' || hook.sign === 'another project') headers['x-hub-signature-256'] = signatureFor(secret, Buffer.from(payload));
   else if (hook.sign !== 'none') headers['x-hub-signature-256'] = hook.sign;
-  return { method: method.toUpperCase(), template, operationId: op.operationId, url: `${served.url}${target}`, headers, body: payload, as: `webhook (${hook.sign === 'right' ? 'signed' : 'unsigned'})` };
+  return { method: method.toUpperCase(), template, operationId: op.operationId, url: `${served.url}${target}`, headers, body: payload, as: `webhook (${hook.sign === 'right' ? 'signed' : hook.sign === 'another project' ? "signed with another project's secret" : 'unsigned'})` };
 }
 
 /** The operation a URL really reaches (URL parsing folds `..` and `%2e%2e`). */
@@ -199,6 +207,7 @@ describe('OpenAPI fuzz', () => {
     const requests = Array.from({ length: perOperation }, (_, j) => perRoute.map((list) => list[j]!)).flat();
     const failures: string[] = [];
     const statuses = new Map<string, number>();
+    const byOperation = new Map<string, Record<number, number>>();
     let rejected = 0;
     let before = await fingerprint();
     for (const request of requests) {
@@ -214,6 +223,9 @@ describe('OpenAPI fuzz', () => {
         continue;
       }
       statuses.set(`${status}`, (statuses.get(`${status}`) ?? 0) + 1);
+      const mine = byOperation.get(request.operationId) ?? {};
+      mine[status] = (mine[status] ?? 0) + 1;
+      byOperation.set(request.operationId, mine);
       const op = doc.paths[request.template]![request.method.toLowerCase()]!;
       const onRoute = reaches(request.template, request.url);
       if (status >= 500) failures.push(`${label}: ${status} ${text.slice(0, 200)}`);
@@ -236,6 +248,7 @@ describe('OpenAPI fuzz', () => {
       before = after;
     }
     console.log(`fuzz: seed ${SEED}, ${requests.length} requests, ${rejected} rejected, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
+    console.log(`fuzz: by operation ${JSON.stringify(Object.fromEntries(byOperation))}`);
     expect(failures.slice(0, 20)).toEqual([]);
     expect(requests.length).toBeGreaterThanOrEqual(RUNS);
     // The API is still whole.
