@@ -53,36 +53,46 @@ export function createRecordActivities({ db, config, logger }: ActivityDeps): Pi
       if (count > 0) await publishEvent(db, { type: 'step', deploymentId, name: step, status });
     },
 
-    async recordOutcome({ deploymentId, outcome }) {
-      await recordOutcome(db, config, deploymentId, outcome);
+    async recordOutcome({ deploymentId, outcome, autoRollback }) {
+      await recordOutcome(db, config, deploymentId, outcome, { autoRollback });
       logger.info('deployment finished', { deploymentId, status: outcome.status, ...(outcome.error ? { error: outcome.error } : {}) });
     },
 
+    /** The auto-rollback row recordOutcome wrote with the failure (made here if it did not). */
     async startAutoRollback({ deploymentId }) {
-      return db.$transaction(async (tx) => {
-        const existing = await tx.deployment.findFirst({ where: { causeDeploymentId: deploymentId, trigger: 'auto_rollback' } });
-        if (existing) return { rollbackId: existing.id };
-        const failed = await tx.deployment.findUniqueOrThrow({ where: { id: deploymentId }, include: { project: { include: { liveDeployment: true } } } });
-        const live = failed.project.liveDeployment;
-        if (!live || live.id === deploymentId || !live.imageDigest) return { rollbackId: null };
-        const rollback = await tx.deployment.create({
-          data: rollbackRow(live, { trigger: 'auto_rollback', requestedBy: 'auto-rollback', causeDeploymentId: deploymentId }),
-        });
-        await tx.deployment.update({ where: { id: rollback.id }, data: { workflowId: `deployment/${rollback.id}` } });
-        await pauseAutoDeploy(tx, failed.projectId, `Automatic rollback to ${live.commitSha?.slice(0, 7) ?? live.id} after deployment ${deploymentId} failed: ${failed.errorMessage ?? failed.errorType ?? 'unknown error'}`);
-        return { rollbackId: rollback.id };
-      });
+      return db.$transaction((tx) => autoRollbackRow(tx, deploymentId));
     },
   };
 }
 
-export async function recordOutcome(db: ActivityDeps['db'], config: ActivityDeps['config'], deploymentId: string, outcome: Outcome): Promise<void> {
-  await writeOutcome(db, config, deploymentId, outcome);
+type Tx = Prisma.TransactionClient;
+
+/** Finds or creates the rollback row of a failed deploy (none without an earlier release). */
+async function autoRollbackRow(tx: Tx, deploymentId: string): Promise<{ rollbackId: string | null }> {
+  const existing = await tx.deployment.findFirst({ where: { causeDeploymentId: deploymentId, trigger: 'auto_rollback' } });
+  if (existing) return { rollbackId: existing.id };
+  const failed = await tx.deployment.findUniqueOrThrow({ where: { id: deploymentId }, include: { project: { include: { liveDeployment: true } } } });
+  const live = failed.project.liveDeployment;
+  if (!live || live.id === deploymentId || !live.imageDigest) return { rollbackId: null };
+  const rollback = await tx.deployment.create({
+    data: rollbackRow(live, { trigger: 'auto_rollback', requestedBy: 'auto-rollback', causeDeploymentId: deploymentId }),
+  });
+  await tx.deployment.update({ where: { id: rollback.id }, data: { workflowId: `deployment/${rollback.id}` } });
+  await pauseAutoDeploy(tx, failed.projectId, `Automatic rollback to ${live.commitSha?.slice(0, 7) ?? live.id} after deployment ${deploymentId} failed: ${failed.errorMessage ?? failed.errorType ?? 'unknown error'}`);
+  return { rollbackId: rollback.id };
+}
+
+/**
+ * Writes the outcome. With `autoRollback`, a failure and the rollback row that answers it are
+ * written in one transaction: nobody ever reads the failure without the rollback.
+ */
+export async function recordOutcome(db: ActivityDeps['db'], config: ActivityDeps['config'], deploymentId: string, outcome: Outcome, { autoRollback = false }: { autoRollback?: boolean } = {}): Promise<void> {
+  await writeOutcome(db, config, deploymentId, outcome, autoRollback && outcome.status === 'failed');
   // Published even when an earlier attempt already wrote it: a viewer must never miss the end.
   await publishEvent(db, { type: 'status', deploymentId, status: outcome.status });
 }
 
-async function writeOutcome(db: ActivityDeps['db'], config: ActivityDeps['config'], deploymentId: string, outcome: Outcome): Promise<void> {
+async function writeOutcome(db: ActivityDeps['db'], config: ActivityDeps['config'], deploymentId: string, outcome: Outcome, withAutoRollback: boolean): Promise<void> {
   const now = new Date();
   await db.$transaction(async (tx) => {
     const deployment = await tx.deployment.findUnique({ where: { id: deploymentId }, include: { project: true } });
@@ -110,5 +120,6 @@ async function writeOutcome(db: ActivityDeps['db'], config: ActivityDeps['config
       }
       await tx.project.update({ where: { id: deployment.projectId }, data: { liveDeploymentId: deploymentId } });
     }
+    if (withAutoRollback) await autoRollbackRow(tx, deploymentId);
   });
 }

@@ -64,7 +64,8 @@ export interface DeployActivities {
   verifyImage(input: { deploymentId: string }): Promise<VerifiedImage>;
   commitRelease(input: { deploymentId: string }): Promise<ReleaseCommit>;
   awaitLive(input: { deploymentId: string }): Promise<void>;
-  recordOutcome(input: { deploymentId: string; outcome: Outcome }): Promise<void>;
+  /** `autoRollback`: a failure also creates the rollback row that answers it, atomically. */
+  recordOutcome(input: { deploymentId: string; outcome: Outcome; autoRollback?: boolean }): Promise<void>;
   /**
    * After a deploy failed past its GitOps commit: creates the `auto-rollback` deployment that
    * restores the project's live release, pauses auto-deploy, and returns its id (null when

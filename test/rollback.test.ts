@@ -156,13 +156,10 @@ describe('automatic rollback', () => {
     const v2 = await deploy(project.id);
     expect(v2.status).toBe('failed');
     expect(v2.error).toMatchObject({ step: 'await_live', type: 'app_degraded' });
-    // The failure is recorded first, then the workflow creates the rollback: wait for its row.
-    let auto: (DeploymentBody & { causeDeploymentId: string; targetDeploymentId: string }) | undefined;
-    for (let i = 0; i < 100 && !auto; i += 1) {
-      const list = await stack.api<{ items: Array<DeploymentBody & { causeDeploymentId: string; targetDeploymentId: string }> }>('GET', `/v1/projects/${project.id}/deployments`);
-      auto = list.body.items.find((d) => d.trigger === 'auto-rollback');
-      if (!auto) await new Promise((r) => setTimeout(r, 100));
-    }
+    // The failure and its rollback are written together: the first read that shows the failure
+    // shows the rollback too.
+    const list = await stack.api<{ items: Array<DeploymentBody & { causeDeploymentId: string; targetDeploymentId: string }> }>('GET', `/v1/projects/${project.id}/deployments`);
+    const auto = list.body.items.find((d) => d.trigger === 'auto-rollback');
     expect(auto).toMatchObject({ kind: 'rollback', causeDeploymentId: v2.id, targetDeploymentId: v1.id });
     const restored = await waitForDeployment(stack, auto!.id, { timeoutMs: 60_000 });
     expect(restored.status).toBe('succeeded');

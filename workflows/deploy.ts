@@ -50,12 +50,12 @@ export async function deployWorkflow({ deploymentId }: DeployInput): Promise<Out
     const outcome: Outcome = { status: 'failed', error: describeFailure(error, step) };
     // A build that ran out of time is still running in Jenkins: stop it (a no-op if it ended).
     if (step === 'build' && outcome.error!.type === 'timeout') await records.stopBuild({ deploymentId });
-    await finish(deploymentId, outcome);
     // Failed after the release was committed (Degraded, timeout, failed sync, broken chart):
-    // put the last live release back, in this same workflow.
-    if (step === 'await_live' && plan.kind === 'deploy' && plan.autoRollback && outcome.error!.type !== 'superseded') {
-      await rollBackAfter(deploymentId);
-    }
+    // put the last live release back, in this same workflow. The failure and the rollback's row
+    // are recorded together.
+    const rollBack = step === 'await_live' && plan.kind === 'deploy' && plan.autoRollback && outcome.error!.type !== 'superseded';
+    await finish(deploymentId, outcome, rollBack);
+    if (rollBack) await rollBackAfter(deploymentId);
     // Fail the workflow too, so the Temporal UI shows what the database says.
     throw ApplicationFailure.nonRetryable(outcome.error!.message, outcome.error!.type, outcome.error);
   }
@@ -100,8 +100,8 @@ async function rollBackAfter(deploymentId: string): Promise<void> {
 }
 
 /** 6. record the outcome (the release becomes the live version on success). */
-async function finish(deploymentId: string, outcome: Outcome): Promise<void> {
-  await records.recordOutcome({ deploymentId, outcome });
+async function finish(deploymentId: string, outcome: Outcome, autoRollback = false): Promise<void> {
+  await records.recordOutcome({ deploymentId, outcome, ...(autoRollback ? { autoRollback } : {}) });
   upsertSearchAttributes([{ key: DeployStatus, value: outcome.status }]);
   await report(deploymentId, outcome.status === 'succeeded' ? 'success' : outcome.status === 'failed' ? 'failure' : 'inactive');
 }
