@@ -42,10 +42,27 @@ export function createApp({ logger, health, v1, corsOrigins = [], openapi }: App
   // Before the routes: a CORS preflight carries no token.
   app.use('*', corsAllowList(corsOrigins));
   app.onError(handleError(logger));
-  app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
+  app.notFound((c) => {
+    // A path the API has, with a method it does not take: 405 and the methods it does take.
+    const allowed = allowedMethods(app, c.req.path);
+    if (allowed.length) return c.json(errorBody('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}: use ${allowed.join(', ')}`), 405, { Allow: allowed.join(', ') });
+    return c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404);
+  });
   app.route('/', healthRoutes(health));
   app.route('/', pageRoutes());
   if (openapi) app.get('/openapi.json', (c) => c.json(openapi));
   if (v1) app.route('/v1', v1({ upgradeWebSocket: nodeWs.upgradeWebSocket as UpgradeWebSocket<WebSocket> }));
   return Object.assign(app, { injectWebSocket: (server: Parameters<WebApp['injectWebSocket']>[0]) => nodeWs.injectWebSocket(server) });
+}
+
+/** The methods with a route for `path` (a CORS preflight's OPTIONS is answered before this). */
+function allowedMethods(app: Hono, path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === 'ALL') continue;
+    const pattern = new RegExp(`^${route.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+')}$`);
+    if (pattern.test(path)) methods.add(route.method);
+  }
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].sort();
 }

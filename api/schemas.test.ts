@@ -105,12 +105,12 @@ const whitespaceChar = fc.constantFrom(' ', '\t', '\n', '\r', '\v', '\f', '\u00a
 /** Strings of every kind: binary (lone surrogates included), unicode graphemes and ASCII. */
 const anyString = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 20 }), fc.string({ maxLength: 40 }));
 
-/** A lowercase DNS name of 2..4 labels, at most 253 characters, whose last label has a letter
- *  (an all-digit last label makes it an IP address, which hostnameSchema refuses). */
+/** A lowercase DNS name of 2..4 labels, at most 253 characters, whose last label (the top-level
+ *  domain) starts with a letter, so it is never an IP address. */
 const hostName = fc
   .array(label(63), { minLength: 2, maxLength: 4 })
   .map((labels) => labels.join('.'))
-  .filter((host) => host.length <= 253 && !/^\d+$/.test(host.split('.').pop()!));
+  .filter((host) => host.length <= 253 && /^[a-z]/.test(host.split('.').pop()!));
 /** A short host such as a forge's, for URLs. */
 const forgeHost = fc.array(label(12), { minLength: 2, maxLength: 3 }).map((labels) => labels.join('.'));
 const pathSegment = fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,15}$/).filter((segment) => segment !== '..');
@@ -397,7 +397,7 @@ describe('hostnameSchema', () => {
     const labels = host.split('.');
     return (
       labels.length >= 2 &&
-      ![...labels[labels.length - 1]!].every((c) => c >= '0' && c <= '9') &&
+      labels[labels.length - 1]![0]! >= 'a' && labels[labels.length - 1]![0]! <= 'z' &&
       labels.every(
         (l) => l.length >= 1 && l.length <= 63 && [...l].every((c) => (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c === '-') && !l.startsWith('-') && !l.endsWith('-'),
       )

@@ -49,7 +49,9 @@ export function repoUrlSchema(allowLocal: boolean) {
         return !/%(2e|2f|5c)/i.test(url) && !url.split('/').includes('..');
       }
       return false;
-    }, allowLocal ? 'must be an https:// or ssh repository URL, a file:// URL or an absolute path (without credentials)' : 'must be an https:// or ssh repository URL (without credentials)');
+    }, allowLocal
+      ? 'must be an https:// repository URL without user or password, an ssh one (git@host:owner/repo.git), a file:// URL or an absolute path'
+      : 'must be an https:// repository URL without user or password, or an ssh one (git@host:owner/repo.git)');
 }
 
 export const portSchema = z.number({ message: 'must be a number' }).int('must be an integer').min(1, 'must be from 1 to 65535').max(65535, 'must be from 1 to 65535');
@@ -84,7 +86,11 @@ const wholeNumber = (max: number, rule: string) =>
     .pipe(z.number().max(max, rule));
 
 export const listQuerySchema = z.object({
-  limit: wholeNumber(100, 'must be a whole number from 1 to 100').pipe(z.number().min(1, 'must be a whole number from 1 to 100')).default(20),
+  limit: z
+    .string({ message: 'must be a whole number from 1 to 100' })
+    .regex(/^(100|[1-9][0-9]?)$/, 'must be a whole number from 1 to 100')
+    .transform(Number)
+    .default(20),
   cursor: z.string().uuid('must be a cursor returned by an earlier page').optional(),
 });
 
@@ -105,6 +111,9 @@ export const createTokenBodySchema = z
   .object({
     name: tokenNameSchema,
     role: tokenRoleSchema,
-    expiresAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone, e.g. 2030-01-31T00:00:00Z' }).nullish(),
+    expiresAt: z.iso
+      .datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone, e.g. 2030-01-31T00:00:00Z' })
+      .nullish()
+      .meta({ description: 'When the token stops working: in the future, at most 10 years ahead; none = never', examples: ['2030-01-31T00:00:00Z'] }),
   })
   .strict();

@@ -56,11 +56,10 @@ export const projectNameSchema = boundedLabel('project name', NAME_LIMITS.projec
 export const hostnameSchema = z
   .string()
   .max(253, 'a host name must be at most 253 characters')
-  .refine(
-    (host) => host.split('.').length >= 2 && host.split('.').every((label) => label.length <= 63 && DNS_LABEL.test(label)) && !/^\d+$/.test(host.split('.').pop()!),
-    // An all-digit last label is an IP address (10.0.0.1), not a name an Ingress can route.
-    'must be a lowercase DNS name such as app.example.com',
-  );
+  // The pattern says it to OpenAPI readers; the refinement adds the 63-character label limit.
+  // The last label (the top-level domain) starts with a letter: no IP addresses (10.0.0.1).
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS name such as app.example.com')
+  .refine((host) => host.split('.').every((label) => label.length <= 63), 'must be a lowercase DNS name such as app.example.com (labels at most 63 characters)');
 
 export const identitySchema = z.object({
   workspaceId: workspaceIdSchema,

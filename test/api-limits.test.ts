@@ -30,6 +30,20 @@ describe('API limits and headers', () => {
     expect(other.status).toBe(202);
   });
 
+  it('answers 405 with Allow for a method a path does not take, and 404 for a path it does not have', async () => {
+    const put = await stack.app.request('/v1/projects', { method: 'PUT', headers: { authorization: `Bearer ${stack.token}` } });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, HEAD, POST');
+    expect((await put.json()).error.code).toBe('method_not_allowed');
+    const trace = await stack.app.request('/healthz', { method: 'DELETE' });
+    expect(trace.status).toBe(405);
+    expect(trace.headers.get('allow')).toBe('GET, HEAD');
+    const missing = await stack.app.request('/v1/nothing-here', { headers: { authorization: `Bearer ${stack.token}` } });
+    expect(missing.status).toBe(404);
+    // Without a token, /v1 answers 401 before telling anything about its routes.
+    expect((await stack.app.request('/v1/projects', { method: 'PUT' })).status).toBe(401);
+  });
+
   it('sends security headers, and CORS headers only to allowed origins', async () => {
     const allowed = await stack.app.request('/v1/projects', { method: 'OPTIONS', headers: { origin: 'https://console.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
     expect(allowed.status).toBe(204);

@@ -10,7 +10,7 @@ describe.each([false, true])('the OpenAPI document (local repositories allowed: 
 
   it('validates against the OpenAPI 3.1 schema', async () => {
     const validator = new Validator();
-    const result = await validator.validate(structuredClone(doc) as object);
+    const result = await validator.validate(structuredClone(doc));
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     expect(validator.version).toBe('3.1');
