@@ -8,6 +8,8 @@ export const branchSchema = z
   .string({ message: 'must be a string' })
   .min(1, 'must not be empty')
   .max(255, 'must be at most 255 characters')
+  // The characters git never allows, as a pattern OpenAPI tools can read; the rest of the rules below.
+  .regex(/^[^\x00-\x20\x7f~^:?*[\\]+$/, 'must be a valid git branch name (no spaces, control characters or "~^:?*[\\")')
   .refine(
     (b) =>
       !/[\x00-\x20\x7f~^:?*[\\]/.test(b) &&

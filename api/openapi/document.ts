@@ -55,6 +55,10 @@ function errorsOf(op: Operation): Record<number, string> {
   return { ...errors, ...op.errors };
 }
 
+function bodyOf(schema: JsonSchema) {
+  return { required: Array.isArray(schema.required) && schema.required.length > 0, content: { 'application/json': { schema } } };
+}
+
 export interface OpenApiOptions {
   version: string;
   serverUrl?: string;
@@ -105,7 +109,8 @@ export function buildOpenApi(operations: Operation[], { version, serverUrl }: Op
       security,
       ...(op.role ? { 'x-required-role': op.role } : {}),
       ...(parameters.length ? { parameters } : {}),
-      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: render(op.body, 'input') } } } } : {}),
+      // A body whose fields are all optional may be left out (an empty body reads as {}).
+      ...(op.body ? { requestBody: bodyOf(render(op.body, 'input')) } : {}),
       ...(op.rawBody ? { requestBody: { required: true, content: Object.fromEntries(op.rawBody.map((type) => [type, { schema: { type: 'string' } }])) } } : {}),
       responses,
     };
