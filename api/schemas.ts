@@ -29,31 +29,40 @@ export const branchSchema = z
 
 export const commitShaSchema = z.string().regex(/^[0-9a-f]{40}$/, 'must be a full 40-character lowercase hex commit SHA');
 
+// Repository URL shapes. No white space or control characters (C0, DEL, C1) anywhere.
+const URL_TAIL = '[^\\s\\x00-\\x1f\\x7f-\\x9f]+';
+const HOST = '[A-Za-z0-9][A-Za-z0-9.-]*';
+const REMOTE_URL = [
+  // https without any user part: a user alone can be a token (https://<token>@github.com).
+  `https://${HOST}(:\\d{1,5})?/${URL_TAIL}`,
+  `ssh://\\w[\\w.-]*@${HOST}(:\\d{1,5})?/${URL_TAIL}`,
+  // scp-like: git@github.com:owner/repo.git
+  `\\w[\\w.-]*@${HOST}:[\\w.][\\w./-]*`,
+];
+const LOCAL_URL = [`file:///${URL_TAIL}`, `/${URL_TAIL}`];
+
+/** `..` as a path segment, also percent-encoded (git decodes %2e and %2f in file:// URLs). */
+const climbsOut = (url: string) => /%(2e|2f|5c)/i.test(url) || url.replace(/^[^@]*@[^:/]*:/, '/').split('/').includes('..');
+
 /**
  * Repository URLs: https and ssh (`ssh://` or scp-like `git@host:owner/repo.git`); `file://`
- * URLs and absolute paths only when local repositories are allowed (the dev stack).
+ * URLs and absolute paths only when local repositories are allowed (the dev stack). The shape
+ * is one pattern (so OpenAPI readers and generators see it); `..` is refused on top.
  */
 export function repoUrlSchema(allowLocal: boolean) {
+  const shapes = allowLocal ? [...REMOTE_URL, ...LOCAL_URL] : REMOTE_URL;
   return z
     .string({ message: 'must be a string' })
     .trim()
     .min(1, 'must not be empty')
     .max(2048, 'must be at most 2048 characters')
-    .refine((url) => {
-      // Control characters (C0, DEL, C1) and option-like values never reach git.
-      if (/[\s\x00-\x1f\x7f-\x9f]/.test(url) || url.startsWith('-')) return false;
-      // https without any user part: a user alone can be a token (https://<token>@github.com).
-      if (/^https:\/\/[A-Za-z0-9][A-Za-z0-9.-]*(:\d{1,5})?\/\S+$/.test(url)) return true;
-      if (/^ssh:\/\/\w[\w.-]*@[A-Za-z0-9][A-Za-z0-9.-]*(:\d{1,5})?\/\S+$/.test(url)) return true;
-      if (/^\w[\w.-]*@[A-Za-z0-9][A-Za-z0-9.-]*:[\w.][\w./-]*$/.test(url)) return !url.split(':')[1]!.split('/').includes('..');
-      if (allowLocal && (/^file:\/\/\/\S+$/.test(url) || /^\/\S+$/.test(url))) {
-        // git decodes %2e and %2f in file:// URLs: an encoded ".." is still "..".
-        return !/%(2e|2f|5c)/i.test(url) && !url.split('/').includes('..');
-      }
-      return false;
-    }, allowLocal
-      ? 'must be an https:// repository URL without user or password, an ssh one (git@host:owner/repo.git), a file:// URL or an absolute path'
-      : 'must be an https:// repository URL without user or password, or an ssh one (git@host:owner/repo.git)');
+    .regex(
+      new RegExp(`^(${shapes.join('|')})$`),
+      allowLocal
+        ? 'must be an https:// repository URL without user or password, an ssh one (git@host:owner/repo.git), a file:// URL or an absolute path'
+        : 'must be an https:// repository URL without user or password, or an ssh one (git@host:owner/repo.git)',
+    )
+    .refine((url) => !climbsOut(url), 'must be a repository URL without ".." path segments, encoded or not');
 }
 
 export const portSchema = z.number({ message: 'must be a number' }).int('must be an integer').min(1, 'must be from 1 to 65535').max(65535, 'must be from 1 to 65535');
