@@ -1,6 +1,7 @@
 // Bookkeeping in PostgreSQL: the deployment row, its steps and its final outcome. Every write is
 // idempotent and guarded by the current status, so a retried activity never rewrites history.
 import type { Prisma } from '../generated/prisma/client.js';
+import type { Tx } from '../lib/db.js';
 import type { ActivityDeps } from './deps.js';
 import { STEP_NAMES, type DeployActivities, type DeployPlan, type Outcome, type StepName } from './types.js';
 import { terminal, TerminalFailure } from './errors.js';
@@ -64,8 +65,6 @@ export function createRecordActivities({ db, config, logger }: ActivityDeps): Pi
     },
   };
 }
-
-type Tx = Prisma.TransactionClient;
 
 /** Finds or creates the rollback row of a failed deploy (none without an earlier release). */
 async function autoRollbackRow(tx: Tx, deploymentId: string): Promise<{ rollbackId: string | null }> {

@@ -27,6 +27,8 @@ const port = z
   .regex(/^\d{1,5}$/, 'a port number from 1 to 65535')
   .transform(Number)
   .refine((n) => n >= 1 && n <= 65535, 'a port number from 1 to 65535');
+/** A whole number of at least 1, e.g. a count or a size (`what`: "requests", "bytes"). */
+const atLeastOne = (what: string) => z.string().regex(/^[1-9]\d*$/, `a whole number of ${what}, at least 1`).transform(Number);
 const url = z.url({ message: 'an absolute URL such as http://127.0.0.1:8080' });
 const optionalSecret = z.string().min(1).optional();
 
@@ -63,13 +65,13 @@ export const envSchema = z.object({
     .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s*]+$/, 'exact origins such as https://console.example.com, comma-separated')))
     .default([]),
   /** Deploy-starting requests (deploy, rollback, retry) per token: a burst, then this many per minute. */
-  DEPLOY_RATE_BURST: z.string().regex(/^[1-9]\d*$/, 'a whole number of requests, at least 1').transform(Number).default(10),
-  DEPLOY_RATE_PER_MINUTE: z.string().regex(/^[1-9]\d*$/, 'a whole number of requests, at least 1').transform(Number).default(30),
+  DEPLOY_RATE_BURST: atLeastOne('requests').default(10),
+  DEPLOY_RATE_PER_MINUTE: atLeastOne('requests').default(30),
   /** Deployments waiting to start (status queued) one project, and one workspace, may have. */
-  MAX_QUEUED_PER_PROJECT: z.string().regex(/^[1-9]\d*$/, 'a whole number of deployments, at least 1').transform(Number).default(20),
-  MAX_QUEUED_PER_WORKSPACE: z.string().regex(/^[1-9]\d*$/, 'a whole number of deployments, at least 1').transform(Number).default(100),
+  MAX_QUEUED_PER_PROJECT: atLeastOne('deployments').default(20),
+  MAX_QUEUED_PER_WORKSPACE: atLeastOne('deployments').default(100),
   /** Largest JSON request body, in bytes (webhooks have their own limit: 5 MB). */
-  MAX_BODY_BYTES: z.string().regex(/^[1-9]\d*$/, 'a number of bytes, at least 1').transform(Number).default(65_536),
+  MAX_BODY_BYTES: atLeastOne('bytes').default(65_536),
   /** Bytes a log viewer's socket may hold unsent before it is closed with the offset to resume from. */
   LOG_VIEWER_MAX_BUFFER: z.string().regex(/^\d+$/, 'a number of bytes').transform(Number).default(1_000_000),
   /** How often idle log viewers are pinged (and dropped when they do not answer). */

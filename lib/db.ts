@@ -1,9 +1,19 @@
 // The Prisma client over the pg driver adapter (Prisma 7 needs no native engine for queries).
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '../generated/prisma/client.js';
+import { PrismaClient, type Prisma } from '../generated/prisma/client.js';
 
 export type Db = PrismaClient;
 export { Prisma } from '../generated/prisma/client.js';
+/** The client inside `db.$transaction(async (tx) => ...)`. */
+export type Tx = Prisma.TransactionClient;
+
+/**
+ * Takes a transaction-scoped advisory lock named by `key` (released at commit or rollback):
+ * work under the same key, in any API replica, runs one at a time.
+ */
+export async function lockForTransaction(tx: Tx, key: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${key}))`;
+}
 
 export function createDb(databaseUrl: string, { max = 10 }: { max?: number } = {}): Db {
   return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max }) });

@@ -1,8 +1,6 @@
 // Rows the API and the activities both create: a rollback's deployment row, and the pause of
 // auto-deploy that follows every rollback.
-import type { Db, Prisma } from './db.js';
-
-type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+import type { Db, Prisma, Tx } from './db.js';
 
 /** The row of a rollback deployment: the restored release's source and image, nothing rebuilt. */
 export function rollbackRow(

@@ -1,7 +1,7 @@
 // Deployments: requested (row first, then the lane), listed, read and cancelled, always
 // within the caller's workspace. The database row is the truth the API reports.
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../lib/db.js';
+import { lockForTransaction, type Db } from '../../lib/db.js';
 import { FINAL_STATUSES } from '../../lib/events.js';
 import type { Logger } from '../../lib/logger.js';
 import { deploymentWorkflowId } from '../../workflows/messages.js';
@@ -41,7 +41,7 @@ export function createDeploymentService({ db, lane, projects, logger, caps }: { 
     const id = randomUUID();
     // Counting and inserting under one lock per workspace, so parallel requests cannot overshoot.
     const deployment = await db.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`queue:${project.workspaceId}`}))`;
+      await lockForTransaction(tx, `queue:${project.workspaceId}`);
       // One query for both counts: this runs under the lock, so every round trip counts.
       const [counts] = await tx.$queryRaw<{ inProject: number; inWorkspace: number }[]>`
         SELECT (count(*) FILTER (WHERE "projectId" = ${project.id}))::int AS "inProject", count(*)::int AS "inWorkspace"

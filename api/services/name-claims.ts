@@ -6,11 +6,10 @@
 // is created its names are compared with every project ever created (deleted ones too: their
 // charts stay in the GitOps repository), under one lock so two creations cannot race.
 import type { Env } from '../../lib/config.js';
-import type { Prisma } from '../../lib/db.js';
+import { lockForTransaction, type Tx } from '../../lib/db.js';
 import { projectNames, type ProjectIdentity } from '../../activities/project-view.js';
 import { ApiError, badRequest } from '../errors.js';
 
-type Tx = Prisma.TransactionClient;
 type NameConfig = Pick<Env, 'APPS_DOMAIN' | 'HARBOR_PROJECT'>;
 
 /** Names whose owner must be unique, and how to tell the caller which one is taken. */
@@ -20,9 +19,6 @@ const CLAIMS: { key: (n: Names) => string; what: string; fix: string }[] = [
   { key: (n) => `${n.namespace}/${n.releaseName}`, what: 'the Helm release', fix: 'choose another project name' },
   { key: (n) => n.host, what: 'the host', fix: 'choose another project name or custom domain' },
 ];
-
-/** Any key of the lock space works: it only has to be the same for every creation. */
-const NAMES_LOCK = 0x6e616d65; // "name"
 
 /** A custom domain may not sit under the apps domain: those hosts are generated for projects. */
 export function checkCustomDomain(customDomain: string | undefined, config: NameConfig): void {
@@ -41,7 +37,7 @@ export function checkCustomDomain(customDomain: string | undefined, config: Name
  * the other project (it may be another workspace's).
  */
 export async function claimNames(tx: Tx, candidate: ProjectIdentity, config: NameConfig): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${NAMES_LOCK}::bigint)`;
+  await lockForTransaction(tx, 'project-names');
   const wanted = projectNames(candidate, config);
   const hostLabel = wanted.host.split('.')[0]!;
   // A narrow SQL pre-filter; the exact comparison below uses the same functions as the engine.

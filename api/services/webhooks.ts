@@ -1,7 +1,7 @@
 // GitHub push webhooks: verified with the secret of the project they are for, recorded, and
 // turned into at most one deployment per push, started through the project's lane.
 import type { Project } from '../../generated/prisma/client.js';
-import { Prisma, type Db } from '../../lib/db.js';
+import { lockForTransaction, Prisma, type Db } from '../../lib/db.js';
 import type { Logger } from '../../lib/logger.js';
 import { repoKey } from '../../lib/repo-key.js';
 import { ApiError } from '../errors.js';
@@ -84,7 +84,7 @@ export function createWebhookService({ db, deployments, logger }: { db: Db; depl
 
     // The same push through two hooks deploys once: serialize on (project, ref, after).
     const claim = await db.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`${project.id}:${push.ref}:${push.after}`}))`;
+      await lockForTransaction(tx, `${project.id}:${push.ref}:${push.after}`);
       const seen = await tx.webhookDelivery.findFirst({ where: { projectId: project.id, ref: push.ref, afterSha: push.after, outcome: { in: ['deploying', 'deployed'] } } });
       if (seen) return { duplicateOf: seen.deploymentId ?? seen.id };
       // A redelivery of a delivery that failed to start (queue full, Temporal down) tries again.
