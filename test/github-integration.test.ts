@@ -2,8 +2,7 @@
 // registered with the project and removed with it; the branch is pinned through the API; each
 // deployment shows up on GitHub as in_progress, then success with the live URL (or failure).
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { signatureFor } from '../api/webhooks/signature.js';
+import { postWebhook } from './support/webhook.js';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,12 +63,7 @@ describe('GitHub integration', () => {
     expect(calls('PATCH', `/repos/acme/shop/hooks/${created.body.githubHook.hookId}`)).toHaveLength(1);
     const ping = async (secret: string) => {
       const body = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: created.body.githubHook.hookId, repository: { full_name: 'acme/shop' } });
-      const res = await stack.app.request(`/v1/webhooks/github?project=${created.body.id}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-github-event': 'ping', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signatureFor(secret, Buffer.from(body)) },
-        body,
-      });
-      return res.status;
+      return (await postWebhook(stack.app, body, { project: created.body.id, secret, event: 'ping' })).status;
     };
     expect(await ping(rotated.body.webhookSecret)).toBe(200);
     expect(await ping(oldSecret)).toBe(200);

@@ -6,7 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import { startStack, waitForDeployment, type TestStack, type DeploymentBody } from './support/stack.js';
 import { createAppRepo, gitIn } from './support/git.js';
-import { signatureFor } from '../api/webhooks/signature.js';
+import { postWebhook } from './support/webhook.js';
 
 const logs: string[] = [];
 const responses: string[] = [];
@@ -31,7 +31,7 @@ describe('secrets stay secret', () => {
     await waitForDeployment(stack, first.body.id, { timeoutMs: 60_000 });
     const sha = repo.commit({ 'index.js': 'console.log("two")\n' });
     const payload = JSON.stringify({ ref: 'refs/heads/main', after: sha, repository: { clone_url: `file://${repo.dir}` } });
-    const hook = await stack.app.request('/v1/webhooks/github', { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'd-1', 'x-hub-signature-256': signatureFor(webhookSecret, Buffer.from(payload)) }, body: payload });
+    const hook = await postWebhook(stack.app, payload, { secret: webhookSecret, deliveryId: 'd-1' });
     const hookBody = (await hook.json()) as { results: Array<{ deploymentId: string }> };
     responses.push(JSON.stringify(hookBody));
     await waitForDeployment(stack, hookBody.results[0]!.deploymentId, { timeoutMs: 60_000 });

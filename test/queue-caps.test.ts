@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type TestStack } from './support/stack.js';
 import { createTenant, type Tenant } from './support/tenants.js';
 import { createAppRepo } from './support/git.js';
-import { signatureFor } from '../api/webhooks/signature.js';
+import { postWebhook } from './support/webhook.js';
 
 let stack: TestStack;
 let dev: Tenant;
@@ -66,12 +66,7 @@ describe('queue caps', () => {
     const after = 'a'.repeat(40);
     const body = JSON.stringify({ ref: 'refs/heads/main', before: '0'.repeat(40), after, deleted: false, repository: { full_name: 'acme/app', clone_url: `file://${repoDir}` }, pusher: { name: 'dot' } });
     const deliveryId = randomUUID();
-    const send = () =>
-      stack.app.request(`/v1/webhooks/github?project=${p.id}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': deliveryId, 'x-hub-signature-256': signatureFor(p.webhookSecret, Buffer.from(body)) },
-        body,
-      });
+    const send = () => postWebhook(stack.app, body, { project: p.id, secret: p.webhookSecret, deliveryId });
     expect((await send()).status).toBe(429);
     const deliveries = await tenant.call('viewer', 'GET', `/v1/projects/${p.id}/webhook-deliveries`);
     expect(deliveries.body.items[0]).toMatchObject({ deliveryId, outcome: 'failed' });

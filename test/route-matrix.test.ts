@@ -11,7 +11,7 @@ import { callApi, createTenant, type ApiAnswer, type Tenant } from './support/te
 import { seedHistory, seedQueued, type SeededHistory } from './support/seed.js';
 import { apiOperations, type Operation } from '../api/openapi/operations.js';
 import { createApiToken, revokeApiToken, type TokenRole } from '../lib/token-admin.js';
-import { signatureFor } from '../api/webhooks/signature.js';
+import { postWebhook } from './support/webhook.js';
 
 type Caller = { kind: 'own' | 'other'; role: TokenRole } | { kind: 'none' | 'revoked' };
 type Need = TokenRole | 'none' | 'signature';
@@ -197,12 +197,7 @@ describe('route matrix', () => {
   it('webhooks: only the addressed project’s own secret is accepted', async () => {
     for (const [target, other] of [[worlds.amber, worlds.birch], [worlds.birch, worlds.amber]] as const) {
       const body = JSON.stringify(pushBody(target));
-      const send = (secret: string | undefined) =>
-        stack.app.request(`/v1/webhooks/github?project=${target.projectId}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': randomUUID(), ...(secret ? { 'x-hub-signature-256': signatureFor(secret, Buffer.from(body)) } : {}) },
-          body,
-        });
+      const send = (secret: string | undefined) => postWebhook(stack.app, body, { project: target.projectId, secret });
       expect((await send(undefined)).status).toBe(401);
       expect((await send(other.webhookSecret)).status).toBe(401);
       const ok = await send(target.webhookSecret);

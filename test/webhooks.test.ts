@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, waitForDeployment, type TestStack, type DeploymentBody } from './support/stack.js';
 import { createAppRepo, type AppRepo } from './support/git.js';
 import { signatureFor } from '../api/webhooks/signature.js';
+import { postWebhook, type DeliveryOptions } from './support/webhook.js';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -43,11 +44,9 @@ function pushPayload(repo: AppRepo, after: string, ref = 'refs/heads/main', extr
   };
 }
 
-async function deliver(body: string, { secret, event = 'push', deliveryId = randomUUID(), contentType = 'application/json', signature }: { secret?: string; event?: string; deliveryId?: string; contentType?: string; signature?: string }) {
-  const headers: Record<string, string> = { 'content-type': contentType, 'x-github-event': event, 'x-github-delivery': deliveryId, 'user-agent': 'GitHub-Hookshot/test' };
-  const sig = signature ?? (secret ? signatureFor(secret, Buffer.from(body)) : undefined);
-  if (sig) headers['x-hub-signature-256'] = sig;
-  const res = await stack.app.request('/v1/webhooks/github', { method: 'POST', headers, body });
+async function deliver(body: string, options: Omit<DeliveryOptions, 'project'> = {}) {
+  const deliveryId = options.deliveryId ?? randomUUID();
+  const res = await postWebhook(stack.app, body, { ...options, deliveryId });
   return { status: res.status, body: (await res.json()), deliveryId };
 }
 const deploymentsOf = async (projectId: string) => (await stack.api<{ items: DeploymentBody[] }>('GET', `/v1/projects/${projectId}/deployments`)).body.items;

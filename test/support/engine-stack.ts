@@ -2,6 +2,7 @@
 // of its own, the real worker code path, the API app, the simulators over HTTP and a real bare
 // GitOps repository. Everything a test file starts, it stops. No vitest import here: the
 // benchmark uses it too (test/support/stack-for-tests.ts wires it to the test run).
+import { callApi } from './tenants.js';
 import { openApiDocument } from '../../api/openapi/index.js';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -158,15 +159,7 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
     logger,
     worker,
     startWorker: launch,
-    async api<T>(method: string, route: string, body?: unknown) {
-      const res = await app.request(route, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-    },
+    api: <T>(method: string, route: string, body?: unknown) => callApi<T>({ app }, token, method, route, body),
     async close() {
       await Promise.allSettled(workers.map((w) => w.shutdown()));
       await world.close();

@@ -17,7 +17,7 @@ export interface Tenant {
 }
 
 /** Sends a request with a bearer token (or none) and reads the answer whatever its type. */
-export async function callApi<T = any>(stack: TestStack, token: string | undefined, method: string, route: string, body?: unknown): Promise<ApiAnswer<T>> {
+export async function callApi<T = any>(stack: Pick<TestStack, 'app'>, token: string | undefined, method: string, route: string, body?: unknown): Promise<ApiAnswer<T>> {
   const res = await stack.app.request(route, {
     method,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
