@@ -12,8 +12,8 @@ import { ApiError, badRequest } from '../errors.js';
 
 type NameConfig = Pick<Env, 'APPS_DOMAIN' | 'HARBOR_PROJECT'>;
 
-/** Names whose owner must be unique, and how to tell the caller which one is taken. */
 type Names = ReturnType<typeof projectNames>;
+/** Names whose owner must be unique, and how to tell the caller which one is taken. */
 const CLAIMS: { key: (n: Names) => string; what: string; fix: string }[] = [
   { key: (n) => n.appName, what: 'the application name', fix: 'choose another project name' },
   { key: (n) => `${n.namespace}/${n.releaseName}`, what: 'the Helm release', fix: 'choose another project name' },
