@@ -9,6 +9,9 @@ CACHE="${DEPLOY_ENGINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/deploy-engine}"
 TEMPORAL_VERSION=v1.5.1
 HELM_VERSION=v3.22.0
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+# Every folder the set-up writes into is made here, first: a machine that never ran the project
+# has none of them (an empty HOME has no ~/.cache either).
+mkdir -p "$CACHE"
 export PATH="$PATH:/usr/local/go/bin:/usr/lib/go/bin"
 
 # --- Debian packages --------------------------------------------------------------------
