@@ -41,7 +41,7 @@ describe('scripts/setup.sh on a fresh machine', () => {
     mkdirSync(home);
     const bin = fakeGo(path.join(scratch, 'bin'));
     // No DEPLOY_ENGINE_CACHE: the default under $HOME/.cache, exactly as on a new machine.
-    const env = { ...process.env, HOME: home, PATH: `${bin}:${process.env.PATH ?? ''}`, DEPLOY_ENGINE_CACHE: '', XDG_CACHE_HOME: '', TEMPORAL_CLI_PATH: '' };
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, PATH: `${bin}:${process.env.PATH ?? ''}` };
     delete env.DEPLOY_ENGINE_CACHE;
     delete env.XDG_CACHE_HOME;
     delete env.TEMPORAL_CLI_PATH;
@@ -63,7 +63,7 @@ describe('scripts/setup.sh on a fresh machine', () => {
     writeFileSync(path.join(bin, 'go'), '#!/bin/sh\necho "go: module lookup disabled by GOPROXY=off" >&2\nexit 1\n');
     chmodSync(path.join(bin, 'go'), 0o755);
     const cache = path.join(scratch, 'missing', 'nested', 'cache');
-    const env = { ...process.env, DEPLOY_ENGINE_CACHE: cache, PATH: `${bin}:${process.env.PATH ?? ''}` };
+    const env: NodeJS.ProcessEnv = { ...process.env, DEPLOY_ENGINE_CACHE: cache, PATH: `${bin}:${process.env.PATH ?? ''}` };
     delete env.TEMPORAL_CLI_PATH;
     const failure = await run('bash', [path.join(repo, 'scripts/setup.sh')], { cwd: repo, env, timeout: 120_000 }).then(
       () => undefined,
