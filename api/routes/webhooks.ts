@@ -1,8 +1,7 @@
 // POST /v1/webhooks/github: authenticated by the signature, not by a token. Answers as soon as
 // the delivery is recorded and any deploy is queued in its project's lane.
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { ApiError } from '../errors.js';
+import { bodyLimit } from '../middleware/body-limit.js';
 import type { WebhookService } from '../services/webhooks.js';
 
 /** GitHub caps payloads at 25 MB; a push this engine acts on is far smaller. */
@@ -11,7 +10,7 @@ const MAX_BODY = 5 * 1024 * 1024;
 export function webhookRoutes({ webhooks }: { webhooks: WebhookService }) {
   return new Hono().post(
     '/webhooks/github',
-    bodyLimit({ maxSize: MAX_BODY, onError: () => { throw new ApiError(413, 'payload_too_large', `Webhook payloads are limited to ${MAX_BODY} bytes`); } }),
+    bodyLimit({ maxBytes: MAX_BODY, message: `Webhook payloads are limited to ${MAX_BODY} bytes` }),
     async (c) => {
       const raw = new Uint8Array(await c.req.arrayBuffer());
       const result = await webhooks.receive({
