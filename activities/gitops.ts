@@ -38,6 +38,7 @@ export function createGitOpsActivities({ db, config }: ActivityDeps, repo: GitOp
       try {
         const values = buildValues({
           identity,
+          namespaceScope: config.NAMESPACE_SCOPE,
           framework: deployment.framework ?? 'dockerfile',
           imageRepository: `${registryHost(config)}/${deployment.imageRepository}`,
           imageTag: deployment.imageTag,
@@ -46,7 +47,7 @@ export function createGitOpsActivities({ db, config }: ActivityDeps, repo: GitOp
           appPort: project.appPort,
           release: { deploymentId, commitSha: deployment.commitSha, kind: deployment.kind },
         });
-        release = renderReleaseFiles(identity, values, config.CHART_TEMPLATE_DIR ? path.resolve(config.CHART_TEMPLATE_DIR) : undefined);
+        release = renderReleaseFiles(identity, values, config.NAMESPACE_SCOPE, config.CHART_TEMPLATE_DIR ? path.resolve(config.CHART_TEMPLATE_DIR) : undefined);
       } catch (error) {
         if (error instanceof ChartValuesError || error instanceof NamingError) throw terminal(TerminalFailure.invalidInput, error.message);
         throw error;

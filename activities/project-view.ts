@@ -9,17 +9,17 @@ export interface ProjectIdentity {
   customDomain: string | null;
 }
 
-export function projectNames(project: ProjectIdentity, config: Pick<Env, 'APPS_DOMAIN' | 'HARBOR_PROJECT'>) {
+export function projectNames(project: ProjectIdentity, config: Pick<Env, 'APPS_DOMAIN' | 'HARBOR_PROJECT' | 'NAMESPACE_SCOPE'>) {
   return {
     appName: appName(project.workspaceId, project.userId, project.name),
     releaseName: releaseName(project.userId, project.name),
-    namespace: namespace(project.userId),
+    namespace: namespace(project.workspaceId, project.userId, config.NAMESPACE_SCOPE),
     gitopsPath: gitopsPath(project.workspaceId, project.userId, project.name),
     host: appHost(project.name, project.userId, config.APPS_DOMAIN, project.customDomain ?? undefined),
     imageRepository: imageRepository(config.HARBOR_PROJECT, project.workspaceId, project.userId, project.name),
   };
 }
 
-export function liveUrlOf(project: ProjectIdentity, config: Pick<Env, 'APPS_DOMAIN' | 'HARBOR_PROJECT' | 'APPS_URL_SCHEME'>): string {
+export function liveUrlOf(project: ProjectIdentity, config: Pick<Env, 'APPS_DOMAIN' | 'HARBOR_PROJECT' | 'NAMESPACE_SCOPE' | 'APPS_URL_SCHEME'>): string {
   return `${config.APPS_URL_SCHEME}://${projectNames(project, config).host}`;
 }

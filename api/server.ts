@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ level: config.LOG_LEVEL, secrets: configuredSecrets(config), base: { service: 'api' } });
   const { app, db, temporal, hub } = await createServices(config, logger);
-  if (config.DEV_API_TOKEN) await ensureDevToken(db, config.DEV_WORKSPACE_ID, config.DEV_API_TOKEN);
+  if (config.DEV_API_TOKEN) await ensureDevToken(db, config.DEV_WORKSPACE_ID, config.DEV_API_TOKEN, config.DEV_WORKSPACE_USERS);
   const server = serve({ fetch: app.fetch, hostname: config.API_HOST, port: config.API_PORT });
   app.injectWebSocket(server);
   server.once('error', (error: NodeJS.ErrnoException) => {

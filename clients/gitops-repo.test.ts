@@ -63,6 +63,7 @@ function newDeploymentId(): string {
 function release(identity: Identity, deploymentId = newDeploymentId(), kind: 'deploy' | 'rollback' = 'deploy') {
   const values = buildValues({
     identity,
+    namespaceScope: 'user',
     framework: 'nextjs',
     imageRepository: `127.0.0.1:8082/apps/${identity.workspaceId}/${identity.userId}-${identity.projectName}`,
     imageTag: '3f2a9c1-1a2b3c4d',
@@ -70,7 +71,7 @@ function release(identity: Identity, deploymentId = newDeploymentId(), kind: 'de
     host: `${identity.projectName}-${identity.userId}.apps.localhost`,
     release: { deploymentId, commitSha: '3f2a9c1e5b7d9f0123456789abcdef0123456789', kind },
   });
-  const { path: dir, files } = renderReleaseFiles(identity, values);
+  const { path: dir, files } = renderReleaseFiles(identity, values, 'user');
   return { values, input: { path: dir, files, deploymentId, message: `Deploy ${identity.projectName} (${deploymentId})` } };
 }
 

@@ -43,6 +43,8 @@ function renderGoTemplate(template: string, filePath: string, fileParams: Record
   return template.replace(/\{\{\s*([^}]+?)\s*\}\}/g, (_m, expr: string) => {
     const index = /^index \.path\.segments (\d+)$/.exec(expr);
     if (index) return segments[Number(index[1])]!;
+    const length = /^len \(index \.path\.segments (\d+)\)$/.exec(expr);
+    if (length) return String(segments[Number(length[1])]!.length);
     if (expr === '.path.path') return dir;
     const key = /^\.(\w+)$/.exec(expr);
     if (key && key[1]! in fileParams) return fileParams[key[1]!]!;
@@ -51,7 +53,7 @@ function renderGoTemplate(template: string, filePath: string, fileParams: Record
 }
 
 describe('renderBootstrapFiles', () => {
-  const files = renderBootstrapFiles({ repoUrl: 'https://git.example.com/platform/gitops.git', branch: 'main' });
+  const files = renderBootstrapFiles({ repoUrl: 'https://git.example.com/platform/gitops.git', branch: 'main', namespaceScope: 'user' });
 
   it('renders the app of apps, the ApplicationSet, the namespace and the registry secret guide', () => {
     expect(Object.keys(files).sort()).toEqual(['applicationset-user-projects.yaml', 'argocd-app-of-apps.yaml', 'namespace.yaml', 'registry-secret.md']);
@@ -80,21 +82,33 @@ describe('renderBootstrapFiles', () => {
     expect(template.spec.syncPolicy.syncOptions).toContain('CreateNamespace=true');
   });
 
-  it('the ApplicationSet template gives the names of the naming rules for the file the engine writes', () => {
-    const set = parse(files['applicationset-user-projects.yaml']!) as AppSetManifest;
+  it.each(['user', 'workspace'] as const)('the ApplicationSet template (NAMESPACE_SCOPE=%s) gives the names of the naming rules for the file the engine writes', (scope) => {
+    const scoped = renderBootstrapFiles({ repoUrl: 'https://git.example.com/platform/gitops.git', branch: 'main', namespaceScope: scope });
+    const set = parse(scoped['applicationset-user-projects.yaml']!) as AppSetManifest;
     for (const raw of [
       { workspaceId: 'ws1', userId: 'alice', projectName: 'shop' },
+      { workspaceId: 'a-b', userId: 'c', projectName: 'shop' },
       { workspaceId: 'w'.repeat(20), userId: '7'.repeat(20), projectName: 'p'.repeat(21) },
     ]) {
       const id = parseIdentity(raw);
-      const names = appNames(id);
+      const names = appNames(id, scope);
       const file = `${names.gitopsPath}/app.json`;
-      const params = JSON.parse(renderAppConfig(id)) as Record<string, string>;
+      const params = JSON.parse(renderAppConfig(id, scope)) as Record<string, string>;
       expect(renderGoTemplate(set.spec.template.metadata.name, file, params)).toBe(names.appName);
       expect(renderGoTemplate(set.spec.template.spec.destination.namespace, file, params)).toBe(names.namespace);
       expect(renderGoTemplate(set.spec.template.spec.source.helm.releaseName, file, params)).toBe(names.releaseName);
       expect(renderGoTemplate(set.spec.template.spec.source.path, file, params)).toBe(names.gitopsPath);
     }
+  });
+
+  it('with NAMESPACE_SCOPE=workspace, the same user in two workspaces gets two namespaces', () => {
+    const scoped = renderBootstrapFiles({ repoUrl: 'https://git.example.com/platform/gitops.git', branch: 'main', namespaceScope: 'workspace' });
+    const destination = (parse(scoped['applicationset-user-projects.yaml']!) as AppSetManifest).spec.template.spec.destination.namespace;
+    const ns = (dir: string) => renderGoTemplate(destination, `${dir}/app.json`, {});
+    expect(ns('apps/acme/alice/shop')).toBe('w4-acme-alice');
+    expect(ns('apps/globex/alice/shop')).toBe('w6-globex-alice');
+    expect(ns('apps/a-b/c/shop')).not.toBe(ns('apps/a/b-c/shop'));
+    expect(scoped['registry-secret.md']).toContain('kubectl -n w4-acme-alice create secret');
   });
 
   it('keeps credentials out of Git', () => {
@@ -108,7 +122,7 @@ describe('renderBootstrapFiles', () => {
 describe('bootstrapGitOpsRepo', () => {
   it('creates a missing bare repository, commits once, and changes nothing on a second run', async () => {
     const remote = path.join(base, 'new', 'gitops.git');
-    const first = await bootstrapGitOpsRepo({ repo: remote, branch: 'main', author });
+    const first = await bootstrapGitOpsRepo({ repo: remote, branch: 'main', author, namespaceScope: 'user' });
     expect(first.createdRepo).toBe(true);
     expect(first.created).toBe(true);
     expect(git(remote, 'rev-parse', '--is-bare-repository')).toBe('true');
@@ -121,17 +135,17 @@ describe('bootstrapGitOpsRepo', () => {
     ]);
     expect(git(remote, 'show', 'main:bootstrap/argocd-app-of-apps.yaml')).toContain(`repoURL: file://${remote}`);
 
-    const second = await bootstrapGitOpsRepo({ repo: remote, branch: 'main', author });
+    const second = await bootstrapGitOpsRepo({ repo: remote, branch: 'main', author, namespaceScope: 'user' });
     expect(second).toMatchObject({ createdRepo: false, created: false, sha: first.sha });
     expect(git(remote, 'rev-list', '--count', 'main')).toBe('2');
   });
 
   it('leaves releases alone and only touches bootstrap/', async () => {
     const remote = path.join(base, 'with-apps', 'gitops.git');
-    await bootstrapGitOpsRepo({ repo: remote, branch: 'main', author });
+    await bootstrapGitOpsRepo({ repo: remote, branch: 'main', author, namespaceScope: 'user' });
     const repo = new GitOpsRepo({ url: remote, branch: 'main', workDir: path.join(base, 'with-apps', 'work'), author });
     await repo.commitRelease({ path: 'apps/ws1/alice/shop', files: { 'app.json': '{}\n' }, deploymentId: 'd-1', message: 'release' });
-    const third = await bootstrapGitOpsRepo({ repo: remote, branch: 'main', author, argocdRepoUrl: 'https://git.example.com/gitops.git' });
+    const third = await bootstrapGitOpsRepo({ repo: remote, branch: 'main', author, namespaceScope: 'user', argocdRepoUrl: 'https://git.example.com/gitops.git' });
     expect(third.created).toBe(true);
     expect(git(remote, 'diff', '--name-only', `${third.sha}^`, third.sha).split('\n').every((f) => f.startsWith('bootstrap/'))).toBe(true);
     expect(git(remote, 'show', 'main:apps/ws1/alice/shop/app.json')).toBe('{}');

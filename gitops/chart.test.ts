@@ -7,7 +7,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { helmPath } from '../scripts/lib/tools.js';
 import { APP_CONFIG_FILE, CHART_TEMPLATE_DIR, TEMPLATE_FILES, renderAppConfig, renderChartFiles, renderReleaseFiles } from './chart.js';
 import { appNames } from './naming.js';
-import type { Identity } from './naming.js';
+import type { Identity, NamespaceScope } from './naming.js';
 import { ChartValuesError, buildValues, parseValues } from './values.js';
 import type { ChartValues } from './values.js';
 
@@ -19,6 +19,7 @@ const deploymentId = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
 function sampleValues(overrides: Partial<Parameters<typeof buildValues>[0]> = {}): ChartValues {
   return buildValues({
     identity,
+    namespaceScope: 'user',
     framework: 'nextjs',
     imageRepository: '127.0.0.1:8082/apps/ws1/alice-shop',
     imageTag: '3f2a9c1-1a2b3c4d',
@@ -82,7 +83,7 @@ describe('renderChartFiles', () => {
 
 describe('renderReleaseFiles', () => {
   it('adds app.json with the names the ApplicationSet needs, at the project path', () => {
-    const { path: dir, files } = renderReleaseFiles(identity, sampleValues());
+    const { path: dir, files } = renderReleaseFiles(identity, sampleValues(), 'user');
     expect(dir).toBe('apps/ws1/alice/shop');
     expect(Object.keys(files)).toHaveLength(7);
     expect(JSON.parse(files[APP_CONFIG_FILE]!)).toEqual({
@@ -93,11 +94,13 @@ describe('renderReleaseFiles', () => {
       userId: 'alice',
       projectName: 'shop',
     });
-    expect(JSON.parse(renderAppConfig(identity))).not.toHaveProperty('path');
+    expect(JSON.parse(renderAppConfig(identity, 'user'))).not.toHaveProperty('path');
   });
 
   it('refuses values that belong to another project', () => {
-    expect(() => renderReleaseFiles({ ...identity, userId: 'bob' }, sampleValues())).toThrow(ChartValuesError);
+    expect(() => renderReleaseFiles({ ...identity, userId: 'bob' }, sampleValues(), 'user')).toThrow(ChartValuesError);
+    // Values for the shared namespace do not go out under the workspace-scoped one.
+    expect(() => renderReleaseFiles(identity, sampleValues(), 'workspace')).toThrow(/not ws1-alice-shop in w3-ws1-alice/);
   });
 });
 
@@ -105,6 +108,7 @@ const helm = helmPath();
 
 interface Meta {
   name: string;
+  namespace?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
 }
@@ -126,8 +130,8 @@ describe.skipIf(!helm)(`helm lint and helm template of a written chart${helm ? '
   afterAll(() => rmSync(base, { recursive: true, force: true }));
   let counter = 0;
 
-  function writeChart(id: Identity, values: ChartValues): string {
-    const { path: dir, files } = renderReleaseFiles(id, values);
+  function writeChart(id: Identity, values: ChartValues, scope: NamespaceScope): string {
+    const { path: dir, files } = renderReleaseFiles(id, values, scope);
     const root = path.join(base, String(counter++));
     for (const [name, content] of Object.entries(files)) {
       const abs = path.join(root, dir, name);
@@ -137,11 +141,12 @@ describe.skipIf(!helm)(`helm lint and helm template of a written chart${helm ? '
     return path.join(root, dir);
   }
 
-  function template(id: Identity, values: ChartValues) {
-    const dir = writeChart(id, values);
-    const names = appNames(id);
-    execFileSync(helm!, ['lint', '--strict', dir, '--namespace', names.namespace], { encoding: 'utf8' });
-    const out = execFileSync(helm!, ['template', names.releaseName, dir, '--namespace', names.namespace], { encoding: 'utf8' });
+  /** `helm template` as Argo CD runs it: `--namespace` is the Application's destination. */
+  function template(id: Identity, values: ChartValues, scope: NamespaceScope = 'user', destination = appNames(id, scope).namespace) {
+    const dir = writeChart(id, values, scope);
+    const names = appNames(id, scope);
+    execFileSync(helm!, ['lint', '--strict', dir, '--namespace', destination], { encoding: 'utf8' });
+    const out = execFileSync(helm!, ['template', names.releaseName, dir, '--namespace', destination], { encoding: 'utf8' });
     const docs = parseAllDocuments(out).map((d) => d.toJS() as { kind: string } | null);
     return Object.fromEntries(docs.filter((d) => d !== null).map((d) => [d.kind, d])) as Rendered;
   }
@@ -172,6 +177,17 @@ describe.skipIf(!helm)(`helm lint and helm template of a written chart${helm ? '
     expect(rendered.Deployment!.spec.template.spec.containers[0]!.image).toBe('127.0.0.1:8082/apps/ws1/alice-shop:3f2a9c1-1a2b3c4d');
     expect(rendered.Deployment!.spec.replicas).toBeUndefined();
     expect(rendered.HorizontalPodAutoscaler!.spec).toMatchObject({ minReplicas: 1, maxReplicas: 3, scaleTargetRef: { kind: 'Deployment', name: 'alice-shop' } });
+  });
+
+  it('puts every resource in the namespace of NAMESPACE_SCOPE, whatever namespace helm is given', () => {
+    const scoped = template(identity, sampleValues({ namespaceScope: 'workspace' }), 'workspace');
+    expect(Object.keys(scoped).sort()).toEqual(['Deployment', 'Ingress', 'Service']);
+    for (const doc of Object.values(scoped)) expect(doc.metadata.namespace).toBe('w3-ws1-alice');
+    // The namespace comes from the values the engine wrote, not from the destination alone.
+    const elsewhere = template(identity, sampleValues({ namespaceScope: 'workspace' }), 'workspace', 'default');
+    for (const doc of Object.values(elsewhere)) expect(doc.metadata.namespace).toBe('w3-ws1-alice');
+    const shared = template(identity, sampleValues());
+    for (const doc of Object.values(shared)) expect(doc.metadata.namespace).toBe('user-alice');
   });
 
   it('gives the Service a DNS-1035 name when the release name starts with a digit', () => {

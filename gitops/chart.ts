@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Document, isScalar, parse as parseYaml } from 'yaml';
 import { appNames, parseIdentity } from './naming.js';
-import type { Identity } from './naming.js';
+import type { Identity, NamespaceScope } from './naming.js';
 import { ChartValuesError, parseValues } from './values.js';
 import type { ChartValues } from './values.js';
 
@@ -83,9 +83,9 @@ export interface AppConfig {
  * release name's hash cut). No key is called `path`: the git files generator adds its own
  * `path` parameter.
  */
-export function renderAppConfig(identity: Identity): string {
+export function renderAppConfig(identity: Identity, scope: NamespaceScope): string {
   const id = parseIdentity(identity);
-  const names = appNames(id);
+  const names = appNames(id, scope);
   const config: AppConfig = { appName: names.appName, releaseName: names.releaseName, namespace: names.namespace, ...id };
   return `${JSON.stringify(config, null, 2)}\n`;
 }
@@ -94,10 +94,10 @@ export function renderAppConfig(identity: Identity): string {
  * Everything under `apps/<ws>/<user>/<project>/` for one release: the chart files and app.json.
  * Refuses values whose appName/namespace do not belong to the identity.
  */
-export function renderReleaseFiles(identity: Identity, values: ChartValues, templateDir: string = CHART_TEMPLATE_DIR): { path: string; files: Record<string, string> } {
-  const names = appNames(identity);
+export function renderReleaseFiles(identity: Identity, values: ChartValues, scope: NamespaceScope, templateDir: string = CHART_TEMPLATE_DIR): { path: string; files: Record<string, string> } {
+  const names = appNames(identity, scope);
   if (values.appName !== names.appName || values.namespace !== names.namespace) {
     throw new ChartValuesError(`values are for ${values.appName} in ${values.namespace}, not ${names.appName} in ${names.namespace}`);
   }
-  return { path: names.gitopsPath, files: { ...renderChartFiles(values, templateDir), [APP_CONFIG_FILE]: renderAppConfig(identity) } };
+  return { path: names.gitopsPath, files: { ...renderChartFiles(values, templateDir), [APP_CONFIG_FILE]: renderAppConfig(identity, scope) } };
 }

@@ -36,13 +36,14 @@ describe('examples', () => {
   it('builds every name of a project', () => {
     expect(appName('ws1', 'alice', 'shop')).toBe('ws1-alice-shop');
     expect(releaseName('alice', 'shop')).toBe('alice-shop');
-    expect(namespace('alice')).toBe('user-alice');
+    expect(namespace('ws1', 'alice', 'user')).toBe('user-alice');
+    expect(namespace('ws1', 'alice', 'workspace')).toBe('w3-ws1-alice');
     expect(gitopsPath('ws1', 'alice', 'shop')).toBe('apps/ws1/alice/shop');
     expect(appHost('shop', 'alice', 'apps.localhost')).toBe('shop-alice.apps.localhost');
     expect(appHost('shop', 'alice', 'apps.localhost', 'shop.example.com')).toBe('shop.example.com');
     expect(imageRepository('apps', 'ws1', 'alice', 'shop')).toBe('apps/ws1/alice-shop');
     expect(imageTag('3F2A9C1e5b7d9f0123456789abcdef0123456789', '1A2B3C4D-5e6f-4a7b-8c9d-0e1f2a3b4c5d')).toBe('3f2a9c1-1a2b3c4d');
-    expect(appNames({ workspaceId: 'ws1', userId: 'alice', projectName: 'shop' })).toEqual({
+    expect(appNames({ workspaceId: 'ws1', userId: 'alice', projectName: 'shop' }, 'user')).toEqual({
       appName: 'ws1-alice-shop',
       releaseName: 'alice-shop',
       namespace: 'user-alice',
@@ -82,7 +83,8 @@ describe('examples', () => {
     ['newline', 'alice\n'],
   ])('refuses a user id with %s with a clear message', (_what, bad) => {
     expect(userIdSchema.safeParse(bad).success).toBe(false);
-    expect(() => namespace(bad)).toThrow(NamingError);
+    expect(() => namespace('ws1', bad, 'user')).toThrow(NamingError);
+    expect(() => namespace('ws1', bad, 'workspace')).toThrow(NamingError);
     expect(() => appName('ws1', bad, 'shop')).toThrow(/user id/);
     expect(() => gitopsPath('ws1', bad, 'shop')).toThrow(NamingError);
   });
@@ -107,9 +109,11 @@ describe('properties', () => {
         expect(app.length).toBeLessThanOrEqual(63);
         expect(app).toMatch(DNS_LABEL);
         expect(dnsLabel.safeParse(app).success).toBe(true);
-        const ns = namespace(user);
-        expect(ns).toMatch(DNS_LABEL);
-        expect(ns.length).toBeLessThanOrEqual(63);
+        for (const scope of ['user', 'workspace'] as const) {
+          const ns = namespace(ws, user, scope);
+          expect(ns).toMatch(DNS_LABEL);
+          expect(ns.length).toBeLessThanOrEqual(63);
+        }
         const release = releaseName(user, project);
         expect(release.length).toBeLessThanOrEqual(53);
         expect(release).toMatch(HELM_RELEASE_NAME);
@@ -136,6 +140,29 @@ describe('properties', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('workspace-scoped namespaces never collide: different (workspace, user) pairs, different namespaces', () => {
+    // Ids that join into the same string with a plain "-" are exactly the risky inputs.
+    const parts = fc.array(fc.constantFrom('a', 'b', 'a-b', 'b-a', 'a--b', '1'), { minLength: 2, maxLength: 4 });
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.tuple(parts, fc.nat(3)), { minLength: 2, maxLength: 20, selector: ([p, cut]) => `${p.join('/')}|${cut}` }), (pairs) => {
+        const ids = new Map<string, string>();
+        for (const [segments, cut] of pairs) {
+          const at = 1 + (cut % (segments.length - 1));
+          const ws = segments.slice(0, at).join('-');
+          const user = segments.slice(at).join('-');
+          if (!workspaceIdSchema.safeParse(ws).success || !userIdSchema.safeParse(user).success) continue;
+          const ns = namespace(ws, user, 'workspace');
+          const owner = `${ws}|${user}`;
+          expect(ids.get(ns) ?? owner, ns).toBe(owner);
+          ids.set(ns, owner);
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(namespace('a-b', 'c', 'workspace')).not.toBe(namespace('a', 'b-c', 'workspace'));
+    expect(namespace('a-b', 'c', 'user')).toBe(namespace('a', 'c', 'user'));
   });
 
   it('long names that share their first 44 characters still get different release names', () => {

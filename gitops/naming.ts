@@ -3,7 +3,8 @@
 //
 //   application   <workspaceId>-<userId>-<projectName>        (Argo CD Application name)
 //   Helm release  <userId>-<projectName>, cut to 53 + short hash when longer
-//   namespace     user-<userId>
+//   namespace     user-<userId>                               (NAMESPACE_SCOPE=user, the default)
+//                 w<len(workspaceId)>-<workspaceId>-<userId>  (NAMESPACE_SCOPE=workspace)
 //   GitOps path   apps/<workspaceId>/<userId>/<projectName>
 //
 // Length limits. The Application name is a Kubernetes name and Argo CD's label tracking
@@ -14,7 +15,7 @@
 //   - the application name is at most 63 characters (never truncated, so never ambiguous);
 //   - the release name `<user>-<project>` is at most 42 (< 53), so the hash cut below only
 //     guards callers that pass longer labels;
-//   - the namespace `user-<userId>` is at most 25;
+//   - the namespace `user-<userId>` is at most 25, `w<n>-<ws>-<user>` at most 3 + 20 + 1 + 20 = 44;
 //   - the default host label `<project>-<user>` is at most 42 (< 63).
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -111,9 +112,23 @@ export function releaseName(userId: string, projectName: string): string {
   return `${head}-${hash}`;
 }
 
-/** Kubernetes namespace of a user's apps. */
-export function namespace(userId: string): string {
-  return `user-${check(userIdSchema, userId)}`;
+export const namespaceScopes = ['user', 'workspace'] as const;
+/** Who shares a namespace: a user's projects from every workspace, or only from one workspace. */
+export type NamespaceScope = (typeof namespaceScopes)[number];
+
+/**
+ * Kubernetes namespace of a project's app. `user`: `user-<userId>`, shared by the user's apps in
+ * every workspace. `workspace`: `w<length of workspaceId>-<workspaceId>-<userId>`. The length
+ * prefix is what keeps it injective: a plain `<ws>-<user>` join gives workspace `a-b` + user `c`
+ * and workspace `a` + user `b-c` the same namespace, and `--` is no separator either because ids
+ * may contain it; with the length the workspace id is read back exactly (`w3-a-b-c` vs `w1-a-b-c`).
+ * The ApplicationSet computes the same name from the path (gitops/bootstrap.ts).
+ */
+export function namespace(workspaceId: string, userId: string, scope: NamespaceScope): string {
+  const user = check(userIdSchema, userId);
+  if (scope === 'user') return `user-${user}`;
+  const workspace = check(workspaceIdSchema, workspaceId);
+  return `w${workspace.length}-${workspace}-${user}`;
 }
 
 /** Directory of a project's chart in the GitOps repository (no trailing slash). */
@@ -164,12 +179,12 @@ export interface AppNames {
 }
 
 /** All the names of one project, from validated ids. */
-export function appNames(identity: Identity): AppNames {
+export function appNames(identity: Identity, scope: NamespaceScope): AppNames {
   const { workspaceId, userId, projectName } = parseIdentity(identity);
   return {
     appName: appName(workspaceId, userId, projectName),
     releaseName: releaseName(userId, projectName),
-    namespace: namespace(userId),
+    namespace: namespace(workspaceId, userId, scope),
     gitopsPath: gitopsPath(workspaceId, userId, projectName),
   };
 }

@@ -4,7 +4,7 @@
 // together with gitops/chart-template/ and the simulator.
 import { z } from 'zod';
 import { OCI_TAG, appNames, dnsLabel, hostnameSchema } from './naming.js';
-import type { Identity } from './naming.js';
+import type { Identity, NamespaceScope } from './naming.js';
 
 /** Kubernetes resource quantity, e.g. `50m`, `1`, `0.5`, `64Mi`, `1G`. */
 const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/, 'must be a Kubernetes quantity such as 50m, 64Mi or 1');
@@ -101,6 +101,8 @@ export const DEFAULT_VALUES = {
 
 export interface BuildValuesInput {
   identity: Identity;
+  /** NAMESPACE_SCOPE: which namespace the release goes to. */
+  namespaceScope: NamespaceScope;
   framework: string;
   /** Full repository including the registry host, e.g. `harbor.example.com/apps/ws1/alice-shop`. */
   imageRepository: string;
@@ -117,7 +119,7 @@ export interface BuildValuesInput {
 
 /** Values of a release with the house defaults, validated (throws ChartValuesError). */
 export function buildValues(input: BuildValuesInput): ChartValues {
-  const names = appNames(input.identity);
+  const names = appNames(input.identity, input.namespaceScope);
   return parseValues({
     appName: names.appName,
     namespace: names.namespace,

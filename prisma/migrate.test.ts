@@ -26,6 +26,7 @@ const EXPECTED_TABLES = [
   'Project',
   'WebhookDelivery',
   'Workspace',
+  'WorkspaceUser',
   '_prisma_migrations',
 ];
 

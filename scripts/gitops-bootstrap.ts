@@ -4,13 +4,13 @@
 //                                       [--argocd-repo-url <url>] [--argocd-namespace argocd]
 //
 // Defaults come from GITOPS_REPO_URL, GITOPS_BRANCH, GITOPS_AUTHOR_NAME and GITOPS_AUTHOR_EMAIL
-// (lib/config.ts). A local path that does not exist becomes a new bare repository. Running it
+// (lib/config.ts); NAMESPACE_SCOPE picks the Applications' namespaces, as it does the engine's. A local path that does not exist becomes a new bare repository. Running it
 // again makes no second commit.
 import { parseArgs } from 'node:util';
 import { envSchema } from '../lib/config.js';
 import { bootstrapGitOpsRepo } from '../gitops/bootstrap.js';
 
-const settingsSchema = envSchema.pick({ GITOPS_REPO_URL: true, GITOPS_BRANCH: true, GITOPS_AUTHOR_NAME: true, GITOPS_AUTHOR_EMAIL: true });
+const settingsSchema = envSchema.pick({ GITOPS_REPO_URL: true, GITOPS_BRANCH: true, GITOPS_AUTHOR_NAME: true, GITOPS_AUTHOR_EMAIL: true, NAMESPACE_SCOPE: true });
 
 function readSettings() {
   // Only the GitOps settings: the rest of the configuration (database, Temporal) is not needed here.
@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     author: { name: settings.GITOPS_AUTHOR_NAME, email: settings.GITOPS_AUTHOR_EMAIL },
     argocdRepoUrl: values['argocd-repo-url'],
     argocdNamespace: values['argocd-namespace'],
+    namespaceScope: settings.NAMESPACE_SCOPE,
   });
   if (result.createdRepo) process.stdout.write(`created a bare repository at ${values.repo ?? settings.GITOPS_REPO_URL}\n`);
   process.stdout.write(result.created ? `committed ${result.files.join(', ')} as ${result.sha}\n` : `bootstrap already up to date at ${result.sha}\n`);

@@ -146,9 +146,52 @@ describe('scripts/tokens.ts', () => {
     expect(wrong.stderr).toMatch(/DATABASE_URL must be a postgresql:\/\/ connection URL/);
   }, 60_000);
 
+  it('users add (idempotent), list, remove; remove is refused while the user owns live projects', async () => {
+    await cli(['workspace', 'create', '--id', 'acme', '--name', 'Acme']);
+    const added = await cli(['users', 'add', '--workspace', 'acme', '--user', 'alice', '--user', 'bob']);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toBe('Added alice to workspace acme\nAdded bob to workspace acme\n');
+    const again = await cli(['users', 'add', '--workspace', 'acme', '--user', 'alice', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toEqual([{ userId: 'alice', addedAt: expect.any(String), added: false }]);
+    const listed = JSON.parse((await cli(['users', 'list', '--workspace', 'acme', '--json'])).stdout) as { userId: string }[];
+    expect(listed.map((u) => u.userId)).toEqual(['alice', 'bob']);
+    expect((await cli(['users', 'list', '--workspace', 'acme'])).stdout).toMatch(/^alice {2}added \d{4}-.*\nbob {2}added /);
+
+    await db.project.create({ data: { workspaceId: 'acme', userId: 'bob', name: 'shop', repoUrl: 'https://git.example.com/a/b.git', repoKey: 'git.example.com/a/b', branch: 'main', appPort: 80 } });
+    const refused = await cli(['users', 'remove', '--workspace', 'acme', '--user', 'alice', '--user', 'bob']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/Cannot remove bob \(1 project\) from workspace acme: the user still owns live projects in it/);
+    // All or nothing: alice, who owns nothing, is still there too.
+    expect(await db.workspaceUser.count({ where: { workspaceId: 'acme' } })).toBe(2);
+    const removed = await cli(['users', 'remove', '--workspace', 'acme', '--user', 'alice']);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stdout).toBe('Removed alice from workspace acme\n');
+    const missing = await cli(['users', 'remove', '--workspace', 'acme', '--user', 'alice']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/User alice is not a member of workspace acme/);
+    const ghost = await cli(['users', 'add', '--workspace', 'ghost', '--user', 'alice']);
+    expect(ghost.code).toBe(1);
+    expect(ghost.stderr).toMatch(/Workspace ghost not found/);
+  }, 120_000);
+
+  it('users: bad input exits 2 naming the flag, and changes nothing', async () => {
+    const bad = await cli(['users', 'add', '--workspace', 'acme', '--user', 'Bob_1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--user "Bob_1": user id must be a DNS-1123 label');
+    const none = await cli(['users', 'add', '--workspace', 'acme']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--user is required/);
+    const extra = await cli(['users', 'list', '--workspace', 'acme', '--user', 'x']);
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toMatch(/users list does not take --user/);
+    expect(await db.workspaceUser.count({ where: { userId: { in: ['Bob_1', 'x'] } } })).toBe(0);
+  }, 120_000);
+
   it('--help prints the usage', async () => {
     const run = await cli(['--help'], {});
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage:/);
+    expect(run.stdout).toContain('scripts/tokens.ts users add --workspace <workspace id> --user <user id>');
   }, 60_000);
 });

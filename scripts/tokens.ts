@@ -1,9 +1,13 @@
-// Workspaces and API tokens, for operators (lib/token-admin.ts).
+// Workspaces, API tokens and the users a workspace may act for, for operators
+// (lib/token-admin.ts, lib/workspace-users.ts).
 //
 //   npx tsx scripts/tokens.ts workspace create --id ws1 --name "Acme"
 //   npx tsx scripts/tokens.ts create --workspace ws1 --name ci --role deployer [--expires 30d]
 //   npx tsx scripts/tokens.ts list   --workspace ws1
 //   npx tsx scripts/tokens.ts revoke --workspace ws1 --id <token id>
+//   npx tsx scripts/tokens.ts users add    --workspace ws1 --user alice [--user bob]
+//   npx tsx scripts/tokens.ts users remove --workspace ws1 --user alice [--user bob]
+//   npx tsx scripts/tokens.ts users list   --workspace ws1
 //
 // Add --json for machine-readable output on stdout. `create` prints the token once: on stdout
 // by itself (so TOKEN=$(npx tsx scripts/tokens.ts create ...) works), the details on stderr.
@@ -25,14 +29,20 @@ import {
   workspaceIdSchema,
   type ApiTokenView,
 } from '../lib/token-admin.js';
+import { addWorkspaceUsers, listWorkspaceUsers, removeWorkspaceUsers, userIdSchema } from '../lib/workspace-users.js';
 
 const USAGE = `Usage:
   npx tsx scripts/tokens.ts workspace create --id <workspace id> --name <display name> [--json]
   npx tsx scripts/tokens.ts create --workspace <workspace id> --name <token name> --role viewer|deployer|admin [--expires 30d|12h|2w|<ISO date-time>|never] [--json]
   npx tsx scripts/tokens.ts list --workspace <workspace id> [--json]
   npx tsx scripts/tokens.ts revoke --workspace <workspace id> --id <token id> [--json]
+  npx tsx scripts/tokens.ts users add --workspace <workspace id> --user <user id> [--user <user id> ...] [--json]
+  npx tsx scripts/tokens.ts users remove --workspace <workspace id> --user <user id> [--user <user id> ...] [--json]
+  npx tsx scripts/tokens.ts users list --workspace <workspace id> [--json]
 
 Roles: viewer reads; deployer also deploys and rolls back; admin also manages projects, secrets and tokens.
+Users: a workspace creates projects only for the users listed for it; remove refuses a user who
+still owns projects of the workspace that are not deleted.
 Reads DATABASE_URL (a postgresql:// connection URL).
 `;
 
@@ -45,6 +55,7 @@ const options = {
   workspace: { type: 'string' },
   role: { type: 'string' },
   expires: { type: 'string' },
+  user: { type: 'string', multiple: true },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -95,6 +106,10 @@ async function run(db: () => Db, command: string[], values: Values): Promise<voi
     else out(`Created workspace ${workspace.id} (${workspace.name})`);
     return;
   }
+  if (verb === 'users' && (sub === 'add' || sub === 'remove' || sub === 'list') && rest.length === 0) {
+    await users(db, sub, values);
+    return;
+  }
   if (sub !== undefined) throw new UsageError(`unknown command "${command.join(' ')}"`);
   switch (verb) {
     case 'create': {
@@ -143,9 +158,36 @@ async function run(db: () => Db, command: string[], values: Values): Promise<voi
   }
 }
 
+async function users(db: () => Db, sub: 'add' | 'remove' | 'list', values: Values): Promise<void> {
+  const json = values.json;
+  allowOnly(values, `users ${sub}`, sub === 'list' ? ['workspace'] : ['workspace', 'user']);
+  const workspaceId = validateInput(workspaceIdSchema, required(values, 'workspace'), 'workspace id');
+  if (sub === 'list') {
+    const members = await listWorkspaceUsers(db(), workspaceId);
+    if (json) out(JSON.stringify(members));
+    else out(members.length ? members.map((m) => `${m.userId}  added ${iso(m.addedAt)}`).join('\n') : `No users in workspace ${workspaceId}`);
+    return;
+  }
+  if (!values.user?.length) throw new UsageError('--user is required (repeat it for several users)');
+  const userIds = values.user.map((userId) => {
+    const parsed = userIdSchema.safeParse(userId);
+    if (parsed.success) return parsed.data;
+    throw new TokenAdminError('invalid_input', 'Invalid user id', [{ field: 'user', rule: `${JSON.stringify(userId)}: ${parsed.error.issues[0]!.message}` }]);
+  });
+  if (sub === 'add') {
+    const added = await addWorkspaceUsers(db(), workspaceId, userIds);
+    if (json) out(JSON.stringify(added));
+    else for (const user of added) out(user.added ? `Added ${user.userId} to workspace ${workspaceId}` : `${user.userId} was already in workspace ${workspaceId}`);
+    return;
+  }
+  await removeWorkspaceUsers(db(), workspaceId, userIds);
+  if (json) out(JSON.stringify({ workspaceId, removed: userIds }));
+  else out(`Removed ${userIds.join(', ')} from workspace ${workspaceId}`);
+}
+
 /** The error message with the flag names the CLI uses (workspaceId is --workspace, expiresAt is --expires). */
 function cliMessage(error: TokenAdminError): string {
-  const flag: Record<string, string> = { workspaceId: 'workspace', expiresAt: 'expires', 'workspace id': 'workspace', 'token id': 'id' };
+  const flag: Record<string, string> = { workspaceId: 'workspace', expiresAt: 'expires', 'workspace id': 'workspace', 'token id': 'id', 'user id': 'user' };
   if (error.code !== 'invalid_input' || !error.issues.length) return error.message;
   return error.issues.map((i) => `--${flag[i.field] ?? i.field} ${i.rule}`).join('\n');
 }

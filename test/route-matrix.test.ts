@@ -11,6 +11,7 @@ import { callApi, createTenant, type ApiAnswer, type Tenant } from './support/te
 import { seedHistory, seedQueued, type SeededHistory } from './support/seed.js';
 import { apiOperations, type Operation } from '../api/openapi/operations.js';
 import { createApiToken, revokeApiToken, type TokenRole } from '../lib/token-admin.js';
+import { addWorkspaceUsers } from '../lib/workspace-users.js';
 import { postWebhook } from './support/webhook.js';
 
 type Caller = { kind: 'own' | 'other'; role: TokenRole } | { kind: 'none' | 'revoked' };
@@ -67,6 +68,8 @@ const CASES: Record<string, Case> = {
   rollback: { need: 'deployer', ok: 202, scoped: true, request: (t) => ({ method: 'POST', path: `/v1/projects/${t.projectId}/rollback`, body: {} }) },
   setAutoDeploy: { need: 'deployer', ok: 200, scoped: true, request: (t) => ({ method: 'POST', path: `/v1/projects/${t.projectId}/auto-deploy`, body: { enabled: true } }) },
   rotateWebhookSecret: { need: 'admin', ok: 200, scoped: true, request: (t) => ({ method: 'POST', path: `/v1/projects/${t.projectId}/webhook-secret` }) },
+  setRepoCredential: { need: 'admin', ok: 200, scoped: true, request: (t) => ({ method: 'PUT', path: `/v1/projects/${t.projectId}/repo-credential`, body: { token: `matrix-token-${next()}` } }) },
+  deleteRepoCredential: { need: 'admin', ok: 204, scoped: true, request: (t) => ({ method: 'DELETE', path: `/v1/projects/${t.projectId}/repo-credential` }) },
   listWebhookDeliveries: { need: 'viewer', ok: 200, scoped: true, request: (t) => ({ method: 'GET', path: `/v1/projects/${t.projectId}/webhook-deliveries` }) },
   listReleases: { need: 'viewer', ok: 200, scoped: true, request: (t) => ({ method: 'GET', path: `/v1/projects/${t.projectId}/releases` }) },
   getDeployment: { need: 'viewer', ok: 200, scoped: true, request: (t) => ({ method: 'GET', path: `/v1/deployments/${t.history.live}` }) },
@@ -86,6 +89,20 @@ const CASES: Record<string, Case> = {
   revokeToken: {
     need: 'admin', ok: 204, scoped: true,
     request: async (t) => ({ method: 'DELETE', path: `/v1/tokens/${(await createApiToken(stack.db, { workspaceId: t.tenant.workspaceId, name: `${t.label} doomed ${next()}`, role: 'viewer' })).id}` }),
+  },
+  listWorkspaceUsers: { need: 'admin', ok: 200, scoped: false, request: () => ({ method: 'GET', path: '/v1/workspace/users' }) },
+  addWorkspaceUser: {
+    need: 'admin', ok: 201, scoped: false,
+    // A new user of the caller's own workspace (named after it): 201, never 200.
+    request: (t, caller) => ({ method: 'PUT', path: `/v1/workspace/users/${(caller ?? t).label}-a${next()}` }),
+  },
+  removeWorkspaceUser: {
+    need: 'admin', ok: 204, scoped: true,
+    request: async (t) => {
+      const userId = `${t.label}-r${next()}`;
+      await addWorkspaceUsers(stack.db, t.tenant.workspaceId, [userId]);
+      return { method: 'DELETE', path: `/v1/workspace/users/${userId}` };
+    },
   },
   githubWebhook: { need: 'signature', ok: 200, scoped: true, request: (t) => ({ method: 'POST', path: `/v1/webhooks/github?project=${t.projectId}`, body: pushBody(t) }) },
 };
@@ -116,7 +133,8 @@ const worlds: Record<'amber' | 'birch', World> = {} as never;
 const answers: { caller: Caller; asker?: World; request: Request; answer: ApiAnswer }[] = [];
 
 async function setUpWorld(label: 'amber' | 'birch'): Promise<World> {
-  const tenant = await createTenant(stack, label);
+  // Each workspace may act for its own user only: the other's user is the one it must not reach.
+  const tenant = await createTenant(stack, label, [`${label}-u`]);
   const created = await tenant.call('admin', 'POST', '/v1/projects', { name: `${label}-app`, userId: `${label}-u`, repoUrl: 'https://git.example.com/acme/app.git', appPort: 8080 });
   expect(created.status).toBe(201);
   const history = await seedHistory(stack.db, { id: created.body.id, workspaceId: label }, `${label} build log line\n`);
@@ -193,6 +211,33 @@ describe('route matrix', () => {
       });
     }
   }
+
+  it('creating a project for the other workspace’s user is 403 for every role, and writes nothing', async () => {
+    for (const [asker, owner] of [[worlds.amber, worlds.birch], [worlds.birch, worlds.amber]] as const) {
+      const body = { name: `${owner.label}-mine`, userId: `${owner.label}-u`, repoUrl: 'https://git.example.com/acme/app.git', appPort: 8080 };
+      const before = await stack.db.project.count();
+      for (const role of ['viewer', 'deployer', 'admin'] as const) {
+        const answer = await callApi(stack, asker.tenant.tokens[role], 'POST', '/v1/projects', body);
+        answers.push({ caller: { kind: 'own', role }, asker, request: { method: 'POST', path: '/v1/projects', body }, answer });
+        expect(answer.status, `${asker.label} ${role}`).toBe(403);
+        if (role === 'admin') {
+          expect(answer.body).toEqual({
+            error: {
+              code: 'user_not_in_workspace',
+              message: `user ${owner.label}-u is not a member of workspace ${asker.label}: add it with PUT /v1/workspace/users/${owner.label}-u or \`scripts/tokens.ts users add --workspace ${asker.label} --user ${owner.label}-u\``,
+            },
+          });
+        } else {
+          expect((answer.body as { error: { code: string } }).error.code).toBe('forbidden');
+        }
+      }
+      expect(await stack.db.project.count()).toBe(before);
+      // No name was claimed: the workspace that may act for the user still gets every name.
+      const own = await owner.tenant.call('admin', 'POST', '/v1/projects', body);
+      expect(own.status).toBe(201);
+      answers.push({ caller: { kind: 'own', role: 'admin' }, asker: owner, request: { method: 'POST', path: '/v1/projects', body }, answer: own });
+    }
+  });
 
   it('webhooks: only the addressed project’s own secret is accepted', async () => {
     for (const [target, other] of [[worlds.amber, worlds.birch], [worlds.birch, worlds.amber]] as const) {

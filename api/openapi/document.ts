@@ -124,7 +124,7 @@ export function buildOpenApi(operations: Operation[], { version, serverUrl }: Op
       description: 'Push-to-deploy on your own Jenkins, Harbor, GitOps repository and Argo CD. Every /v1 route except webhooks takes `Authorization: Bearer <token>`; a token belongs to one workspace and has a role (viewer, deployer, admin).',
     },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
-    tags: ['projects', 'deployments', 'logs', 'tokens', 'webhooks', 'health'].map((name) => ({ name })),
+    tags: ['projects', 'deployments', 'logs', 'tokens', 'workspace', 'webhooks', 'health'].map((name) => ({ name })),
     paths,
     components: {
       schemas: components,

@@ -7,10 +7,11 @@
 // charts stay in the GitOps repository), under one lock so two creations cannot race.
 import type { Env } from '../../lib/config.js';
 import { lockForTransaction, type Tx } from '../../lib/db.js';
+import { PROJECT_NAMES_LOCK } from '../../lib/workspace-users.js';
 import { projectNames, type ProjectIdentity } from '../../activities/project-view.js';
 import { ApiError, badRequest } from '../errors.js';
 
-type NameConfig = Pick<Env, 'APPS_DOMAIN' | 'HARBOR_PROJECT'>;
+type NameConfig = Pick<Env, 'APPS_DOMAIN' | 'HARBOR_PROJECT' | 'NAMESPACE_SCOPE'>;
 
 type Names = ReturnType<typeof projectNames>;
 /** Names whose owner must be unique, and how to tell the caller which one is taken. */
@@ -37,7 +38,7 @@ export function checkCustomDomain(customDomain: string | undefined, config: Name
  * the other project (it may be another workspace's).
  */
 export async function claimNames(tx: Tx, candidate: ProjectIdentity, config: NameConfig): Promise<void> {
-  await lockForTransaction(tx, 'project-names');
+  await lockForTransaction(tx, PROJECT_NAMES_LOCK);
   const wanted = projectNames(candidate, config);
   const hostLabel = wanted.host.split('.')[0]!;
   // A narrow SQL pre-filter; the exact comparison below uses the same functions as the engine.

@@ -1,10 +1,12 @@
 // Projects: created, listed and read within the caller's workspace only.
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
-import { Prisma, type Db } from '../../lib/db.js';
+import { Prisma, lockForTransaction, type Db } from '../../lib/db.js';
+import { assertWorkspaceUser, PROJECT_NAMES_LOCK, UserNotInWorkspaceError } from '../../lib/workspace-users.js';
 import type { Env } from '../../lib/config.js';
 import { repoKey } from '../../lib/repo-key.js';
-import { conflict, notFound } from '../errors.js';
+import { checkRepoUrl, repoHostPolicy, RepoAddressRefusedError, type RepoHostPolicy } from '../../lib/repo-address.js';
+import { ApiError, badRequest, conflict, notFound } from '../errors.js';
 import type { GitHubClient } from '../../clients/github.js';
 import type { Logger } from '../../lib/logger.js';
 import type { createProjectSchema } from '../schemas.js';
@@ -12,6 +14,19 @@ import { page, projectView, releaseView } from '../views.js';
 import { checkCustomDomain, claimNames } from './name-claims.js';
 
 export type CreateProjectInput = z.output<ReturnType<typeof createProjectSchema>>;
+
+/**
+ * The repository host rules that need the configuration (the URL's shape is the schema's). No
+ * DNS here: a listed name is accepted, and its addresses are checked when the worker connects.
+ */
+function checkRepoHost(repoUrl: string, policy: RepoHostPolicy): void {
+  try {
+    checkRepoUrl(repoUrl, policy);
+  } catch (error) {
+    if (error instanceof RepoAddressRefusedError) throw badRequest(`Invalid request body: repoUrl ${error.message}`, [{ field: 'repoUrl', rule: error.message }]);
+    throw error;
+  }
+}
 
 const withLive = { liveDeployment: { include: { steps: true } } } as const;
 
@@ -30,6 +45,7 @@ export interface ProjectServiceDeps {
 export function createProjectService({ db, config, github, logger }: ProjectServiceDeps) {
   const apiBase = (config.PUBLIC_API_URL ?? `http://${config.API_HOST}:${config.API_PORT}`).replace(/\/+$/, '');
   const webhookUrl = (projectId: string) => `${apiBase}/v1/webhooks/github?project=${projectId}`;
+  const repoHosts = repoHostPolicy(config, github?.webHost);
 
   /** Registers the push hook on GitHub; a failure is reported, not fatal (the URL works by hand too). */
   async function registerHook(projectId: string, repoUrl: string, secret: string): Promise<{ registered: boolean; hookId?: number; error?: string } | undefined> {
@@ -49,9 +65,14 @@ export function createProjectService({ db, config, github, logger }: ProjectServ
     async create(workspaceId: string, input: CreateProjectInput) {
       // The webhook secret is returned once, here; later reads never show it.
       const webhookSecret = newWebhookSecret();
+      checkRepoHost(input.repoUrl, repoHosts);
       checkCustomDomain(input.customDomain, config);
       try {
         const project = await db.$transaction(async (tx) => {
+          // Under the lock that removing a workspace user also takes: membership cannot change
+          // between this check and the insert.
+          await lockForTransaction(tx, PROJECT_NAMES_LOCK);
+          await assertWorkspaceUser(tx, workspaceId, input.userId);
           await claimNames(tx, { workspaceId, userId: input.userId, name: input.name, customDomain: input.customDomain ?? null }, config);
           return tx.project.create({
             data: {
@@ -72,6 +93,7 @@ export function createProjectService({ db, config, github, logger }: ProjectServ
         const githubHook = await registerHook(project.id, project.repoUrl, webhookSecret);
         return { ...projectView(project, config), webhookUrl: webhookUrl(project.id), webhookSecret, ...(githubHook ? { githubHook } : {}) };
       } catch (error) {
+        if (error instanceof UserNotInWorkspaceError) throw new ApiError(403, 'user_not_in_workspace', error.message);
         if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
           throw conflict(`Project ${input.name} of user ${input.userId} already exists in this workspace`);
         }

@@ -17,6 +17,7 @@ const release = renderReleaseFiles(
   identity,
   buildValues({
     identity,
+    namespaceScope: 'user',
     framework: 'nextjs',
     imageRepository: '127.0.0.1:8082/apps/ws1/alice-shop',
     imageTag: '3f2a9c1-1a2b3c4d',
@@ -24,6 +25,7 @@ const release = renderReleaseFiles(
     host: 'shop-alice.apps.localhost',
     release: { deploymentId: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', commitSha: '3f2a9c1e5b7d9f0123456789abcdef0123456789', kind: 'deploy' },
   }),
+  'user',
 );
 const chartFiles = new Map(Object.entries(release.files).filter(([file]) => file !== 'app.json'));
 const input = { files: chartFiles, releaseName: 'alice-shop', namespace: 'user-alice', valueFiles: ['values.yaml'] };
