@@ -154,7 +154,8 @@ interface PapiError {
 
 // ----------------------------------------------------------------------------------- schemas
 
-const parametersSchema = z.array(z.object({ name: z.string(), value: z.unknown() }).loose());
+// A PasswordParameterValue (REPO_TOKEN) exports its name only: no `value` key at all.
+const parametersSchema = z.array(z.object({ name: z.string(), value: z.unknown().optional() }).loose());
 const actionSchema = z.union([z.object({ parameters: parametersSchema.optional() }).loose(), z.null()]);
 
 const queueItemSchema = z
@@ -426,10 +427,13 @@ export function stripConsoleNotes(text: string): string {
   return text.replace(/\u001b\[8mha:[^\u001b]*\u001b\[0m/g, '');
 }
 
-function parametersOf(actions: Array<{ parameters?: Array<{ name: string; value: unknown }> } | null>): Record<string, string> {
+function parametersOf(actions: Array<{ parameters?: Array<{ name: string; value?: unknown }> } | null>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const action of actions) {
-    for (const p of action?.parameters ?? []) out[p.name] = typeof p.value === 'string' ? p.value : JSON.stringify(p.value);
+    for (const p of action?.parameters ?? []) {
+      if (p.value === undefined) continue; // a password parameter: Jenkins never shows it
+      out[p.name] = typeof p.value === 'string' ? p.value : JSON.stringify(p.value);
+    }
   }
   return out;
 }

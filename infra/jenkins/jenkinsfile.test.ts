@@ -1,8 +1,9 @@
 // Keeps infra/jenkins/Jenkinsfile in step with the engine, without a Jenkins: the parameters it
 // declares are exactly the ones activities/build.ts sends (read from the engine's source, not
 // copied here), the simulator declares the same, the pipeline checks out COMMIT_SHA, writes and
-// archives deploy-result.json with the keys the engine reads, never echoes a credential, and
-// there is a Dockerfile template for every framework the engine detects.
+// archives deploy-result.json with the keys the engine reads, never echoes a credential, keeps
+// the REPO_TOKEN password parameter out of Groovy and out of URLs, and there is a Dockerfile
+// template for every framework the engine detects.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -261,24 +262,79 @@ describe('infra/jenkins/Jenkinsfile', () => {
     for (const variant of variants) expect(engineParameterNames(reformat(variant))).toEqual(engine);
   });
 
-  it('declares exactly the parameters the engine sends, all as string parameters with a description', () => {
+  it('declares exactly the parameters the engine sends, string parameters and the password REPO_TOKEN, with a description', () => {
     const declared = declaredParameters();
-    expect(declared.map((p) => p.type).filter((type) => type !== 'string')).toEqual([]);
+    const typeOf = (p: { type: string; args: Map<string, string> }) => `${unquote(p.args.get('name'))}: ${p.type}`;
+    expect(declared.filter((p) => p.type !== 'string').map(typeOf)).toEqual(['REPO_TOKEN: password']);
     const names = declared.map((p) => unquote(p.args.get('name')));
     expect(new Set(names).size).toBe(names.length);
     expect(sorted(names)).toEqual(sorted(engine));
     for (const p of declared) expect(unquote(p.args.get('description')).trim(), unquote(p.args.get('name'))).not.toBe('');
   });
 
-  it('validates the shape of every parameter', () => {
+  it('validates the shape of every parameter but REPO_TOKEN; REPO_USERNAME may be empty', () => {
     // The formats are slashy regexes (brackets and quotes the scanner cannot tell from code):
-    // read the `NAME: /regex/` lines of the map instead.
-    const start = /^\s*def\s+formats\s*=\s*\[\s*$/m.exec(jenkinsfile);
-    expect(start).not.toBeNull();
-    const lines = jenkinsfile.slice(start!.index + start![0].length).split('\n');
-    const body = lines.slice(0, lines.findIndex((line) => /^\s*\]\s*$/.test(line)));
-    const formats = body.map((line) => /^\s*([A-Z][A-Z0-9_]*)\s*:/.exec(line)?.[1]).filter((name) => name !== undefined);
-    expect(sorted(formats)).toEqual(sorted(engine));
+    // read the `NAME: /regex/` lines of the maps instead.
+    const mapKeys = (variable: string) => {
+      const start = new RegExp(`^\\s*def\\s+${variable}\\s*=\\s*\\[\\s*$`, 'm').exec(jenkinsfile);
+      expect(start, variable).not.toBeNull();
+      const lines = jenkinsfile.slice(start!.index + start![0].length).split('\n');
+      const body = lines.slice(0, lines.findIndex((line) => /^\s*\]\s*$/.test(line)));
+      return body.map((line) => /^\s*([A-Z][A-Z0-9_]*)\s*:/.exec(line)?.[1]).filter((name) => name !== undefined);
+    };
+    const required = mapKeys('formats');
+    const optional = mapKeys('optionalFormats');
+    expect(optional).toEqual(['REPO_USERNAME']);
+    expect(sorted([...required, ...optional])).toEqual(sorted(engine.filter((name) => name !== 'REPO_TOKEN')));
+  });
+
+  it('keeps REPO_TOKEN out of Groovy: declared with password(), read only by single-quoted shell scripts', () => {
+    const declared = declaredParameters().filter((p) => unquote(p.args.get('name')) === 'REPO_TOKEN');
+    expect(declared.map((p) => p.type)).toEqual(['password']);
+    expect(unquote(declared[0]!.args.get('defaultValue'))).toBe('');
+    expect(jenkinsfile).not.toMatch(/\bstring\s*\(\s*name\s*:\s*['"]REPO_TOKEN['"]/);
+    // Before the pipeline block (parameterProblems & co) nothing touches it.
+    const pipelineStart = jenkinsfile.search(/^pipeline\s*\{/m);
+    expect(jenkinsfile.slice(0, pipelineStart)).not.toMatch(/REPO_TOKEN/);
+    // In the pipeline block: no Groovy-interpolated ("...", """...""") string and no Groovy
+    // expression (params.REPO_TOKEN, env.REPO_TOKEN) names it; single-quoted scripts may.
+    const pipeline = enclosed(jenkinsfile, jenkinsfile.indexOf('{', pipelineStart));
+    let code = '';
+    const doubleQuoted: string[] = [];
+    for (let i = 0; i < pipeline.length; i++) {
+      const end = skipLiteral(pipeline, i);
+      if (end === -1) {
+        code += pipeline[i];
+        continue;
+      }
+      if (pipeline[i] === '"') doubleQuoted.push(pipeline.slice(i, end + 1));
+      i = end;
+    }
+    expect(doubleQuoted.length).toBeGreaterThan(0); // the scan did find Groovy strings
+    expect(doubleQuoted.filter((literal) => /REPO_TOKEN/.test(literal))).toEqual([]);
+    expect(code).not.toMatch(/REPO_TOKEN/);
+  });
+
+  it('checks a private repository out with an Authorization header in GIT_CONFIG_* variables, never a URL with credentials', () => {
+    const scripts = jenkinsfile.split("'''").filter((_, i) => i % 2 === 1);
+    const withToken = scripts.filter((script) => /\$\{?REPO_TOKEN\b/.test(script));
+    expect(withToken).toHaveLength(1);
+    const script = withToken[0]!;
+    const lines = script.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+    expect(lines[0]).toBe('set +x');
+    expect(lines).toEqual(expect.arrayContaining(['export GIT_TERMINAL_PROMPT=0', 'export GIT_CONFIG_COUNT=1', 'export GIT_CONFIG_KEY_0=http.extraHeader', 'export GIT_CONFIG_VALUE_0']));
+    expect(script).toMatch(/GIT_CONFIG_VALUE_0="Authorization: Basic \$\(printf '%s:%s' "\$REPO_USERNAME" "\$REPO_TOKEN" \| base64/);
+    expect(script).toMatch(/git remote add origin "\$REPO_URL"/);
+    expect(script).toMatch(/git -c protocol\.version=2 fetch [^\n]*--depth=1 origin "\$COMMIT_SHA"/);
+    expect(script).toMatch(/git checkout [^\n]*--detach FETCH_HEAD/);
+    // Not on argv (-c http.extraHeader=...), not in a URL (https://user:token@...).
+    expect(script).not.toMatch(/-c\s+http\./);
+    expect(script).not.toMatch(/:\/\/[^\s]*\$\{?REPO_(TOKEN|USERNAME)/);
+    // The other shell reading it only tests it, and silences -x first.
+    const tests = stepCalls(jenkinsfile, 'sh').filter(({ args }) => /REPO_TOKEN/.test(args) && !args.includes("'''"));
+    expect(tests.map(({ args }) => unquote(namedArgs(args).get('script')))).toEqual(['set +x; [ -n "$REPO_TOKEN" ]']);
+    // The engine's token path is the only way besides the git plugin with git-credentials.
+    expect(stepCalls(jenkinsfile, 'scmGit')).toHaveLength(1);
   });
 
   it("knows the engine's frameworks", () => {

@@ -1,6 +1,9 @@
 // The checkout step of the simulated pipeline: a real `git` fetch of REPO_URL and checkout of
 // COMMIT_SHA into a scratch folder, logged the way the Jenkins Git plugin logs it. A missing
 // repository or commit fails like the real step does.
+// A private repository's credential (REPO_USERNAME / REPO_TOKEN) reaches git the way the
+// Jenkinsfile passes it: an `Authorization: Basic` http.extraHeader in GIT_CONFIG_* environment
+// variables, so it is never in the URL, in argv (visible in `ps`) or in the log.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,6 +19,8 @@ export interface CheckoutOptions {
   /** Workspace path shown in the log (the real agent's path). */
   workspace: string;
   timeoutMs?: number;
+  /** HTTP Basic credential for the repository; absent (or an empty token): anonymous. */
+  credential?: { username: string; token: string };
 }
 
 export type CheckoutResult =
@@ -33,7 +38,17 @@ class GitError extends Error {
   }
 }
 
-function git(args: string[], cwd: string, signal: AbortSignal, timeoutMs: number): Promise<string> {
+/** Git's environment: no prompts, and the credential (if any) as a config header. */
+function gitEnv(credential: CheckoutOptions['credential']): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'echo', LC_ALL: 'C' };
+  if (credential && credential.token !== '') {
+    const basic = Buffer.from(`${credential.username}:${credential.token}`).toString('base64');
+    Object.assign(env, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}` });
+  }
+  return env;
+}
+
+function git(args: string[], cwd: string, signal: AbortSignal, timeoutMs: number, env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       'git',
@@ -43,7 +58,7 @@ function git(args: string[], cwd: string, signal: AbortSignal, timeoutMs: number
         signal,
         timeout: timeoutMs,
         maxBuffer: 16 * 1024 * 1024,
-        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'echo', LC_ALL: 'C' },
+        env,
       },
       (error, stdout, stderr) => {
         if (error) {
@@ -59,11 +74,13 @@ function git(args: string[], cwd: string, signal: AbortSignal, timeoutMs: number
 export async function checkout(o: CheckoutOptions): Promise<CheckoutResult> {
   const { log, repoUrl, commitSha, dir, signal, workspace } = o;
   const timeoutMs = o.timeoutMs ?? 120_000;
-  const run = (args: string[]) => git(args, dir, signal, timeoutMs);
+  const env = gitEnv(o.credential);
+  const run = (args: string[]) => git(args, dir, signal, timeoutMs, env);
   const refspec = '+refs/heads/*:refs/remotes/origin/*';
 
   log.line('The recommended git tool is: NONE');
-  log.line('No credentials specified');
+  // The git plugin's line names the credential's id, never its value.
+  log.line(o.credential && o.credential.token !== '' ? 'using credential REPO_TOKEN' : 'No credentials specified');
   log.line('Cloning the remote Git repository');
   log.line(`Cloning repository ${repoUrl}`);
   log.line(` > git init ${workspace} # timeout=10`);

@@ -2,11 +2,12 @@
 //   POST /_sim/jenkins/jobs/disable?job=a/b   (job defaults to the main job; cancels its queue)
 //   POST /_sim/jenkins/jobs/enable?job=a/b
 //   GET  /_sim/jenkins/builds[?job=a/b]       every build with its parameters and outcome
+//                                             (a set password parameter shows as ****)
 //   GET  /_sim/jenkins/queue                  every known queue item (left ones included)
 //   POST /_sim/jenkins/queue/expire           forget left items now (as if 5 minutes passed)
 import { Hono } from 'hono';
 import type { JobTree } from './jobs.js';
-import { parameterMap, type Build, type Job } from './model.js';
+import { shownParameterMap, type Build, type Job } from './model.js';
 import type { BuildQueue } from './queue.js';
 
 export interface JenkinsControlDeps {
@@ -43,7 +44,7 @@ export function createJenkinsControl({ jobs, queue, mainJob }: JenkinsControlDep
         stage: i.stage,
         cancelled: i.cancelled,
         buildNumber: i.build?.number ?? null,
-        parameters: parameterMap(i.params),
+        parameters: shownParameterMap(i.params),
       })),
     ),
   );
@@ -61,7 +62,7 @@ function describe(b: Build) {
     result: b.result,
     timestamp: b.timestamp,
     duration: b.duration,
-    parameters: parameterMap(b.params),
+    parameters: shownParameterMap(b.params),
     artifacts: b.artifacts.map((a) => a.relativePath),
     logBytes: b.log.size,
   };

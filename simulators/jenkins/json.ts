@@ -2,7 +2,8 @@
 // names and shapes of Jenkins 2.4xx with the Pipeline and Folders plugins. `full` renders
 // nested objects completely (used with `?tree=`, which may reach any exported property);
 // without it nested builds are shallow, as at Jenkins' default depth 0.
-import type { Build, Folder, Item, Job, QueueItem } from './model.js';
+import { MASK } from './log.js';
+import type { Build, Folder, Item, Job, ParameterValue, QueueItem } from './model.js';
 import { itemUrlPath } from './jobs.js';
 
 export const CLASS = {
@@ -17,6 +18,8 @@ export const CLASS = {
   parametersAction: 'hudson.model.ParametersAction',
   stringValue: 'hudson.model.StringParameterValue',
   stringDefinition: 'hudson.model.StringParameterDefinition',
+  passwordValue: 'hudson.model.PasswordParameterValue',
+  passwordDefinition: 'hudson.model.PasswordParameterDefinition',
   parametersProperty: 'hudson.model.ParametersDefinitionProperty',
   causeAction: 'hudson.model.CauseAction',
   userIdCause: 'hudson.model.Cause$UserIdCause',
@@ -153,18 +156,29 @@ export function jobJson(base: string, job: Job, queued: QueueItem | undefined, f
 }
 
 function parameterDefinitions(job: Job): Array<Record<string, unknown>> {
-  return (job.parameters ?? []).map((p) => ({
-    _class: CLASS.stringDefinition,
-    defaultParameterValue: { _class: CLASS.stringValue, name: p.name, value: p.defaultValue },
-    description: p.description,
-    name: p.name,
-    type: 'StringParameterDefinition',
-    trim: false,
-  }));
+  return (job.parameters ?? []).map((p) =>
+    p.type === 'password'
+      ? // PasswordParameterDefinition exports no `trim`, and its default is a Secret: the default
+        // PasswordParameterValue shows only its name.
+        { _class: CLASS.passwordDefinition, defaultParameterValue: { _class: CLASS.passwordValue, name: p.name }, description: p.description, name: p.name, type: 'PasswordParameterDefinition' }
+      : {
+          _class: CLASS.stringDefinition,
+          defaultParameterValue: { _class: CLASS.stringValue, name: p.name, value: p.defaultValue },
+          description: p.description,
+          name: p.name,
+          type: 'StringParameterDefinition',
+          trim: false,
+        },
+  );
+}
+
+/** PasswordParameterValue.getValue() is not @Exported: a password shows its name only. */
+function parameterValueJson(p: ParameterValue): Record<string, unknown> {
+  return p.type === 'password' ? { _class: CLASS.passwordValue, name: p.name } : { _class: CLASS.stringValue, name: p.name, value: p.value };
 }
 
 function parametersAction(params: Build['params']): Record<string, unknown> {
-  return { _class: CLASS.parametersAction, parameters: params.map((p) => ({ _class: CLASS.stringValue, name: p.name, value: p.value })) };
+  return { _class: CLASS.parametersAction, parameters: params.map(parameterValueJson) };
 }
 
 function causeAction(causes: Build['causes']): Record<string, unknown> {
@@ -257,7 +271,8 @@ export function queueItemJson(base: string, item: QueueItem): Record<string, unk
     buildable: item.stage === 'buildable',
     id: item.id,
     inQueueSince: item.inQueueSince,
-    params: item.params.map((p) => `\n${p.name}=${p.value}`).join(''),
+    // Queue.Item.getParams: every value's getShortDescription, "NAME=****" for a password.
+    params: item.params.map((p) => `\n${p.name}=${p.type === 'password' ? MASK : p.value}`).join(''),
     stuck: false,
     task: { _class: CLASS.job, name: item.job.name, url: itemUrl(base, item.job), color: jobColor(item.job) },
     url: `queue/item/${item.id}/`,

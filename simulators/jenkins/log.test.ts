@@ -48,3 +48,24 @@ describe('BuildLog progressive text', () => {
     expect(log.plainText()).toBe('[Pipeline] node\n');
   });
 });
+
+describe('BuildLog secrets', () => {
+  it('writes every occurrence of a secret as ****, the longer secret first, in every view of the log', () => {
+    const log = new BuildLog(['s3cr3t', 's3cr3t-and-more', '']);
+    log.line('+ echo s3cr3t; curl -H "Authorization: s3cr3t-and-more" x');
+    log.write('partial s3cr3t');
+    log.line(' done');
+    log.markComplete();
+    const expected = '+ echo ****; curl -H "Authorization: ****" x\npartial **** done\n';
+    expect(log.plainText()).toBe(expected);
+    expect(log.bytes().toString()).toBe(expected);
+    expect(log.progressive(0).body.toString()).toBe(normalizeLineEnds(expected));
+    expect(log.size).toBe(Buffer.byteLength(expected));
+  });
+
+  it('masks nothing without secrets (an empty password is not a secret)', () => {
+    const log = new BuildLog(['']);
+    log.line('a line with **** and text');
+    expect(log.plainText()).toBe('a line with **** and text\n');
+  });
+});

@@ -6,12 +6,17 @@
 // - `X-Text-Size` = the next offset (in raw bytes), `X-More-Data: true` while running;
 // - the body goes through LineEndNormalizingWriter: every lone LF becomes CR+LF, so the body
 //   is longer than `X-Text-Size - start`. Clients must use the header, never count bytes.
+// The values of the build's password parameters are written as `****` wherever they would
+// appear (what the Mask Passwords plugin or withCredentials would do on a real Jenkins): the
+// log is served to anyone with Job/Read, so a secret must never reach its bytes.
 // Pipeline logs carry console notes (`ESC[8mha:<base64>ESC[0m`) that progressiveText returns
 // verbatim (JENKINS-76387); consoleText strips them.
 import { createHash } from 'node:crypto';
 
 export const NOTE_PREAMBLE = '\u001b[8mha:';
 export const NOTE_POSTAMBLE = '\u001b[0m';
+/** What a secret shows as, in the log and in PasswordParameterValue.getShortDescription. */
+export const MASK = '****';
 
 export interface ProgressiveChunk {
   /** Body bytes as Jenkins sends them (CR+LF normalized). */
@@ -27,6 +32,12 @@ export class BuildLog {
   private length = 0;
   private completed = false;
   private notes = 0;
+  /** Longest first, so a secret that contains another is masked whole. */
+  private readonly secrets: string[];
+
+  constructor(secrets: readonly string[] = []) {
+    this.secrets = [...new Set(secrets.filter((secret) => secret !== ''))].sort((a, b) => b.length - a.length);
+  }
 
   get size(): number {
     return this.length;
@@ -43,7 +54,7 @@ export class BuildLog {
 
   write(text: string): void {
     if (this.completed) return;
-    const bytes = Buffer.from(text, 'utf8');
+    const bytes = Buffer.from(this.masked(text), 'utf8');
     if (this.length + bytes.length > this.buffer.length) {
       const grown = Buffer.alloc(Math.max(this.buffer.length * 2, this.length + bytes.length));
       this.buffer.copy(grown, 0, 0, this.length);
@@ -51,6 +62,13 @@ export class BuildLog {
     }
     bytes.copy(this.buffer, this.length);
     this.length += bytes.length;
+  }
+
+  /** Per write: the simulator writes whole lines, so a secret is never split across writes. */
+  private masked(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) out = out.split(secret).join(MASK);
+    return out;
   }
 
   /** A pipeline step line: `<console note>[Pipeline] ...`. */

@@ -1,18 +1,23 @@
 // The simulated Jenkins' state: folders and jobs, queue items and builds. Plain data; the
 // queue (queue.ts) and the build runner (runner.ts) change it, json.ts renders it.
 import type { Scenario } from '../common/scenario.js';
-import type { BuildLog } from './log.js';
+import { MASK, type BuildLog } from './log.js';
 
 export type BuildResult = 'SUCCESS' | 'UNSTABLE' | 'FAILURE' | 'NOT_BUILT' | 'ABORTED';
 
+/** StringParameterDefinition or PasswordParameterDefinition (a Secret, never exported). */
+export type ParameterType = 'string' | 'password';
+
 export interface ParameterDefinition {
   name: string;
+  type: ParameterType;
   defaultValue: string;
   description: string;
 }
 
 export interface ParameterValue {
   name: string;
+  type: ParameterType;
   value: string;
 }
 
@@ -103,6 +108,17 @@ export interface Build {
   done?: Promise<void>;
 }
 
+/** Every value, password ones included: for the pipeline itself, never for an answer. */
 export function parameterMap(params: ParameterValue[]): Record<string, string> {
   return Object.fromEntries(params.map((p) => [p.name, p.value]));
+}
+
+/** The values as they may be shown: a non-empty password is MASK, so callers still see whether it was set. */
+export function shownParameterMap(params: ParameterValue[]): Record<string, string> {
+  return Object.fromEntries(params.map((p) => [p.name, p.type === 'password' && p.value !== '' ? MASK : p.value]));
+}
+
+/** The non-empty password values, which the console log must never contain. */
+export function secretValues(params: ParameterValue[]): string[] {
+  return params.filter((p) => p.type === 'password' && p.value !== '').map((p) => p.value);
 }

@@ -1,5 +1,6 @@
 // Options of the Jenkins simulator and their defaults.
 import type { ScenarioStore } from '../common/scenario.js';
+import type { ParameterDefinition, ParameterType } from './model.js';
 
 export interface JenkinsUser {
   name: string;
@@ -18,8 +19,11 @@ export interface JenkinsSimulatorOptions {
   users: JenkinsUser[];
   /** The parameterized pipeline job, e.g. 'platform/app-build' -> /job/platform/job/app-build. */
   jobPath: string;
-  /** Declared parameter names (default: DEFAULT_PARAMETERS), or definitions with defaults. */
-  parameters?: Array<string | { name: string; default?: string; description?: string }>;
+  /**
+   * Declared parameter names (default: DEFAULT_PARAMETERS; the names of PASSWORD_PARAMETERS are
+   * password parameters), or definitions with defaults and a type.
+   */
+  parameters?: Array<string | { name: string; default?: string; description?: string; type?: ParameterType }>;
   /** Extra jobs without parameters (buildWithParameters answers 400 there), e.g. ['platform/cleanup']. */
   plainJobs?: string[];
   /** Where successful builds push their image. */
@@ -52,19 +56,26 @@ export const DEFAULT_PARAMETERS = [
   'IMAGE_REPOSITORY',
   'IMAGE_TAG',
   'APP_PORT',
+  'REPO_USERNAME',
+  'REPO_TOKEN',
 ] as const;
+
+/** The declared names that are password parameters (PasswordParameterDefinition), not strings. */
+export const PASSWORD_PARAMETERS: readonly string[] = ['REPO_TOKEN'];
 
 export const DEFAULT_VERSION = '2.462.3';
 
 export interface ResolvedOptions extends Required<Omit<JenkinsSimulatorOptions, 'rootUrl' | 'parameters' | 'plainJobs'>> {
   rootUrl?: string;
-  parameters: Array<{ name: string; defaultValue: string; description: string }>;
+  parameters: ParameterDefinition[];
   plainJobs: string[];
 }
 
 export function resolveOptions(o: JenkinsSimulatorOptions): ResolvedOptions {
-  const parameters = (o.parameters ?? [...DEFAULT_PARAMETERS]).map((p) =>
-    typeof p === 'string' ? { name: p, defaultValue: '', description: '' } : { name: p.name, defaultValue: p.default ?? '', description: p.description ?? '' },
+  const parameters = (o.parameters ?? [...DEFAULT_PARAMETERS]).map((p): ParameterDefinition =>
+    typeof p === 'string'
+      ? { name: p, type: PASSWORD_PARAMETERS.includes(p) ? 'password' : 'string', defaultValue: '', description: '' }
+      : { name: p.name, type: p.type ?? 'string', defaultValue: p.default ?? '', description: p.description ?? '' },
   );
   return {
     scenarios: o.scenarios,

@@ -108,7 +108,7 @@ export function createJenkinsRoutes(d: RouteDeps): Hono<JenkinsEnv> {
     for (const def of job.parameters) {
       const given = params[def.name];
       if (given && given.length > 1) return c.html(errorPage(400, `Illegal number of parameter values for ${def.name}: ${given.length}`), 400);
-      values.push({ name: def.name, value: given?.[0] ?? def.defaultValue });
+      values.push({ name: def.name, type: def.type, value: given?.[0] ?? def.defaultValue });
     }
     return schedule(c, job, values, params.delay?.[0]);
   });

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pushOciImage } from '../common/oci-push.js';
 import { checkout } from './checkout.js';
 import { BuildLog } from './log.js';
-import { parameterMap, type Build, type BuildResult, type QueueItem } from './model.js';
+import { parameterMap, secretValues, type Build, type BuildResult, type QueueItem } from './model.js';
 
 export interface RunnerOptions {
   registry: { url: string; username?: string; password?: string };
@@ -44,7 +44,7 @@ export class BuildRunner {
       result: null,
       building: true,
       description: null,
-      log: new BuildLog(),
+      log: new BuildLog(secretValues(item.params)),
       artifacts: [],
       abort: new AbortController(),
     };
@@ -115,7 +115,8 @@ export class BuildRunner {
       log.pipeline('checkout');
       await mkdir(this.options.workDir, { recursive: true });
       dir = await mkdtemp(path.join(this.options.workDir, `${build.job.name}-${build.number}-`));
-      const co = await checkout({ repoUrl: p.REPO_URL ?? '', commitSha: p.COMMIT_SHA ?? '', dir, log, signal, workspace });
+      const credential = { username: p.REPO_USERNAME ?? '', token: p.REPO_TOKEN ?? '' };
+      const co = await checkout({ repoUrl: p.REPO_URL ?? '', commitSha: p.COMMIT_SHA ?? '', dir, log, signal, workspace, credential });
       if (!co.ok) {
         fail('FAILURE', co.error);
         close();

@@ -1,6 +1,8 @@
 // Helpers for tests that run the Jenkins simulator over real HTTP: a real git repository of a
 // small Node app, a server on a free port, Basic auth headers, polling.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -147,4 +149,80 @@ export async function startRegistryWithRetry(dir: string, attempts = 5): Promise
       await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 400)));
     }
   }
+}
+
+export interface PrivateGitServer {
+  /** http:// URL of the repository (no credentials in it). */
+  url: string;
+  /** Every request line the server got (method and URL), to check no secret travels in a URL. */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a bare copy of `sourceDir` over git's smart HTTP protocol (`git http-backend` as a
+ * CGI), refusing every request without HTTP Basic `username:token`: a private repository.
+ */
+export async function startPrivateGitServer(sourceDir: string, scratchDir: string, credential: { username: string; token: string }): Promise<PrivateGitServer> {
+  const root = path.join(scratchDir, 'private-git');
+  mkdirSync(root, { recursive: true });
+  execFileSync('git', ['clone', '--quiet', '--bare', sourceDir, path.join(root, 'app.git')]);
+  const expected = basic(credential.username, credential.token);
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(`${req.method ?? ''} ${req.url ?? ''}`);
+    if (req.headers.authorization !== expected) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="git"' }).end('Unauthorized\n');
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const cgi = spawn('git', ['http-backend'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        GIT_PROJECT_ROOT: root,
+        GIT_HTTP_EXPORT_ALL: '1',
+        PATH_INFO: decodeURIComponent(url.pathname),
+        QUERY_STRING: url.search.slice(1),
+        REQUEST_METHOD: req.method ?? 'GET',
+        CONTENT_TYPE: req.headers['content-type'] ?? '',
+        HTTP_CONTENT_ENCODING: req.headers['content-encoding'] ?? '',
+        GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
+        REMOTE_USER: credential.username,
+        REMOTE_ADDR: req.socket.remoteAddress ?? '',
+      },
+    });
+    req.pipe(cgi.stdin);
+    const chunks: Buffer[] = [];
+    cgi.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    cgi.on('close', () => {
+      // A CGI answer: header lines, a blank line, the body.
+      const out = Buffer.concat(chunks);
+      const split = out.indexOf('\r\n\r\n') >= 0 ? { at: out.indexOf('\r\n\r\n'), gap: 4 } : { at: out.indexOf('\n\n'), gap: 2 };
+      if (split.at < 0) {
+        res.writeHead(500).end();
+        return;
+      }
+      const headers: Record<string, string> = {};
+      let status = 200;
+      for (const line of out.subarray(0, split.at).toString('latin1').split(/\r?\n/)) {
+        const colon = line.indexOf(':');
+        const name = line.slice(0, colon).trim().toLowerCase();
+        const value = line.slice(colon + 1).trim();
+        if (name === 'status') status = Number.parseInt(value, 10);
+        else if (name) headers[name] = value;
+      }
+      res.writeHead(status, headers).end(out.subarray(split.at + split.gap));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/app.git`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
