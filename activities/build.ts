@@ -16,11 +16,13 @@ import { configuredSecrets } from '../lib/secrets.js';
 import type { ActivityDeps } from './deps.js';
 import { appendLogChunk, cleanLogText, logResumePoint } from './build-log.js';
 import { retryRead } from './retry.js';
-import { terminal, TerminalFailure } from './errors.js';
+import { terminal, TerminalFailure, transient, TransientFailure } from './errors.js';
 import { projectNames } from './project-view.js';
 import type { BuildResult, DeployActivities } from './types.js';
 import type { HarborClient } from '../clients/harbor.js';
 import { createHarborClient, repositoryInProject } from './registry.js';
+import { CredentialUnavailableError, type RepoCredentials } from './repo-credentials.js';
+import { maskTokenShapes } from '../lib/token-shapes.js';
 
 /** What the pipeline archives as deploy-result.json. */
 const deployResultSchema = z.object({
@@ -33,8 +35,16 @@ export function createJenkinsClient(config: ActivityDeps['config']): JenkinsClie
   return new JenkinsClient({ baseUrl: config.JENKINS_URL, user: config.JENKINS_USER, apiToken: config.JENKINS_API_TOKEN, jobPath: config.JENKINS_JOB });
 }
 
-export function createBuildActivities({ db, config }: ActivityDeps, jenkins: JenkinsClient = createJenkinsClient(config), harbor: HarborClient = createHarborClient(config)): Pick<DeployActivities, 'build' | 'stopBuild'> {
-  const mask = secretMasker(configuredSecrets(config));
+export function createBuildActivities(
+  { db, config }: ActivityDeps,
+  credentials: RepoCredentials,
+  jenkins: JenkinsClient = createJenkinsClient(config),
+  harbor: HarborClient = createHarborClient(config),
+): Pick<DeployActivities, 'build' | 'stopBuild'> {
+  const configured = configuredSecrets(config);
+  // Repository credentials join the masked values as they are handed out; token shapes (GitHub's
+  // ghs_/ghp_/github_pat_) are masked too, for a token minted by an earlier worker process.
+  const mask = (text: string) => maskTokenShapes(secretMasker([...configured, ...credentials.knownSecrets()])(text));
   const pause = (ms: number) => Context.current().sleep(ms); // rejects with CancelledFailure on cancel
 
   /** The build of this deployment: found if an earlier attempt started it, else triggered. */
@@ -48,6 +58,10 @@ export function createBuildActivities({ db, config }: ActivityDeps, jenkins: Jen
       const { project } = deployment;
       const names = projectNames(project, config);
       const commitSha = deployment.commitSha!;
+      // Fetched now, not carried from resolve_source: nothing secret travels through Temporal.
+      // REPO_TOKEN is a password parameter of the job: Jenkins stores it as a Secret and never
+      // exports it in its API.
+      const { credential } = await credentials.forProject(project);
       const params = {
         DEPLOY_ID: deploymentId,
         REPO_URL: deployment.sourceUrl ?? project.repoUrl,
@@ -60,6 +74,8 @@ export function createBuildActivities({ db, config }: ActivityDeps, jenkins: Jen
         IMAGE_REPOSITORY: names.imageRepository,
         IMAGE_TAG: imageTag(commitSha, deploymentId),
         APP_PORT: String(project.appPort),
+        REPO_USERNAME: credential?.username ?? '',
+        REPO_TOKEN: credential?.password ?? '',
       };
       ({ queueId } = await jenkins.triggerBuild(params));
       await db.deployment.update({ where: { id: deploymentId }, data: { jenkinsQueueId: queueId, imageRepository: names.imageRepository, imageTag: params.IMAGE_TAG } });
@@ -79,6 +95,11 @@ export function createBuildActivities({ db, config }: ActivityDeps, jenkins: Jen
       }
       await pause(config.POLL_INTERVAL);
     }
+  }
+
+  async function rememberCredential(deploymentId: string): Promise<void> {
+    const deployment = await db.deployment.findUniqueOrThrow({ where: { id: deploymentId }, include: { project: true } });
+    await credentials.forProject(deployment.project);
   }
 
   async function saveBuildNumber(deploymentId: string, buildNumber: number): Promise<number> {
@@ -144,6 +165,8 @@ export function createBuildActivities({ db, config }: ActivityDeps, jenkins: Jen
         const reused = await reusableImage(deploymentId);
         if (reused) return reused;
         const buildNumber = await buildNumberFor(deploymentId);
+        // A resumed attempt (new worker) learns the project's credential again, to mask it.
+        await rememberCredential(deploymentId);
         await followLog(deploymentId, buildNumber);
         let build = await retryRead(() => jenkins.getBuild(buildNumber));
         while (!build.finished) {
@@ -169,6 +192,9 @@ export function createBuildActivities({ db, config }: ActivityDeps, jenkins: Jen
           throw terminal(TerminalFailure.buildJobMissing, `Jenkins job ${config.JENKINS_JOB} cannot build: ${error.message}`);
         }
         if (error instanceof JenkinsAuthError) throw terminal(TerminalFailure.unauthorized, `Jenkins refused the credentials: ${error.message}`);
+        if (error instanceof CredentialUnavailableError) {
+          throw error.transient ? transient(TransientFailure.unavailable, error.message) : terminal(TerminalFailure.sourceAccessDenied, error.message);
+        }
         throw error;
       }
     },

@@ -6,6 +6,16 @@ import { ApplicationFailure } from '@temporalio/common';
 export const TerminalFailure = {
   /** The branch or commit does not exist, or the repository cannot be read. */
   sourceNotFound: 'source_not_found',
+  /**
+   * The repository needs a credential the project does not have, or refused the one it has
+   * (missing, expired, revoked, no read access). The message says which, and what to set.
+   */
+  sourceAccessDenied: 'source_access_denied',
+  /**
+   * The repository URL (or the clone URL GitHub gave) is on a host that is not allowed, or
+   * resolves to an internal address. Decided before any connection is made.
+   */
+  repoAddressRefused: 'repo_address_refused',
   /** Input that cannot become a release (bad names, paths, tags). */
   invalidInput: 'invalid_input',
   /** Jenkins has no such job, or it is disabled or not parameterized. */

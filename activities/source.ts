@@ -1,22 +1,32 @@
 // Step 1: pin the branch to an exact commit and detect the framework. Once pinned, a retry
 // reuses the stored commit: a deploy never drifts to a newer push halfway through.
-import { GitSource, SourceNotFoundError } from '../clients/git-source.js';
+import { GitSource, SourceAccessDeniedError, SourceNotFoundError, type GitCredential } from '../clients/git-source.js';
 import { GitHubNotFoundError, type GitHubClient } from '../clients/github.js';
 import type { ActivityDeps } from './deps.js';
 import { detectFramework } from './framework.js';
 import { terminal, TerminalFailure, transient, TransientFailure } from './errors.js';
+import { accessAdvice, CredentialUnavailableError, type RepoCredentials, type ResolvedCredential } from './repo-credentials.js';
 import type { DeployActivities } from './types.js';
+import { checkRepoUrl, pinRepoUrl, repoHostPolicy, RepoAddressRefusedError, RepoHostUnresolvedError, type PinnedRepo } from '../lib/repo-address.js';
 
-export function createSourceActivities({ db, config }: ActivityDeps, github?: GitHubClient): Pick<DeployActivities, 'resolveSource'> {
+export function createSourceActivities({ db, config }: ActivityDeps, credentials: RepoCredentials, github?: GitHubClient): Pick<DeployActivities, 'resolveSource'> {
   const git = new GitSource(config.WORK_DIR);
+  const repoHosts = repoHostPolicy(config, github?.webHost);
 
-  /** For GitHub repositories (with a token), GitHub's API names the commit and the clone URL. */
-  async function pin(repoUrl: string, branch: string, commitSha: string | null): Promise<{ commitSha: string; sourceUrl: string }> {
+  /**
+   * For GitHub repositories (with a token), GitHub's API names the commit and the clone URL.
+   * Whatever git connects to is checked and pinned to the address checked (lib/repo-address.ts).
+   */
+  async function pin(repoUrl: string, branch: string, commitSha: string | null, credential: GitCredential | undefined): Promise<{ commitSha: string; source: PinnedRepo }> {
+    checkRepoUrl(repoUrl, repoHosts);
     const repo = github?.parseRepo(repoUrl);
-    if (!github || !repo) return { commitSha: commitSha ?? (await git.resolveBranch(repoUrl, branch)), sourceUrl: repoUrl };
+    if (!github || !repo) {
+      const source = await pinRepoUrl(repoUrl, repoHosts);
+      return { commitSha: commitSha ?? (await git.resolveBranch(source.url, branch, { credential, config: source.config })), source };
+    }
     try {
       const info = await github.getRepository(repo.owner, repo.repo);
-      return { commitSha: commitSha ?? (await github.resolveBranch(repo.owner, repo.repo, branch)), sourceUrl: info.cloneUrl };
+      return { commitSha: commitSha ?? (await github.resolveBranch(repo.owner, repo.repo, branch)), source: await pinRepoUrl(info.cloneUrl, repoHosts) };
     } catch (error) {
       if (error instanceof GitHubNotFoundError) throw new SourceNotFoundError(`${repo.owner}/${repo.repo}: ${error.message}`);
       throw error;
@@ -29,9 +39,14 @@ export function createSourceActivities({ db, config }: ActivityDeps, github?: Gi
       if (deployment.commitSha && deployment.framework) return { commitSha: deployment.commitSha, framework: deployment.framework };
       const { project } = deployment;
       const branch = deployment.branch ?? project.branch;
+      let resolved: ResolvedCredential | undefined;
       try {
-        const { commitSha, sourceUrl } = await pin(project.repoUrl, branch, deployment.commitSha);
-        const snapshot = await git.snapshot(sourceUrl, commitSha, deploymentId);
+        resolved = await credentials.forProject(project);
+        const { credential } = resolved;
+        const { commitSha, source } = await pin(project.repoUrl, branch, deployment.commitSha, credential);
+        // Jenkins checks out this URL (resolving it again itself): the one that passed the check.
+        const sourceUrl = source.url;
+        const snapshot = await git.snapshot(sourceUrl, commitSha, deploymentId, { credential, config: source.config });
         try {
           const framework = await detectFramework(snapshot.files, snapshot.readFile);
           if (!framework) {
@@ -43,6 +58,12 @@ export function createSourceActivities({ db, config }: ActivityDeps, github?: Gi
           await snapshot.dispose();
         }
       } catch (error) {
+        if (error instanceof RepoAddressRefusedError) throw terminal(TerminalFailure.repoAddressRefused, `Repository address not allowed, no connection made: ${error.message}`);
+        if (error instanceof RepoHostUnresolvedError) throw transient(TransientFailure.unavailable, error.message);
+        if (error instanceof SourceAccessDeniedError) throw terminal(TerminalFailure.sourceAccessDenied, `${error.message}. ${accessAdvice(project.id, resolved ?? { credential: undefined, source: 'none' })}`);
+        if (error instanceof CredentialUnavailableError) {
+          throw error.transient ? transient(TransientFailure.unavailable, error.message) : terminal(TerminalFailure.sourceAccessDenied, error.message);
+        }
         if (error instanceof SourceNotFoundError) throw terminal(TerminalFailure.sourceNotFound, error.message);
         if (error instanceof Error && error.name === 'SourceUnavailableError') throw transient(TransientFailure.unavailable, error.message);
         throw error;

@@ -1,7 +1,6 @@
 // The authenticated /v1 API: services wired to their routes.
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { ApiError } from './errors.js';
+import { bodyLimit } from './middleware/body-limit.js';
 import type { Client } from '@temporalio/client';
 import type { Env } from '../lib/config.js';
 import type { Db } from '../lib/db.js';
@@ -15,6 +14,10 @@ import { projectRoutes } from './routes/projects.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { logRoutes } from './routes/logs.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { workspaceUserRoutes } from './routes/workspace-users.js';
+import { createWorkspaceUserService } from './services/workspace-users.js';
+import { repoCredentialRoutes } from './routes/repo-credentials.js';
+import { createRepoCredentialService } from './services/repo-credentials.js';
 import { byTokenId, rateLimit } from './middleware/rate-limit.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { createWebhookService } from './services/webhooks.js';
@@ -42,14 +45,16 @@ export function buildV1({ config, db, temporal, logger, hub }: V1Deps): (tools: 
     const webhooks = createWebhookService({ db, deployments, logger });
     v1.route('/', webhookRoutes({ webhooks }));
     // Every other route takes small JSON bodies (webhooks, above, have their own larger limit).
-    v1.use('*', bodyLimit({ maxSize: config.MAX_BODY_BYTES, onError: () => { throw new ApiError(413, 'payload_too_large', `Request bodies are limited to ${config.MAX_BODY_BYTES} bytes`); } }));
+    v1.use('*', bodyLimit({ maxBytes: config.MAX_BODY_BYTES, message: `Request bodies are limited to ${config.MAX_BODY_BYTES} bytes` }));
     v1.route('/', logRoutes({ db, hub, tickets: createLogTicketService(db), upgradeWebSocket, session: { maxBufferedBytes: config.LOG_VIEWER_MAX_BUFFER, pingIntervalMs: config.LOG_VIEWER_PING_INTERVAL } }));
     v1.use('*', bearerAuth(db));
     // One allowance per token shared by every route that starts a deploy.
     const deployLimit = rateLimit({ capacity: config.DEPLOY_RATE_BURST, refillPerSecond: config.DEPLOY_RATE_PER_MINUTE / 60, key: byTokenId });
     v1.route('/projects', projectRoutes({ projects, deployments, webhooks, deployLimit, allowLocalRepos: config.ALLOW_LOCAL_REPOS }));
+    v1.route('/projects', repoCredentialRoutes({ credentials: createRepoCredentialService({ db, config, logger }) }));
     v1.route('/deployments', deploymentRoutes({ deployments, deployLimit }));
     v1.route('/tokens', tokenRoutes({ db }));
+    v1.route('/workspace/users', workspaceUserRoutes({ users: createWorkspaceUserService(db) }));
     return v1;
   };
 }

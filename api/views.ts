@@ -41,7 +41,7 @@ export function deploymentView(d: Deployment & { steps?: DeploymentStep[] }) {
   };
 }
 
-export function projectView(p: Project & { liveDeployment?: (Deployment & { steps?: DeploymentStep[] }) | null }, config: Pick<Env, 'APPS_DOMAIN' | 'HARBOR_PROJECT' | 'APPS_URL_SCHEME'>) {
+export function projectView(p: Project & { liveDeployment?: (Deployment & { steps?: DeploymentStep[] }) | null }, config: Pick<Env, 'APPS_DOMAIN' | 'HARBOR_PROJECT' | 'NAMESPACE_SCOPE' | 'APPS_URL_SCHEME'>) {
   const names = projectNames(p, config);
   return {
     id: p.id,
@@ -54,6 +54,8 @@ export function projectView(p: Project & { liveDeployment?: (Deployment & { step
     customDomain: p.customDomain,
     autoDeploy: p.autoDeploy,
     autoDeployPaused: p.autoDeployPausedAt ? { since: p.autoDeployPausedAt, reason: p.autoDeployPauseReason } : null,
+    // Whether a repository credential is set; the credential itself is never shown.
+    repoCredential: p.repoCredentialSetAt ? { username: p.repoCredentialUsername, setAt: p.repoCredentialSetAt } : null,
     appName: names.appName,
     releaseName: names.releaseName,
     namespace: names.namespace,

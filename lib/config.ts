@@ -1,6 +1,7 @@
 // Every setting of the engine, read from the environment and validated once at start.
 // A wrong value stops the process with a message naming the variable and what it expects.
 import { z } from 'zod';
+import { CredentialCryptoError, parseKeyRing } from './credential-crypto.js';
 
 /** Durations are written like `30s`, `10m`, `1h`, `250ms` or a bare number of milliseconds. */
 const duration = z
@@ -57,7 +58,21 @@ export const envSchema = z.object({
   PUBLIC_API_URL: url.optional(),
   DEV_API_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   DEV_WORKSPACE_ID: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$/, 'a DNS-1123 label of at most 20 characters').default('dev'),
+  /** Users the dev workspace may create projects for (what the README examples and the web page use). */
+  DEV_WORKSPACE_USERS: z
+    .string()
+    .transform((v) => v.split(',').map((u) => u.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$/, 'user ids (DNS-1123 labels of at most 20 characters), comma-separated')))
+    .default(['alice', 'bob']),
   ALLOW_LOCAL_REPOS: flag.default(false),
+  /** Hosts (exact names, comma-separated) a project's repository may be on; see lib/repo-address.ts. */
+  REPO_HOSTS: z
+    .string()
+    .transform((v) => v.split(',').map((h) => h.trim().toLowerCase().replace(/\.$/, '')).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'host names such as github.com,gitlab.example.com (exact, no wildcards), comma-separated')).min(1, 'at least one host name'))
+    .default(['github.com']),
+  /** Dev stack and tests only: repositories on loopback addresses (never private or link-local ones). */
+  ALLOW_LOOPBACK_REPOS: flag.default(false),
   /** Origins (exact, comma-separated) allowed to call the API from a browser; empty = none. */
   CORS_ORIGINS: z
     .string()
@@ -109,6 +124,11 @@ export const envSchema = z.object({
   // Apps
   APPS_DOMAIN: z.string().regex(/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'a DNS domain such as apps.example.com').default('apps.localhost'),
   APPS_URL_SCHEME: z.enum(['http', 'https']).default('https'),
+  /**
+   * `user`: one namespace per user, shared by that user's projects in every workspace; `workspace`:
+   * one per workspace and user, for platforms whose workspaces are separate customers (gitops/naming.ts).
+   */
+  NAMESPACE_SCOPE: z.enum(['user', 'workspace']).default('user'),
 
   // Deploy behaviour: every step has its own time bound
   RESOLVE_SOURCE_TIMEOUT: duration.default(120_000),
@@ -126,9 +146,46 @@ export const envSchema = z.object({
   // GitHub (optional integration)
   GITHUB_TOKEN: optionalSecret,
   GITHUB_API_URL: url.default('https://api.github.com'),
+  /** A GitHub App that reads private repositories with installation tokens (one repo, one hour). */
+  GITHUB_APP_ID: z.string().regex(/^\d+$|^Iv[0-9A-Za-z.]+$/, 'the GitHub App id (a number) or its client id (Iv…)').optional(),
+  /** The app's private key (PEM; `\n` escapes are read as line breaks). */
+  GITHUB_APP_PRIVATE_KEY: z
+    .string()
+    .transform((v) => v.replace(/\\n/g, '\n'))
+    .refine((v) => /-----BEGIN (RSA )?PRIVATE KEY-----/.test(v), 'a PEM private key (-----BEGIN RSA PRIVATE KEY----- ...)')
+    .optional(),
+
+  // Stored credentials (repository tokens): encrypted at rest with these keys
+  /**
+   * `id:base64key[,id:base64key...]`, newest first: the first encrypts, all decrypt. Each key is
+   * 32 random bytes (`openssl rand -base64 32`). Rotate: put a new key first, keep the old one
+   * after it, run `npx tsx scripts/credentials.ts rotate`, then drop the old one.
+   */
+  CREDENTIAL_KEYS: z
+    .string()
+    .superRefine((v, ctx) => {
+      const problem = credentialKeysProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Why CREDENTIAL_KEYS cannot be used (never quoting key material), or undefined. */
+function credentialKeysProblem(text: string): string | undefined {
+  try {
+    parseKeyRing(text);
+    return undefined;
+  } catch (error) {
+    if (error instanceof CredentialCryptoError) return `a list of id:base64key entries (${error.message})`;
+    throw error;
+  }
+}
+
+/** Both halves of the GitHub App, or neither. */
+const githubAppPairing = (env: Env): string | undefined =>
+  (env.GITHUB_APP_ID === undefined) !== (env.GITHUB_APP_PRIVATE_KEY === undefined) ? 'GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY must be set together' : undefined;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -148,7 +205,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
     if (value !== undefined && value !== '') input[key] = value;
   }
   const parsed = envSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const pairing = githubAppPairing(parsed.data);
+    if (pairing) throw new ConfigError([pairing]);
+    return parsed.data;
+  }
   const problems = parsed.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? '(environment)');
     const got = input[name];
@@ -160,7 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
 
 /** Names whose values must never be echoed, even in an error. */
 export function isSecretName(name: string): boolean {
-  return /TOKEN|PASSWORD|SECRET|DATABASE_URL/.test(name);
+  return /TOKEN|PASSWORD|SECRET|DATABASE_URL|KEY/.test(name);
 }
 
 /** For entry points: load the config or print the problems and exit with status 2. */

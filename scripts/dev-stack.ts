@@ -12,7 +12,8 @@ import { firstFreePort, isPortFree } from './lib/ports.js';
 import { helmPath } from './lib/tools.js';
 import { applyMigrations } from '../prisma/migrate.js';
 import { generateToken } from '../lib/tokens.js';
-import { loadConfig, ConfigError } from '../lib/config.js';
+import { newKeyLine } from '../lib/credential-crypto.js';
+import { envSchema, loadConfig, ConfigError } from '../lib/config.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.resolve(process.env.DATA_DIR ?? path.join(root, '.data'));
@@ -30,11 +31,14 @@ async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   const env: NodeJS.ProcessEnv = { ...process.env };
   env.ALLOW_LOCAL_REPOS ??= 'true';
+  // Repositories served on this machine (e.g. next to the GitHub simulator); never private ranges.
+  env.ALLOW_LOOPBACK_REPOS ??= 'true';
   env.GITOPS_REPO_URL ??= path.join(dataDir, 'gitops.git');
   env.GITOPS_WORKDIR ??= path.join(dataDir, 'gitops-work');
   env.WORK_DIR ??= path.join(dataDir, 'work');
   env.APPS_URL_SCHEME ??= 'http';
   env.DEV_API_TOKEN ??= devToken();
+  env.CREDENTIAL_KEYS ??= devCredentialKeys();
 
   // 1. PostgreSQL: DATABASE_URL, or a private cluster in .data/postgres
   if (!env.DATABASE_URL) {
@@ -87,7 +91,7 @@ async function main(): Promise<void> {
     bold('Deploy engine is up') + ` (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
     `  API            ${apiUrl}   (health: ${apiUrl}/healthz)`,
     `  Temporal UI    ${env.TEMPORAL_UI_URL ?? '(external Temporal)'}`,
-    `  API token      ${env.DEV_API_TOKEN}   (workspace "${env.DEV_WORKSPACE_ID ?? 'dev'}", admin)`,
+    `  API token      ${env.DEV_API_TOKEN}   (workspace "${env.DEV_WORKSPACE_ID ?? 'dev'}", admin; projects for users ${devWorkspaceUsers(env).join(', ') || '(none)'}: DEV_WORKSPACE_USERS)`,
     `  Jenkins        ${env.JENKINS_URL}${simulated.includes('JENKINS_URL') ? `  simulator, user ${env.JENKINS_USER ?? 'deployer'} / token ${env.JENKINS_API_TOKEN ?? 'dev-jenkins-token'}` : ''}`,
     `  Harbor         ${env.HARBOR_URL}${simulated.includes('HARBOR_URL') ? `  simulator, user ${env.HARBOR_USERNAME ?? 'robot$apps+deployer'} / ${env.HARBOR_PASSWORD ?? 'dev-harbor-secret'}` : ''}`,
     `  Argo CD        ${env.ARGOCD_URL}${simulated.includes('ARGOCD_URL') ? `  simulator, user ${env.ARGOCD_USERNAME ?? 'admin'} / ${env.ARGOCD_PASSWORD ?? 'dev-argocd-password'}` : ''}`,
@@ -100,6 +104,12 @@ async function main(): Promise<void> {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
+/** The users the API lets the dev workspace act for (it adds them at start, api/server.ts). */
+function devWorkspaceUsers(env: NodeJS.ProcessEnv): string[] {
+  const parsed = envSchema.shape.DEV_WORKSPACE_USERS.safeParse(env.DEV_WORKSPACE_USERS || undefined);
+  return parsed.success ? parsed.data : [];
+}
+
 /** The dev token: DEV_API_TOKEN, else one generated once and kept in .data/dev-api-token. */
 function devToken(): string {
   const file = path.join(dataDir, 'dev-api-token');
@@ -107,6 +117,15 @@ function devToken(): string {
   const token = generateToken();
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   return token;
+}
+
+/** The dev stack's key for stored repository credentials, made once and kept beside its data. */
+function devCredentialKeys(): string {
+  const file = path.join(dataDir, 'credential-keys');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const line = newKeyLine('dev1');
+  writeFileSync(file, `${line}\n`, { mode: 0o600 });
+  return line;
 }
 
 async function startSimulators(env: NodeJS.ProcessEnv, simulated: string[]): Promise<Record<string, string>> {

@@ -6,17 +6,20 @@ import { tokenIdSchema } from '../../lib/token-admin.js';
 import type { Role } from '../middleware/auth.js';
 import { autoDeploySchema, createDeploymentSchema, createProjectSchema, createTokenBodySchema, idParamSchema, listQuerySchema, logQuerySchema, rollbackSchema } from '../schemas.js';
 import * as answer from './responses.js';
+import { repoCredentialSchema } from '../repo-credential-schema.js';
+import { userIdSchema } from '../../lib/workspace-users.js';
+import { addedWorkspaceUserSchema, workspaceUserListSchema } from './workspace-user-responses.js';
 
 export type Auth = 'none' | 'bearer' | 'bearer-or-ticket' | 'signature';
 
 export interface Operation {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   /** OpenAPI form: `/v1/projects/{projectId}`. */
   path: string;
   operationId: string;
   summary: string;
   description?: string;
-  tag: 'projects' | 'deployments' | 'logs' | 'tokens' | 'webhooks' | 'health';
+  tag: 'projects' | 'deployments' | 'logs' | 'tokens' | 'workspace' | 'webhooks' | 'health';
   auth: Auth;
   /** The least role that may call it (bearer routes). */
   role?: Role;
@@ -58,7 +61,10 @@ export function apiOperations({ allowLocalRepos }: { allowLocalRepos: boolean })
       description: 'The answer holds the webhook secret, the only time it is shown. Application name, Helm release and host are shared by all workspaces on the cluster: a name another project has is a 409 `name_taken`.',
       body: createProjectSchema(allowLocalRepos),
       responses: { 201: { description: 'Created', schema: answer.createdProjectSchema } },
-      errors: { 409: 'The project exists in this workspace, or a cluster name is taken (`name_taken`)' },
+      errors: {
+        403: 'The token may not create projects, or `userId` is not one of the users of the workspace (`user_not_in_workspace`: add it with PUT /v1/workspace/users/{userId})',
+        409: 'The project exists in this workspace, or a cluster name is taken (`name_taken`)',
+      },
     },
     {
       method: 'get', path: '/v1/projects', operationId: 'listProjects', tag: 'projects', auth: 'bearer', role: 'viewer',
@@ -104,6 +110,19 @@ export function apiOperations({ allowLocalRepos }: { allowLocalRepos: boolean })
       summary: 'Replace the webhook secret (the old one is accepted for one more hour)', params: projectId,
       description: 'The GitHub hook is updated to the new secret when the engine manages it.',
       responses: { 200: { description: 'The new secret, shown only in this answer', schema: answer.rotatedSecretSchema, headers: { 'Cache-Control': 'no-store' } } },
+    },
+    {
+      method: 'put', path: '/v1/projects/{projectId}/repo-credential', operationId: 'setRepoCredential', tag: 'projects', auth: 'bearer', role: 'admin',
+      summary: 'Set the credential that reads the project\'s repository (write-only)', params: projectId,
+      description: 'A read-only token for a private https repository (a fine-grained personal access token, a deploy token, or what the platform\'s frontend holds for the user). Stored encrypted; sent to git and Jenkins as an HTTP Basic header, never in a URL; never shown again. A GitHub App installation token, when the platform has one for the repository, is preferred to it.',
+      body: repoCredentialSchema,
+      responses: { 200: { description: 'Stored', schema: answer.repoCredentialSchema, headers: { 'Cache-Control': 'no-store' } } },
+      errors: { 503: 'The engine has no CREDENTIAL_KEYS to encrypt with (`credential_storage_off`)' },
+    },
+    {
+      method: 'delete', path: '/v1/projects/{projectId}/repo-credential', operationId: 'deleteRepoCredential', tag: 'projects', auth: 'bearer', role: 'admin',
+      summary: 'Remove the project\'s repository credential', params: projectId,
+      responses: { 204: { description: 'Removed (or there was none)' } },
     },
     {
       method: 'get', path: '/v1/projects/{projectId}/webhook-deliveries', operationId: 'listWebhookDeliveries', tag: 'webhooks', auth: 'bearer', role: 'viewer',
@@ -157,6 +176,22 @@ export function apiOperations({ allowLocalRepos }: { allowLocalRepos: boolean })
       method: 'delete', path: '/v1/tokens/{tokenId}', operationId: 'revokeToken', tag: 'tokens', auth: 'bearer', role: 'admin',
       summary: 'Revoke a token', params: { tokenId: tokenIdSchema },
       responses: { 204: { description: 'Revoked' } },
+    },
+    {
+      method: 'get', path: '/v1/workspace/users', operationId: 'listWorkspaceUsers', tag: 'workspace', auth: 'bearer', role: 'admin',
+      summary: 'The users the workspace may create projects for',
+      responses: { 200: { description: 'The users, by id', schema: workspaceUserListSchema } },
+    },
+    {
+      method: 'put', path: '/v1/workspace/users/{userId}', operationId: 'addWorkspaceUser', tag: 'workspace', auth: 'bearer', role: 'admin',
+      summary: 'Let the workspace create projects for a user (idempotent)', params: { userId: userIdSchema },
+      responses: { 201: { description: 'Added', schema: addedWorkspaceUserSchema }, 200: { description: 'Already a member: nothing changed', schema: addedWorkspaceUserSchema } },
+    },
+    {
+      method: 'delete', path: '/v1/workspace/users/{userId}', operationId: 'removeWorkspaceUser', tag: 'workspace', auth: 'bearer', role: 'admin',
+      summary: 'Stop the workspace from creating projects for a user', params: { userId: userIdSchema },
+      responses: { 204: { description: 'Removed' } },
+      errors: { 409: 'The user still owns projects of this workspace that are not deleted' },
     },
     {
       method: 'post', path: '/v1/webhooks/github', operationId: 'githubWebhook', tag: 'webhooks', auth: 'signature',

@@ -84,6 +84,7 @@ const projectFields = {
   customDomain: maybe(z.string()),
   autoDeploy: z.boolean(),
   autoDeployPaused: maybe(z.object({ since: time, reason: maybe(z.string()) }).strict()),
+  repoCredential: maybe(z.object({ username: maybe(z.string()), setAt: time }).strict()).meta({ description: 'Whether a repository credential is set (never the credential itself)' }),
   appName: z.string(),
   releaseName: z.string(),
   namespace: z.string(),
@@ -107,6 +108,11 @@ export const createdProjectSchema = z
   })
   .strict()
   .meta({ id: 'CreatedProject' });
+
+export const repoCredentialSchema = z
+  .object({ username: z.string(), setAt: time })
+  .strict()
+  .meta({ id: 'RepoCredential', description: 'The credential is stored encrypted and never shown again' });
 
 export const rotatedSecretSchema = z
   .object({

@@ -2,7 +2,7 @@
 // of its own, the real worker code path, the API app, the simulators over HTTP and a real bare
 // GitOps repository. Everything a test file starts, it stops. No vitest import here: the
 // benchmark uses it too (test/support/stack-for-tests.ts wires it to the test run).
-import { callApi } from './tenants.js';
+import { callApi, TEST_USERS } from './tenants.js';
 import { openApiDocument } from '../../api/openapi/index.js';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { createLogger, type Logger } from '../../lib/logger.js';
 import { configuredSecrets } from '../../lib/secrets.js';
 import { connectTemporalClient } from '../../lib/temporal.js';
 import { generateToken } from '../../lib/tokens.js';
+import { newKeyLine } from '../../lib/credential-crypto.js';
 import { startWorker, workflowsPath, type RunningWorker } from '../../worker.js';
 import { createApp, type WebApp } from '../../api/app.js';
 import { DeploymentEventHub } from '../../api/logs/event-hub.js';
@@ -85,7 +86,7 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
   const database: TestDatabase = await createDatabase(options.infra.pgAdminUrl);
   const gitopsRepo = createBareRepo(path.join(dir, 'gitops.git'));
   const author = { name: 'deploy-engine', email: 'deploy-engine@localhost' };
-  await bootstrapGitOpsRepo({ repo: gitopsRepo, branch: 'main', author });
+  await bootstrapGitOpsRepo({ repo: gitopsRepo, branch: 'main', author, namespaceScope: 'user' });
 
   const creds = {
     jenkins: { user: 'deployer', apiToken: `jenkins-${randomUUID()}` },
@@ -108,7 +109,11 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
     TEMPORAL_TASK_QUEUE: `test-${id}`,
     LOG_LEVEL: 'error',
     DEV_API_TOKEN: token,
+    CREDENTIAL_KEYS: newKeyLine('test1'),
     ALLOW_LOCAL_REPOS: 'true',
+    // The hosts the tests' projects name (never connected to: they do not resolve here).
+    REPO_HOSTS: 'github.com,git.example.com,ghe.example.com',
+    ALLOW_LOOPBACK_REPOS: 'true',
     JENKINS_URL: world.urls.jenkins,
     JENKINS_USER: creds.jenkins.user,
     JENKINS_API_TOKEN: creds.jenkins.apiToken,
@@ -128,11 +133,13 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
     DEPLOY_RATE_BURST: '1000',
     MAX_QUEUED_PER_PROJECT: '1000',
     MAX_QUEUED_PER_WORKSPACE: '1000',
+    // The users the tests create projects for in the dev workspace (as the dev stack does for alice and bob).
+    DEV_WORKSPACE_USERS: TEST_USERS.join(','),
     ...options.env,
   });
   const logger = createLogger({ level: options.logLevel ?? 'error', secrets: configuredSecrets(config), ...(options.logSink ? { write: options.logSink } : {}) });
   const db = createDb(config.DATABASE_URL);
-  await ensureDevToken(db, config.DEV_WORKSPACE_ID, token);
+  await ensureDevToken(db, config.DEV_WORKSPACE_ID, token, config.DEV_WORKSPACE_USERS);
   const temporal = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   const hub = new DeploymentEventHub(config.DATABASE_URL, logger);
   const app = createApp({ logger, health: createHealthService({ db, temporal }), v1: buildV1({ config, db, temporal, logger, hub }), corsOrigins: config.CORS_ORIGINS, openapi: openApiDocument(config) });
