@@ -39,7 +39,8 @@ const REMOTE_URL = [
   // scp-like: git@github.com:owner/repo.git
   `\\w[\\w.-]*@${HOST}:[\\w.][\\w./-]*`,
 ];
-const LOCAL_URL = [`file:///${URL_TAIL}`, `/${URL_TAIL}`];
+// Dev and test stacks only: local repositories, and the simulators' plain-http git on loopback.
+const LOCAL_URL = [`file:///${URL_TAIL}`, `/${URL_TAIL}`, `http://127(\\.\\d{1,3}){3}(:\\d{1,5})?/${URL_TAIL}`];
 
 /** `..` as a path segment, also percent-encoded (git decodes %2e and %2f in file:// URLs). */
 const climbsOut = (url: string) => /%(2e|2f|5c)/i.test(url) || url.replace(/^[^@]*@[^:/]*:/, '/').split('/').includes('..');
@@ -59,7 +60,7 @@ export function repoUrlSchema(allowLocal: boolean) {
     .regex(
       new RegExp(`^(${shapes.join('|')})$`),
       allowLocal
-        ? 'must be an https:// repository URL without user or password, an ssh one (git@host:owner/repo.git), a file:// URL or an absolute path'
+        ? 'must be an https:// repository URL without user or password, an ssh one (git@host:owner/repo.git), a file:// URL, an absolute path or http:// on 127.x.x.x'
         : 'must be an https:// repository URL without user or password, or an ssh one (git@host:owner/repo.git)',
     )
     .refine((url) => !climbsOut(url), 'must be a repository URL without ".." path segments, encoded or not');

@@ -62,7 +62,9 @@ const NOT_FOUND = /not our ref|couldn't find remote ref|does not appear to be a 
 /** Git errors that mean "it is not there" or "you may not" rather than "try again". */
 function classify(error: unknown, what: string, credential: GitCredential | undefined): Error {
   const message = scrub(error instanceof Error ? error.message : String(error), credential);
-  if (ACCESS_DENIED.test(message)) {
+  // GitHub hides a private repository from a token without access behind "not found": with a
+  // credential sent, that is the credential's fault (or a wrong URL), said as such.
+  if (ACCESS_DENIED.test(message) || (credential && /Repository not found|repository '[^']*' not found/i.test(message))) {
     return new SourceAccessDeniedError(`${what}: ${credential ? 'the repository refused the credential' : 'the repository needs a credential and none was given'} (${firstLine(message)})`, credential !== undefined);
   }
   if (NOT_FOUND.test(message)) return new SourceNotFoundError(`${what}: ${firstLine(message)}`);

@@ -91,6 +91,8 @@ interface ParsedRemote {
   url: string;
   rawHost: string;
   port: number;
+  /** Plain http: only to a loopback address, with ALLOW_LOOPBACK_REPOS (the dev simulators). */
+  plain?: boolean;
 }
 
 function parseTarget(text: string, policy: RepoHostPolicy): { transport: 'local'; url: string } | ParsedRemote {
@@ -103,6 +105,11 @@ function parseTarget(text: string, policy: RepoHostPolicy): { transport: 'local'
     const url = parseUrl(text);
     if (url.username || url.password) refuse('the repository URL must not carry a user name or password');
     return { transport: 'https', url: url.href, rawHost: url.hostname, port: Number(url.port || 443) };
+  }
+  if (/^http:\/\//i.test(text) && policy.allowLoopback) {
+    const url = parseUrl(text);
+    if (url.username || url.password) refuse('the repository URL must not carry a user name or password');
+    return { transport: 'https', url: url.href, rawHost: url.hostname, port: Number(url.port || 80), plain: true };
   }
   if (/^ssh:\/\//i.test(text)) {
     // ssh is not a special scheme: its host is opaque to the URL parser, read again as https's below.
@@ -124,6 +131,7 @@ export function checkRepoUrl(input: string, policy: RepoHostPolicy): RepoTarget 
   if (parsed.transport === 'local') return parsed;
   const host = canonicalHost(parsed.rawHost);
   const kind = addressKind(host.startsWith('[') ? host.slice(1, -1) : host);
+  if (parsed.plain && kind !== 'loopback') refuse('plain http repository URLs are allowed only to a loopback address (ALLOW_LOOPBACK_REPOS); use https');
   if (kind !== undefined && kind !== 'public') {
     if (kind === 'loopback' && policy.allowLoopback) return { transport: parsed.transport, url: withHost(parsed, host), host, port: parsed.port, literal: true };
     refuse(`repository host ${host} is not allowed: it is ${describeKind(kind)}`);
