@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from '../lib/logger.js';
+import { TokenAdminError } from '../lib/token-admin.js';
 
 export class ApiError extends HTTPException {
   constructor(
@@ -22,6 +23,20 @@ export const notFound = (what: string) => new ApiError(404, 'not_found', `${what
 export const conflict = (message: string) => new ApiError(409, 'conflict', message);
 export const badRequest = (message: string, details?: unknown) => new ApiError(400, 'invalid_request', message, details);
 export const unavailable = (message: string) => new ApiError(503, 'unavailable', message);
+
+/** Runs `work`, mapping the admin library's errors (tokens, workspace users) onto the API's one error shape. */
+export async function mapErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof TokenAdminError) {
+      const status = error.code === 'not_found' ? 404 : error.code === 'conflict' ? 409 : 400;
+      const code = error.code === 'invalid_input' ? 'invalid_request' : error.code;
+      throw new ApiError(status, code, error.message, error.issues.length ? error.issues : undefined);
+    }
+    throw error;
+  }
+}
 
 export function errorBody(code: string, message: string, details?: unknown) {
   return { error: details === undefined ? { code, message } : { code, message, details } };

@@ -2,25 +2,12 @@
 // route acts on the caller's own workspace, so another workspace's token is "not found".
 import { Hono } from 'hono';
 import type { Db } from '../../lib/db.js';
-import { createApiToken, listApiTokens, revokeApiToken, tokenIdSchema, TokenAdminError } from '../../lib/token-admin.js';
+import { createApiToken, listApiTokens, revokeApiToken, tokenIdSchema } from '../../lib/token-admin.js';
 import { createTokenBodySchema } from '../schemas.js';
-import { ApiError } from '../errors.js';
+import { mapErrors } from '../errors.js';
 import { requireRole } from '../middleware/auth.js';
 import { jsonBody, parseOr400 } from '../validate.js';
 
-/** Maps the library's errors onto the API's one error shape. */
-async function mapErrors<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof TokenAdminError) {
-      const status = error.code === 'not_found' ? 404 : error.code === 'conflict' ? 409 : 400;
-      const code = error.code === 'invalid_input' ? 'invalid_request' : error.code;
-      throw new ApiError(status, code, error.message, error.issues.length ? error.issues : undefined);
-    }
-    throw error;
-  }
-}
 
 export function tokenRoutes({ db }: { db: Db }) {
   return new Hono()
