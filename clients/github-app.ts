@@ -1,38 +1,25 @@
-// A GitHub App's installation tokens: for one repository, read-only, about an hour. The engine
-// reads private repositories with these instead of storing long-lived tokens. It knows HTTP,
-// nothing of Temporal.
-//
-// The app authenticates with a JWT it signs itself (RS256 with the app's private key: `iat`
-// backdated 60 s for clock drift, `exp` at most 10 minutes on, `iss` the app id), then asks for
-// the repository's installation and mints a token restricted to that repository with
-// `contents: read`. Tokens are cached until 5 minutes before they expire. Neither the key, the
-// JWT nor a token ever appears in an error message.
+// The engine's GitHub App client: signs the app's JWT (RS256, node:crypto), finds the app's
+// installation on a repository and mints an installation token scoped to exactly that
+// repository with `contents: read`, cached until 5 minutes before it expires. It knows HTTP,
+// nothing of Temporal. Messages say what to fix and never hold the private key, the JWT or a
+// token.
 import { createPrivateKey, createSign, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { GitHubError } from './github.js';
 
 export type GitHubAppErrorKind = 'not_installed' | 'refused' | 'unavailable';
 
-/** `not_installed` and `refused` are terminal; `unavailable` (5xx, network) is transient. */
+/** `transient` (by default: kind `unavailable`) only for 5xx, 429, timeouts and network failures. */
 export class GitHubAppError extends GitHubError {
   constructor(
     readonly kind: GitHubAppErrorKind,
     message: string,
     status?: number,
+    transient: boolean = kind === 'unavailable',
   ) {
-    super(message, kind === 'unavailable', status);
+    super(message, transient, status);
     this.name = 'GitHubAppError';
   }
-}
-
-export interface GitHubAppClientOptions {
-  appId: string;
-  privateKeyPem: string;
-  /** The REST API root: https://api.github.com, or GHE's https://host/api/v3. */
-  baseUrl?: string;
-  timeoutMs?: number;
-  /** Clock, for tests of expiry. */
-  now?: () => number;
 }
 
 export interface InstallationToken {
@@ -40,92 +27,135 @@ export interface InstallationToken {
   expiresAt: Date;
 }
 
-const installationSchema = z.looseObject({ id: z.number().int().positive() });
-const tokenSchema = z.looseObject({ token: z.string().min(1), expires_at: z.string().datetime({ offset: true }) });
+export interface GitHubAppClientOptions {
+  appId: number | string;
+  privateKeyPem: string;
+  /** GitHub's API; default https://api.github.com (GitHub Enterprise: https://<host>/api/v3). */
+  baseUrl?: string;
+  /** Per request; default 10 s. */
+  timeoutMs?: number;
+  /** Clock for the cache's decisions (the JWT always uses the real one). */
+  now?: () => number;
+}
 
-/** Refresh a cached token this long before GitHub expires it (a build can take minutes). */
-const REFRESH_MARGIN_MS = 5 * 60_000;
+/** A cached token is used only while it has more than this left. */
+const REFRESH_BEFORE_MS = 5 * 60_000;
+const API_VERSION = '2022-11-28';
 
-const b64url = (data: string | Buffer) => Buffer.from(data).toString('base64url');
+const errorSchema = z.object({ message: z.string() }).passthrough();
+const installationSchema = z.object({ id: z.number().int().positive() }).passthrough();
+const tokenSchema = z.object({ token: z.string().min(1), expires_at: z.iso.datetime({ offset: true }) }).passthrough();
 
 export class GitHubAppClient {
-  readonly #appId: string;
-  readonly #key: KeyObject;
-  readonly #baseUrl: string;
-  readonly #timeoutMs: number;
-  readonly #now: () => number;
-  readonly #cache = new Map<string, InstallationToken>();
+  private readonly baseUrl: string;
+  private readonly timeoutMs: number;
+  private readonly cache = new Map<string, InstallationToken>();
+  private readonly pending = new Map<string, Promise<InstallationToken>>();
+  private key: KeyObject | undefined;
   /** How many tokens were minted (tests check the cache with it). */
   minted = 0;
 
-  constructor(options: GitHubAppClientOptions) {
-    this.#appId = options.appId;
-    try {
-      this.#key = createPrivateKey(options.privateKeyPem);
-    } catch {
-      throw new GitHubAppError('refused', `The private key of GitHub App ${options.appId} is not a PEM private key`);
-    }
-    this.#baseUrl = (options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, '');
-    this.#timeoutMs = options.timeoutMs ?? 15_000;
-    this.#now = options.now ?? Date.now;
+  constructor(private readonly options: GitHubAppClientOptions) {
+    this.baseUrl = (options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
-  /** A token that reads exactly `owner/repo`, from the cache while it has 5 minutes left. */
+  /** A token that can read `owner/repo` (and nothing else) for at least 5 more minutes. */
   async installationToken(owner: string, repo: string): Promise<InstallationToken> {
     const key = `${owner}/${repo}`.toLowerCase();
-    const cached = this.#cache.get(key);
-    if (cached && cached.expiresAt.getTime() - this.#now() > REFRESH_MARGIN_MS) return cached;
-    const jwt = this.#jwt();
-    const installation = installationSchema.parse(await this.#call('GET', `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/installation`, jwt, undefined, `${owner}/${repo}`));
-    const answer = tokenSchema.parse(await this.#call('POST', `/app/installations/${installation.id}/access_tokens`, jwt, { repositories: [repo], permissions: { contents: 'read' } }, `${owner}/${repo}`));
-    const token = { token: answer.token, expiresAt: new Date(answer.expires_at) };
+    const cached = this.cache.get(key);
+    if (cached && cached.expiresAt.getTime() - (this.options.now ?? Date.now)() > REFRESH_BEFORE_MS) return cached;
+    // Callers asking at the same time share one mint.
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = this.mint(owner, repo).finally(() => this.pending.delete(key));
+      this.pending.set(key, pending);
+    }
+    const minted = await pending;
+    this.cache.set(key, minted);
+    return minted;
+  }
+
+  private async mint(owner: string, repo: string): Promise<InstallationToken> {
+    const where = `${owner}/${repo}`;
+    const jwt = this.jwt();
+    const installation = await this.call(`/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/installation`, 'GET', jwt, undefined, where);
+    const { id } = this.parse(installationSchema, installation, where);
+    const minted = await this.call(`/app/installations/${id}/access_tokens`, 'POST', jwt, { repositories: [repo], permissions: { contents: 'read' } }, where);
+    const { token, expires_at } = this.parse(tokenSchema, minted, where);
     this.minted += 1;
-    this.#cache.set(key, token);
-    return token;
+    return { token, expiresAt: new Date(expires_at) };
   }
 
-  #jwt(): string {
-    const now = Math.floor(this.#now() / 1000);
-    const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT' }));
-    const payload = b64url(JSON.stringify({ iat: now - 60, exp: now + 540, iss: /^\d+$/.test(this.#appId) ? Number(this.#appId) : this.#appId }));
-    const signature = createSign('RSA-SHA256').update(`${header}.${payload}`).sign(this.#key);
-    return `${header}.${payload}.${b64url(signature)}`;
+  /** iat 60 s back (clock drift), exp 9 minutes ahead (GitHub refuses more than 10). */
+  private jwt(): string {
+    try {
+      this.key ??= createPrivateKey(this.options.privateKeyPem);
+    } catch {
+      throw new GitHubAppError('refused', `The private key of the GitHub App ${this.options.appId} (GITHUB_APP_PRIVATE_KEY) is not a PEM private key: set it to the .pem file GitHub generated for the app`);
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const iss = /^\d+$/.test(String(this.options.appId)) ? Number(this.options.appId) : this.options.appId;
+    const unsigned = `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ iat: now - 60, exp: now + 540, iss })}`;
+    try {
+      return `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(this.key, 'base64url')}`;
+    } catch {
+      throw new GitHubAppError('refused', `The private key of the GitHub App ${this.options.appId} (GITHUB_APP_PRIVATE_KEY) cannot sign RS256: it must be the app's RSA key`);
+    }
   }
 
-  async #call(method: 'GET' | 'POST', path: string, jwt: string, body: unknown, repo: string): Promise<unknown> {
+  private async call(path: string, method: 'GET' | 'POST', jwt: string, body: unknown, where: string): Promise<unknown> {
+    const app = `the GitHub App ${this.options.appId}`;
     let res: Response;
     try {
-      res = await fetch(`${this.#baseUrl}${path}`, {
+      res = await fetch(`${this.baseUrl}${path}`, {
         method,
-        headers: { authorization: `Bearer ${jwt}`, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28', 'user-agent': 'deploy-engine', ...(body ? { 'content-type': 'application/json' } : {}) },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        headers: {
+          accept: 'application/vnd.github+json',
+          authorization: `Bearer ${jwt}`,
+          'x-github-api-version': API_VERSION,
+          'user-agent': 'deploy-engine',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      throw new GitHubAppError('unavailable', `GitHub did not answer for ${repo}: ${error instanceof Error ? error.message : String(error)}`);
+      const why = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError') ? `no answer within ${this.timeoutMs} ms` : 'the connection failed';
+      throw new GitHubAppError('unavailable', `GitHub (${this.baseUrl}) could not be reached for a token of ${app} on ${where}: ${why}`);
     }
-    const text = await res.text();
-    if (res.ok) {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        throw new GitHubAppError('unavailable', `GitHub answered ${res.status} without JSON for ${repo}`, res.status);
-      }
+    const text = await res.text().catch(() => '');
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
     }
-    const message = z.looseObject({ message: z.string() }).safeParse(safeJson(text)).data?.message ?? `HTTP ${res.status}`;
-    if (res.status >= 500 || res.status === 429) throw new GitHubAppError('unavailable', `GitHub answered ${res.status} for ${repo}: ${message}`, res.status);
-    if (res.status === 404 && path.endsWith('/installation')) {
-      throw new GitHubAppError('not_installed', `the GitHub App ${this.#appId} is not installed on ${repo}: install it on that repository (permission "Contents: read")`, 404);
+    if (res.ok) return json;
+    const said = errorSchema.safeParse(json);
+    const quote = said.success ? ` ("${said.data.message.slice(0, 200)}")` : '';
+    if (res.status >= 500 || res.status === 429) throw new GitHubAppError('unavailable', `GitHub answered ${res.status}${quote} while minting a token of ${app} on ${where}: try again later`, res.status);
+    if (res.status === 401) {
+      throw new GitHubAppError('refused', `GitHub refused the credentials of ${app}${quote}: check GITHUB_APP_ID and that GITHUB_APP_PRIVATE_KEY is the app's current private key, and this machine's clock`, 401);
     }
-    if (res.status === 401) throw new GitHubAppError('refused', `GitHub refused the App ${this.#appId}'s credentials (${message}): check GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY`, 401);
-    throw new GitHubAppError('refused', `GitHub refused a token for ${repo} (${res.status}: ${message}): check that the App ${this.#appId} is installed on it with "Contents: read"`, res.status);
+    if (res.status === 404) {
+      throw new GitHubAppError('not_installed', `${capitalize(app)} is not installed on ${where}: install it on that repository (or add the repository to its installation)`, 404);
+    }
+    if (res.status === 422 && said.success && /permission/i.test(said.data.message)) {
+      throw new GitHubAppError('refused', `${capitalize(app)} may not read contents on ${where}${quote}: grant it "Contents: Read-only" and accept the new permissions on the installation`, 422);
+    }
+    if (res.status === 422) {
+      throw new GitHubAppError('not_installed', `${capitalize(app)} is installed but ${where} is not among its repositories${quote}: add the repository to the installation`, 422);
+    }
+    throw new GitHubAppError('refused', `GitHub refused a token of ${app} on ${where} with ${res.status}${quote}`, res.status);
+  }
+
+  private parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) throw new GitHubAppError('unavailable', `GitHub's answer for a token of the GitHub App ${this.options.appId} on ${where} has not the expected shape`, undefined, false);
+    return parsed.data;
   }
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

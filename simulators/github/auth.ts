@@ -1,12 +1,22 @@
 // The headers every GitHub API answer carries, token authentication (`token <t>` or
-// `Bearer <t>`; 401 "Requires authentication" / "Bad credentials") and the rate limit.
+// `Bearer <t>`; 401 "Requires authentication" / "Bad credentials"), GitHub App JWTs on the
+// app routes, and the rate limit. Git over smart HTTP authenticates on its own (git-http.ts).
 import { randomBytes } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
+import type { SimApp } from './apps.js';
+import type { Credentials, Principal } from './credentials.js';
 import { DOCS, errorBody } from './errors.js';
 import type { RateLimiter, RateLimitState } from './rate-limit.js';
 import type { SimUser } from './types.js';
 
-export type GitHubEnv = { Variables: { user: SimUser; requestId: string } };
+/** `principal` is set for tokens, `app` for app JWTs; `user` always (the app's bot for a JWT). */
+export type GitHubEnv = { Variables: { user: SimUser; requestId: string; principal: Principal | undefined; app: SimApp | undefined } };
+
+/** `/<owner>/<repo>.git/...`: git's smart HTTP, not the REST API. */
+export const isGitPath = (path: string): boolean => /^\/[^/]+\/[^/]+\.git(?:\/|$)/.test(path);
+
+/** The routes GitHub authenticates with the app's JWT instead of a token. */
+const isAppJwtPath = (path: string): boolean => /^\/app(?:\/|$)/.test(path) || /^\/repos\/[^/]+\/[^/]+\/installation$/.test(path);
 
 export const API_VERSIONS = ['2022-11-28'] as const;
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -27,14 +37,9 @@ function rateHeaders(state: RateLimitState): Record<string, string> {
   };
 }
 
-/** Users behind the configured tokens: the first is `sim-user`, then `sim-user-2`, ... */
-export function usersForTokens(tokens: string[]): Map<string, SimUser> {
-  return new Map(tokens.map((token, i) => [token, { login: i === 0 ? 'sim-user' : `sim-user-${i + 1}`, id: 9_000_001 + i }]));
-}
-
-export function githubApiMiddleware(users: Map<string, SimUser>, limiter: RateLimiter, controlPrefix = '/_sim'): MiddlewareHandler<GitHubEnv> {
+export function githubApiMiddleware(credentials: Credentials, limiter: RateLimiter, controlPrefix = '/_sim'): MiddlewareHandler<GitHubEnv> {
   return async function githubApi(c, next) {
-    if (c.req.path.startsWith(controlPrefix)) return next();
+    if (c.req.path.startsWith(controlPrefix) || isGitPath(c.req.path)) return next();
     const id = requestId();
     c.set('requestId', id);
     const common = {
@@ -58,10 +63,22 @@ export function githubApiMiddleware(users: Map<string, SimUser>, limiter: RateLi
     const match = /^(?:token|bearer)\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '');
     if (!match) return refuse(401, 'Requires authentication', DOCS.root, rateHeaders(limiter.anonymous()));
     const token = match[1] ?? '';
-    const user = users.get(token);
-    if (!user) return refuse(401, 'Bad credentials', DOCS.root, rateHeaders(limiter.anonymous()));
+    let user: SimUser;
+    let limitKey = token;
+    if (isAppJwtPath(c.req.path)) {
+      const jwt = credentials.apps.verifyJwt(token);
+      if (!jwt.ok) return refuse(401, jwt.message, DOCS.root, rateHeaders(limiter.anonymous()));
+      c.set('app', jwt.app);
+      user = jwt.app.bot;
+      limitKey = `app:${jwt.app.id}`;
+    } else {
+      const principal = credentials.resolve(token);
+      if (!principal) return refuse(401, 'Bad credentials', DOCS.root, rateHeaders(limiter.anonymous()));
+      c.set('principal', principal);
+      user = principal.user;
+    }
 
-    const verdict = limiter.take(token);
+    const verdict = limiter.take(limitKey);
     const headers = { ...rateHeaders(verdict), 'x-oauth-scopes': 'admin:repo_hook, repo, repo_deployment', 'x-accepted-oauth-scopes': '' };
     if (verdict.refused?.kind === 'secondary') {
       const message = `You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID ${id}.`;

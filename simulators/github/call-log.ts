@@ -1,7 +1,7 @@
 // Records every API request (method, path, masked body, status, time) for tests: "the
 // simulator's record of calls". Secrets never enter the record.
 import type { MiddlewareHandler } from 'hono';
-import type { GitHubEnv } from './auth.js';
+import { isGitPath, type GitHubEnv } from './auth.js';
 import { MASKED } from './render.js';
 import type { RecordedCall } from './types.js';
 
@@ -27,7 +27,8 @@ function parseBody(text: string): unknown {
 
 export function callLogMiddleware(calls: RecordedCall[], controlPrefix = '/_sim'): MiddlewareHandler<GitHubEnv> {
   return async function recordCalls(c, next) {
-    if (c.req.path.startsWith(controlPrefix)) return next();
+    // Git's smart HTTP is not the API: its requests are counted (counters), not recorded here.
+    if (c.req.path.startsWith(controlPrefix) || isGitPath(c.req.path)) return next();
     const time = new Date().toISOString();
     const url = new URL(c.req.url);
     const hasBody = c.req.method !== 'GET' && c.req.method !== 'HEAD';

@@ -71,7 +71,22 @@ export class GitHubState {
     for (const r of this.seed) this.addRepo(r);
   }
 
-  private addRepo(r: GitHubRepoOptions): void {
+  /** Adds a repository (one not seeded at start, e.g. a disk-backed one); it goes away on reset. */
+  createRepo(r: GitHubRepoOptions & { gitDir?: string }): StoredRepo {
+    if (this.repo(r.owner, r.repo)) throw new Error(`GitHub simulator: ${r.owner}/${r.repo} already exists`);
+    const repo = this.addRepo(r);
+    repo.gitDir = r.gitDir;
+    return repo;
+  }
+
+  /** Replaces the branches and commits of a disk-backed repository with what its bare repository holds. */
+  mirrorGit(repo: StoredRepo, branches: Map<string, string>, commits: StoredCommit[]): void {
+    repo.branches = branches;
+    repo.commits = new Map(commits.map((commit) => [commit.sha, commit]));
+    repo.pushedAt = isoNow();
+  }
+
+  private addRepo(r: GitHubRepoOptions): StoredRepo {
     const now = isoNow();
     const defaultBranch = r.defaultBranch ?? 'main';
     const branches = { ...r.branches };
@@ -97,6 +112,7 @@ export class GitHubState {
       this.ensureCommit(repo, sha, `Head of ${branch}`, []);
     }
     this.repos.set(repoKey(r.owner, r.repo), repo);
+    return repo;
   }
 
   /** Owner and repository names are case-insensitive, as on GitHub. */

@@ -14,6 +14,18 @@ export interface GitHubRepoOptions {
   cloneUrl?: string;
 }
 
+/** A repository backed by a real bare git repository, served over smart HTTP (POST /_sim/github/git-repos). */
+export interface GitRepoOptions {
+  owner: string;
+  repo: string;
+  private?: boolean;
+  /** The default branch, holding the first commit. Default `main`. */
+  branch?: string;
+  /** Path -> content of the first commit. */
+  files: Record<string, string>;
+  message?: string;
+}
+
 /** What the simulator knows about one delivery besides the hook: its GUID (X-GitHub-Delivery). */
 export interface DeliveryContext {
   guid: string;
@@ -39,6 +51,8 @@ export interface GitHubSimulatorOptions {
   deliveryTimeoutMs?: number;
   /** Errors of background deliveries; default: recorded in `deliveries` only. */
   onError?: (error: unknown) => void;
+  /** Where disk-backed repositories live; default a temporary directory removed by close(). */
+  gitRoot?: string;
 }
 
 export interface SimUser {
@@ -61,6 +75,8 @@ export interface StoredRepo {
   private: boolean;
   defaultBranch: string;
   cloneUrl?: string;
+  /** The bare repository on disk (disk-backed repositories only); branches and commits mirror it. */
+  gitDir?: string;
   createdAt: string;
   pushedAt: string;
   /** Branch name -> head SHA. */
