@@ -30,11 +30,11 @@ import { createBareRepo } from './git.js';
 let bundle: Promise<{ code: string }> | undefined;
 let runtimeInstalled = false;
 
-/** Temporal's own logs at WARN: the test output stays readable. Once per process. */
+/** Temporal's own logs at ERROR: an expected activity failure (logged at WARN) prints no stack trace. Once per process. */
 function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
 }
 /** The workflow bundle, built once per test file (process). */
 export function workflowBundle(): Promise<{ code: string }> {
