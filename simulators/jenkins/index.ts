@@ -1,6 +1,6 @@
 // The Jenkins simulator: the remote access API of a Jenkins controller with one parameterized
 // pipeline job (plus optional plain jobs), whose builds really check out the repository and
-// push a real image. Facts it honours: /work/shared/docs/external-apis.md (Jenkins section).
+// push a real image. The facts it honours are listed in docs/simulators.md (Jenkins section).
 //
 //   const jenkins = createJenkinsSimulator({ scenarios, users, jobPath: 'platform/app-build', registry, workDir });
 //   serve({ fetch: jenkins.app.fetch, port: 0 });
