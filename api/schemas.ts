@@ -73,7 +73,7 @@ export function createProjectSchema(allowLocal: boolean) {
     .object({
       name: projectNameSchema.meta({ description: 'DNS-1123 label, at most 21 characters; part of the application name, Helm release and host', examples: ['shop', 'blog-2'] }),
       userId: userIdSchema.meta({ description: "The platform's id of the owner, DNS-1123 label of at most 20 characters, one of the workspace's users (PUT /v1/workspace/users/{userId}); the namespace is user-<userId>, or one per workspace with NAMESPACE_SCOPE=workspace", examples: ['alice', 'u-1042'] }),
-      repoUrl: repoUrlSchema(allowLocal).meta({ description: 'https or ssh clone URL, without credentials', examples: ['https://github.com/acme/shop.git', 'git@github.com:acme/shop.git'] }),
+      repoUrl: repoUrlSchema(allowLocal).meta({ description: 'https or ssh clone URL, without credentials, on a host the platform allows (REPO_HOSTS; never an internal address)', examples: ['https://github.com/acme/shop.git', 'git@github.com:acme/shop.git'] }),
       branch: branchSchema.default('main').meta({ description: 'The tracked branch (git ref-name rules)', examples: ['main', 'release/1.2'] }),
       appPort: portSchema.meta({ description: 'The port the app listens on', examples: [3000, 8080] }),
       customDomain: hostnameSchema.optional().meta({ description: 'A host name of your own (not under the apps domain); default <project>-<user>.<apps domain>', examples: ['shop.example.com'] }),
