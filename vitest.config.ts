@@ -10,7 +10,8 @@ export default defineConfig({
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     globalSetup: ['test/global-setup.ts'],
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', '.data/**', 'generated/**'],
+    // test/real-argocd needs the real cluster: npm run test:real-argocd (vitest.real-argocd.config.ts).
+    exclude: ['node_modules/**', '.data/**', 'generated/**', 'test/real-argocd/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default', './test/support/summary-reporter.ts'],

@@ -1,11 +1,14 @@
 // Command 1 (`npm start`): the whole stack with embedded defaults. PostgreSQL and Temporal
 // (SQLite) keep their state in .data/ between runs; the simulators stand in for Jenkins,
-// Harbor and Argo CD unless a real URL is configured. Ctrl-C stops everything it started.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Harbor and Argo CD unless a real URL is configured. `--real-argocd` runs a real Argo CD and
+// Kubernetes API (scripts/real-cluster) in place of the Argo CD simulator. Ctrl-C stops
+// everything it started.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
 import { startPostgres, type PostgresCluster } from './lib/postgres.js';
 import { startTemporal, type TemporalServer } from './lib/temporal-server.js';
 import { firstFreePort, isPortFree } from './lib/ports.js';
@@ -14,6 +17,8 @@ import { applyMigrations } from '../prisma/migrate.js';
 import { generateToken } from '../lib/tokens.js';
 import { newKeyLine } from '../lib/credential-crypto.js';
 import { envSchema, loadConfig, ConfigError } from '../lib/config.js';
+import { BOOTSTRAP_DIR } from '../gitops/bootstrap.js';
+import { startRealCluster, type RealCluster } from './real-cluster/cluster.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.resolve(process.env.DATA_DIR ?? path.join(root, '.data'));
@@ -24,12 +29,23 @@ const say = (s: string) => process.stderr.write(`${bold('[stack]')} ${s}\n`);
 const children: ChildProcess[] = [];
 let postgres: PostgresCluster | undefined;
 let temporal: TemporalServer | undefined;
+let cluster: RealCluster | undefined;
 let stopping = false;
+
+function readFlags(): { realArgoCd: boolean } {
+  const { values } = parseArgs({ options: { 'real-argocd': { type: 'boolean', default: false } }, strict: true });
+  return { realArgoCd: values['real-argocd'] === true };
+}
 
 async function main(): Promise<void> {
   const started = Date.now();
+  const flags = readFlags();
   mkdirSync(dataDir, { recursive: true });
   const env: NodeJS.ProcessEnv = { ...process.env };
+  if (flags.realArgoCd && process.env.ARGOCD_URL) throw new Error('--real-argocd starts its own Argo CD: unset ARGOCD_URL, or drop the flag to use that one');
+  const realClusterDir = path.join(dataDir, 'real-cluster');
+  // In the real-cluster mode, Argo CD reads the GitOps repository over git:// from this folder.
+  if (flags.realArgoCd) env.GITOPS_REPO_URL ??= path.join(realClusterDir, 'git', 'gitops.git');
   env.ALLOW_LOCAL_REPOS ??= 'true';
   // Repositories served on this machine (e.g. next to the GitHub simulator); never private ranges.
   env.ALLOW_LOOPBACK_REPOS ??= 'true';
@@ -65,18 +81,32 @@ async function main(): Promise<void> {
     env.TEMPORAL_UI_URL = temporal.uiUrl;
   }
 
-  // 4. The GitOps repository on disk, with the platform's bootstrap manifests
-  await runToEnd('gitops bootstrap', [tsx, path.join(root, 'scripts', 'gitops-bootstrap.ts')], env);
+  // 4. The real cluster (--real-argocd): Kubernetes API, kwok, Argo CD; about a minute once built
+  if (flags.realArgoCd) {
+    say('starting the real cluster (the first time, its Go builds take about 15 minutes)');
+    cluster = await startRealCluster({ dataDir: realClusterDir, gitRoot: path.dirname(path.resolve(env.GITOPS_REPO_URL)), say });
+    env.ARGOCD_URL = cluster.info.argocd.url;
+    env.ARGOCD_USERNAME = cluster.info.argocd.username;
+    env.ARGOCD_PASSWORD = cluster.info.argocd.password;
+  }
 
-  // 5. Simulators for whatever real system is not configured
-  const simulated = (['JENKINS_URL', 'HARBOR_URL', 'ARGOCD_URL'] as const).filter((name) => !process.env[name]);
+  // 5. The GitOps repository on disk, with the platform's bootstrap manifests; in the real
+  //    cluster mode the app of apps is applied once, and Argo CD takes everything else from Git.
+  const bootstrapArgs = cluster ? ['--argocd-repo-url', cluster.gitUrl(env.GITOPS_REPO_URL)] : [];
+  await runToEnd('gitops bootstrap', [tsx, path.join(root, 'scripts', 'gitops-bootstrap.ts'), ...bootstrapArgs], env);
+  if (cluster) {
+    await cluster.apply(execFileSync('git', ['--git-dir', path.resolve(env.GITOPS_REPO_URL), 'show', `${env.GITOPS_BRANCH ?? 'main'}:${BOOTSTRAP_DIR}/argocd-app-of-apps.yaml`], { encoding: 'utf8' }));
+  }
+
+  // 6. Simulators for whatever real system is not configured
+  const simulated = (['JENKINS_URL', 'HARBOR_URL', 'ARGOCD_URL'] as const).filter((name) => !env[name]);
   if (simulated.length > 0) {
     const urls = await startSimulators(env, simulated);
     Object.assign(env, urls);
   }
   env.REGISTRY_HOST ??= new URL(env.HARBOR_URL!).host;
 
-  // 6. API and worker
+  // 7. API and worker
   const requestedPort = Number(env.API_PORT ?? 3000);
   if (env.API_PORT && !(await isPortFree(requestedPort))) throw new Error(`API_PORT ${requestedPort} is already in use: choose another one`);
   env.API_PORT = String(env.API_PORT ? requestedPort : await firstFreePort(3000));
@@ -94,7 +124,8 @@ async function main(): Promise<void> {
     `  API token      ${env.DEV_API_TOKEN}   (workspace "${env.DEV_WORKSPACE_ID ?? 'dev'}", admin; projects for users ${devWorkspaceUsers(env).join(', ') || '(none)'}: DEV_WORKSPACE_USERS)`,
     `  Jenkins        ${env.JENKINS_URL}${simulated.includes('JENKINS_URL') ? `  simulator, user ${env.JENKINS_USER ?? 'deployer'} / token ${env.JENKINS_API_TOKEN ?? 'dev-jenkins-token'}` : ''}`,
     `  Harbor         ${env.HARBOR_URL}${simulated.includes('HARBOR_URL') ? `  simulator, user ${env.HARBOR_USERNAME ?? 'robot$apps+deployer'} / ${env.HARBOR_PASSWORD ?? 'dev-harbor-secret'}` : ''}`,
-    `  Argo CD        ${env.ARGOCD_URL}${simulated.includes('ARGOCD_URL') ? `  simulator, user ${env.ARGOCD_USERNAME ?? 'admin'} / ${env.ARGOCD_PASSWORD ?? 'dev-argocd-password'}` : ''}`,
+    `  Argo CD        ${env.ARGOCD_URL}${simulated.includes('ARGOCD_URL') ? `  simulator, user ${env.ARGOCD_USERNAME ?? 'admin'} / ${env.ARGOCD_PASSWORD ?? 'dev-argocd-password'}` : ''}${cluster ? `  real Argo CD v2.14, user ${cluster.info.argocd.username} / ${cluster.info.argocd.password}` : ''}`,
+    ...(cluster ? [`  Kubernetes API ${cluster.info.kube.url}  (kubeconfig ${cluster.info.kube.kubeconfig}; kwok node, no container runtime)`] : []),
     `  GitOps repo    ${env.GITOPS_REPO_URL}`,
     '',
     `  curl -H "Authorization: Bearer ${env.DEV_API_TOKEN}" ${apiUrl}/v1/projects`,
@@ -201,6 +232,7 @@ async function shutdown(code: number): Promise<void> {
         }),
     ),
   );
+  await cluster?.stop();
   await temporal?.stop();
   postgres?.stop();
   say('stopped: nothing left running');

@@ -17,6 +17,14 @@ describe('discoverApps', () => {
       { name: 'ws2-bob-blog', workspaceId: 'ws2', userId: 'bob', projectName: 'blog', path: 'apps/ws2/bob/blog', namespace: 'user-bob', releaseName: 'bob-blog' },
     ]);
   });
+
+  it('keeps the first path of a duplicate name in byte order, as the real ApplicationSet does (real-argocd conformance)', () => {
+    // Found against the real Argo CD: 'apps/dev-b/...' sorts before 'apps/dev/...' ('-' < '/'),
+    // so a folder written around the engine takes the name of an app that already runs.
+    const files = ['apps/dev/b-c/shop/Chart.yaml', 'apps/dev-b/c/shop/Chart.yaml'];
+    expect(discoverApps(files).map((a) => a.path)).toEqual(['apps/dev-b/c/shop']);
+    expect(discoverApps([...files].reverse()).map((a) => a.path)).toEqual(['apps/dev-b/c/shop']);
+  });
 });
 
 describe('helmReleaseName', () => {

@@ -19,16 +19,23 @@ export interface AppIdentity {
 /**
  * The applications generated from a list of repository file paths (as `git ls-tree -r
  * --name-only`) for the generator glob `apps/*\/*\/*\/<generatorFile>`, where `*` never matches `/`.
+ * Two paths can give one name (`apps/a-b/c/x` and `apps/a/b-c/x`). Argo CD's git files generator
+ * sorts the paths byte by byte and its ApplicationSet keeps the first app of a name, reporting
+ * the later ones as `duplicate name` errors: the same here.
  */
 export function discoverApps(files: Iterable<string>, generatorFile = 'Chart.yaml'): AppIdentity[] {
   const glob = new RegExp(`^apps/([^/]+)/([^/]+)/([^/]+)/${generatorFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
   const apps: AppIdentity[] = [];
-  for (const file of files) {
+  const seen = new Set<string>();
+  for (const file of [...files].sort(byteOrder)) {
     const match = glob.exec(file);
     if (!match) continue;
     const [, workspaceId, userId, projectName] = match as unknown as [string, string, string, string];
+    const name = `${workspaceId}-${userId}-${projectName}`;
+    if (seen.has(name)) continue;
+    seen.add(name);
     apps.push({
-      name: `${workspaceId}-${userId}-${projectName}`,
+      name,
       workspaceId,
       userId,
       projectName,
@@ -38,6 +45,11 @@ export function discoverApps(files: Iterable<string>, generatorFile = 'Chart.yam
     });
   }
   return apps.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Go's sort.Strings order (bytes), not the locale's: `apps/dev-b/...` sorts before `apps/dev/...`. */
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export const MAX_RELEASE_NAME = 53;

@@ -21,11 +21,12 @@ import { DeploymentEventHub } from '../../api/logs/event-hub.js';
 import { buildV1 } from '../../api/v1.js';
 import { createHealthService } from '../../api/services/health.js';
 import { ensureDevToken } from '../../api/services/dev-token.js';
-import { bootstrapGitOpsRepo } from '../../gitops/bootstrap.js';
+import { BOOTSTRAP_DIR, bootstrapGitOpsRepo } from '../../gitops/bootstrap.js';
 import { startWorld, type World } from '../../simulators/world.js';
 import { helmPath } from '../../scripts/lib/tools.js';
 import { createDatabase, type TestDatabase } from './database.js';
-import { createBareRepo } from './git.js';
+import { createBareRepo, gitIn } from './git.js';
+import type { ClusterHandle } from '../../scripts/real-cluster/handle.js';
 
 let bundle: Promise<{ code: string }> | undefined;
 let runtimeInstalled = false;
@@ -76,6 +77,14 @@ export interface StackOptions {
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Receives every log line of the API and worker (for tests that inspect logs). */
   logSink?: (line: string) => void;
+  /**
+   * The real Argo CD of the real-cluster mode in place of the simulator (test/real-argocd). The
+   * GitOps repository must then be under the cluster's git root (Argo CD reads it over git://),
+   * and the stack applies the bootstrap app of apps to the cluster, as an operator would once.
+   */
+  realArgoCd?: ClusterHandle;
+  /** Use this GitOps repository (already bootstrapped, e.g. another stack's) instead of a new one. */
+  gitopsRepo?: string;
 }
 
 export async function startEngineStack(options: StackOptions): Promise<TestStack> {
@@ -84,9 +93,15 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
   const dir = path.join(options.infra.scratchDir, `stack-${id}`);
   mkdirSync(dir, { recursive: true });
   const database: TestDatabase = await createDatabase(options.infra.pgAdminUrl);
-  const gitopsRepo = createBareRepo(path.join(dir, 'gitops.git'));
-  const author = { name: 'deploy-engine', email: 'deploy-engine@localhost' };
-  await bootstrapGitOpsRepo({ repo: gitopsRepo, branch: 'main', author, namespaceScope: 'user' });
+  const real = options.realArgoCd;
+  let gitopsRepo = options.gitopsRepo;
+  if (!gitopsRepo) {
+    gitopsRepo = createBareRepo(path.join(dir, 'gitops.git'));
+    const author = { name: 'deploy-engine', email: 'deploy-engine@localhost' };
+    await bootstrapGitOpsRepo({ repo: gitopsRepo, branch: 'main', author, namespaceScope: 'user', ...(real ? { argocdRepoUrl: real.gitUrl(gitopsRepo) } : {}) });
+    // The one manual step of an installation: apply the app of apps; Argo CD takes it from there.
+    if (real) await real.apply(gitIn(gitopsRepo, 'show', `main:${BOOTSTRAP_DIR}/argocd-app-of-apps.yaml`));
+  }
 
   const creds = {
     jenkins: { user: 'deployer', apiToken: `jenkins-${randomUUID()}` },
@@ -100,7 +115,9 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
     dataDir: path.join(dir, 'simulators'),
     helmBinary: helmPath(),
     argoPollIntervalMs: options.argoPollIntervalMs ?? 1_000,
+    ...(real ? { only: ['jenkins', 'harbor'] as const } : {}),
   });
+  const argocd = real ? { url: real.info.argocd.url, ...creds.argocd, username: real.info.argocd.username, password: real.info.argocd.password } : { url: world.urls.argocd, ...creds.argocd };
 
   const token = generateToken();
   const config = loadConfig({
@@ -120,9 +137,9 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
     HARBOR_URL: world.urls.harbor,
     HARBOR_USERNAME: creds.harbor.username,
     HARBOR_PASSWORD: creds.harbor.password,
-    ARGOCD_URL: world.urls.argocd,
-    ARGOCD_USERNAME: creds.argocd.username,
-    ARGOCD_PASSWORD: creds.argocd.password,
+    ARGOCD_URL: argocd.url,
+    ARGOCD_USERNAME: argocd.username,
+    ARGOCD_PASSWORD: argocd.password,
     GITOPS_REPO_URL: gitopsRepo,
     GITOPS_WORKDIR: path.join(dir, 'gitops-work'),
     WORK_DIR: path.join(dir, 'work'),
