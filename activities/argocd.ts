@@ -20,7 +20,12 @@ interface WaitProgress {
   startedAt: number;
   degradedSince?: number;
   refreshed: boolean;
+  /** When the app of apps was last refreshed for an app that did not exist yet. */
+  nudgedAt?: number;
 }
+
+/** How often to refresh the app of apps again while the new app is still missing. */
+const NUDGE_EVERY_MS = 45_000;
 
 const failureType: Record<string, (typeof TerminalFailure)[keyof typeof TerminalFailure]> = {
   degraded: TerminalFailure.appDegraded,
@@ -72,6 +77,15 @@ export function createArgoCdActivities({ db, config }: ActivityDeps, argo: ArgoC
         }
         for (;;) {
           const app = await retryRead(() => argo.getApplication(names.appName));
+          if (!app && (progress.nudgedAt === undefined || Date.now() - progress.nudgedAt >= NUDGE_EVERY_MS)) {
+            // A first deploy: the ApplicationSet has not generated the app yet. It reads branch
+            // heads through a cache that only a refresh bypasses, and the app to refresh does not
+            // exist; the app of apps reads the same repository, so refreshing it renews the heads.
+            // Best effort: an account that may not see it only waits longer.
+            await withHeartbeats(progress, () => argo.getApplication(config.ARGOCD_BOOTSTRAP_APP, { refresh: 'normal', timeoutMs: 30_000 })).catch(() => undefined);
+            progress.nudgedAt = Date.now();
+            last = 'Argo CD has not generated the application yet (the ApplicationSet lists the GitOps repository every requeueAfterSeconds)';
+          }
           if (app) {
             const status = await evaluate(app, ours, deploymentId, valuesPath, progress);
             if (status.state === 'live') return;

@@ -21,7 +21,7 @@ interface AppSetManifest {
   spec: {
     goTemplate: boolean;
     goTemplateOptions: string[];
-    generators: { git: { repoURL: string; revision: string; files: { path: string }[] } }[];
+    generators: { git: { repoURL: string; revision: string; files: { path: string }[]; requeueAfterSeconds: number } }[];
     template: {
       metadata: { name: string; labels: Record<string, string> };
       spec: {
@@ -72,7 +72,7 @@ describe('renderBootstrapFiles', () => {
     const set = parse(text) as AppSetManifest;
     expect(set.spec.goTemplate).toBe(true);
     expect(set.spec.goTemplateOptions).toEqual(['missingkey=error']);
-    expect(set.spec.generators).toEqual([{ git: { repoURL: 'https://git.example.com/platform/gitops.git', revision: 'main', files: [{ path: 'apps/*/*/*/app.json' }] } }]);
+    expect(set.spec.generators).toEqual([{ git: { repoURL: 'https://git.example.com/platform/gitops.git', revision: 'main', files: [{ path: 'apps/*/*/*/app.json' }], requeueAfterSeconds: 30 } }]);
     const template = set.spec.template;
     expect(template.metadata.name).toBe('{{index .path.segments 1}}-{{index .path.segments 2}}-{{index .path.segments 3}}');
     expect(template.spec.destination.namespace).toBe('user-{{index .path.segments 2}}');

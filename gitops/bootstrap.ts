@@ -27,7 +27,16 @@ export interface BootstrapManifestOptions {
   project?: string;
   /** NAMESPACE_SCOPE of the engine: the Applications' destination must be the namespace the engine names. */
   namespaceScope: NamespaceScope;
+  /**
+   * How often the ApplicationSet lists the repository for new app folders (default 30 s).
+   * Argo CD's own default is 180 s, and a refresh of an Application cannot speed up one that
+   * does not exist yet: a first deploy would wait up to 3 minutes (measured on the real Argo
+   * CD, docs/real-cluster.md). A Git webhook to the applicationset controller is faster still.
+   */
+  requeueAfterSeconds?: number;
 }
+
+export const DEFAULT_APPSET_REQUEUE_SECONDS = 30;
 
 /**
  * The destination namespace as a Go template over the path apps/<ws>/<user>/<project>: the same
@@ -47,7 +56,9 @@ const APP_OF_APPS_HEADER = `
 const APPLICATIONSET_HEADER = `
  One Argo CD Application per project directory apps/<workspaceId>/<userId>/<projectName>/.
 
- Generator: git FILES over apps/*/*/*/${APP_CONFIG_FILE}, not over Chart.yaml. The Helm release
+ Generator: git FILES over apps/*/*/*/${APP_CONFIG_FILE}, not over Chart.yaml. It lists the
+ repository every requeueAfterSeconds (Argo CD's default is 180 s): a new app appears at most
+ that long after its first commit, unless a Git webhook reaches the applicationset controller. The Helm release
  name is <userId>-<projectName> cut to 53 characters with a short hash when longer
  (gitops/naming.ts); a template cannot compute that hash, so the engine writes it into
  ${APP_CONFIG_FILE} next to the chart and the template reads {{.releaseName}}. The Application
@@ -133,7 +144,7 @@ export function renderBootstrapFiles(options: BootstrapManifestOptions): Record<
     spec: {
       goTemplate: true,
       goTemplateOptions: ['missingkey=error'],
-      generators: [{ git: { repoURL: repoUrl, revision: branch, files: [{ path: `apps/*/*/*/${APP_CONFIG_FILE}` }] } }],
+      generators: [{ git: { repoURL: repoUrl, revision: branch, files: [{ path: `apps/*/*/*/${APP_CONFIG_FILE}` }], requeueAfterSeconds: options.requeueAfterSeconds ?? DEFAULT_APPSET_REQUEUE_SECONDS } }],
       template: {
         metadata: {
           name: '{{index .path.segments 1}}-{{index .path.segments 2}}-{{index .path.segments 3}}',
@@ -211,6 +222,7 @@ export interface BootstrapOptions {
   /** Clone to use; a temporary one (removed afterwards) when omitted. */
   workDir?: string;
   namespaceScope: NamespaceScope;
+  requeueAfterSeconds?: number;
 }
 
 export interface BootstrapResult extends CommitResult {
@@ -224,7 +236,7 @@ export async function bootstrapGitOpsRepo(options: BootstrapOptions): Promise<Bo
   const createdRepo = await ensureBareRepo(options.repo, options.branch, options.author);
   const argocdRepoUrl = options.argocdRepoUrl ?? (isLocalRepoUrl(options.repo) ? `file://${path.resolve(options.repo)}` : options.repo);
   if (/[\s\0]/.test(argocdRepoUrl)) throw new GitOpsConfigError(`invalid repository URL for Argo CD: ${JSON.stringify(argocdRepoUrl)}`);
-  const files = renderBootstrapFiles({ repoUrl: argocdRepoUrl, branch: options.branch, argocdNamespace: options.argocdNamespace, project: options.project, namespaceScope: options.namespaceScope });
+  const files = renderBootstrapFiles({ repoUrl: argocdRepoUrl, branch: options.branch, argocdNamespace: options.argocdNamespace, project: options.project, namespaceScope: options.namespaceScope, requeueAfterSeconds: options.requeueAfterSeconds });
   const temporary = options.workDir ? undefined : await mkdtemp(path.join(os.tmpdir(), 'gitops-bootstrap-'));
   try {
     const workDir = options.workDir ?? path.join(temporary!, 'clone');

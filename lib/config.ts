@@ -111,6 +111,12 @@ export const envSchema = z.object({
   ARGOCD_TOKEN: optionalSecret,
   ARGOCD_USERNAME: z.string().min(1).default('admin'),
   ARGOCD_PASSWORD: z.string().min(1).default('dev-argocd-password'),
+  /**
+   * The bootstrap app of apps (gitops/bootstrap.ts). While a new app has not been generated yet,
+   * the engine refreshes this one: that makes Argo CD read the branch heads again, which the
+   * ApplicationSet would otherwise see only after its 3-minute cache (docs/real-cluster.md).
+   */
+  ARGOCD_BOOTSTRAP_APP: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'an Argo CD application name').max(253).default('deploy-engine-bootstrap'),
 
   // GitOps repository
   GITOPS_REPO_URL: z.string().min(1).default('.data/gitops.git'),

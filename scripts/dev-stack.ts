@@ -239,8 +239,9 @@ async function shutdown(code: number): Promise<void> {
   process.exit(code);
 }
 
-process.once('SIGINT', () => void shutdown(0));
-process.once('SIGTERM', () => void shutdown(0));
+// `on`, not `once`: a second Ctrl-C while stopping must not kill the stack and leave its children running.
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
 
 main().catch(async (error: unknown) => {
   say(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);

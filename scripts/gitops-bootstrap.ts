@@ -2,6 +2,7 @@
 //
 //   npx tsx scripts/gitops-bootstrap.ts [--repo <path-or-url>] [--branch main]
 //                                       [--argocd-repo-url <url>] [--argocd-namespace argocd]
+//                                       [--appset-requeue-seconds 30]
 //
 // Defaults come from GITOPS_REPO_URL, GITOPS_BRANCH, GITOPS_AUTHOR_NAME and GITOPS_AUTHOR_EMAIL
 // (lib/config.ts); NAMESPACE_SCOPE picks the Applications' namespaces, as it does the engine's. A local path that does not exist becomes a new bare repository. Running it
@@ -34,15 +35,21 @@ async function main(): Promise<void> {
       branch: { type: 'string' },
       'argocd-repo-url': { type: 'string' },
       'argocd-namespace': { type: 'string' },
+      'appset-requeue-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
   if (values.help) {
-    process.stdout.write('Usage: npx tsx scripts/gitops-bootstrap.ts [--repo <path-or-url>] [--branch main] [--argocd-repo-url <url>] [--argocd-namespace argocd]\n');
+    process.stdout.write('Usage: npx tsx scripts/gitops-bootstrap.ts [--repo <path-or-url>] [--branch main] [--argocd-repo-url <url>] [--argocd-namespace argocd] [--appset-requeue-seconds 30]\n');
     return;
   }
   const settings = readSettings();
+  const requeue = values['appset-requeue-seconds'];
+  if (requeue !== undefined && !/^[1-9][0-9]{0,5}$/.test(requeue)) {
+    process.stderr.write(`--appset-requeue-seconds must be a whole number of seconds from 1 (got ${JSON.stringify(requeue)})\n`);
+    process.exit(2);
+  }
   const result = await bootstrapGitOpsRepo({
     repo: values.repo ?? settings.GITOPS_REPO_URL,
     branch: values.branch ?? settings.GITOPS_BRANCH,
@@ -50,6 +57,7 @@ async function main(): Promise<void> {
     argocdRepoUrl: values['argocd-repo-url'],
     argocdNamespace: values['argocd-namespace'],
     namespaceScope: settings.NAMESPACE_SCOPE,
+    ...(requeue ? { requeueAfterSeconds: Number(requeue) } : {}),
   });
   if (result.createdRepo) process.stdout.write(`created a bare repository at ${values.repo ?? settings.GITOPS_REPO_URL}\n`);
   process.stdout.write(result.created ? `committed ${result.files.join(', ')} as ${result.sha}\n` : `bootstrap already up to date at ${result.sha}\n`);

@@ -28,8 +28,8 @@ async function main(): Promise<void> {
     process.stderr.write('[real-cluster] stopped: nothing left running\n');
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
   const memory = cluster.residentMiB();
   process.stdout.write(
     [

@@ -150,7 +150,13 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
       logDir,
     };
     handle = clusterHandle(info);
-    const { apply, kubectl, api } = handle;
+    const { apply, api } = handle;
+    // `kubectl wait` fails on a CRD that has no status yet: poll the condition instead.
+    const established = (names: string[]) =>
+      waitFor(`CRDs ${names.join(', ')}`, 60_000, async () => {
+        const crds = await Promise.all(names.map((n) => api.get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${n}`)));
+        return crds.every((crd) => crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'));
+      }, failed);
     say(`[real-cluster] Kubernetes API ${server}`);
 
     // 2. Controllers, scheduler, kwok (its stages as objects) and its node
@@ -164,7 +170,7 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
     const stagesDir = path.join(bin, 'kwok-stages');
     const crdFile = 'kwok.x-k8s.io_stages.yaml';
     await apply(readFileSync(path.join(stagesDir, crdFile), 'utf8'));
-    await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/stages.kwok.x-k8s.io']);
+    await established(['stages.kwok.x-k8s.io']);
     const stages = readdirSync(stagesDir)
       .filter((f) => f !== crdFile)
       .map((f) => parseYaml(readFileSync(path.join(stagesDir, f), 'utf8')) as Parameters<typeof withHoldList>[0]);
@@ -185,7 +191,7 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
     const argocd = path.join(bin, 'argocd');
     const hash = execFileSync(argocd, ['account', 'bcrypt', '--password', password], { encoding: 'utf8', env: { ...process.env, ARGOCD_BINARY_NAME: 'argocd' } }).trim();
     for (const crd of ['application-crd.yaml', 'applicationset-crd.yaml', 'appproject-crd.yaml']) await apply(readFileSync(path.join(bin, 'crds', crd), 'utf8'));
-    await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/applications.argoproj.io', 'crd/applicationsets.argoproj.io', 'crd/appprojects.argoproj.io']);
+    await established(['applications.argoproj.io', 'applicationsets.argoproj.io', 'appprojects.argoproj.io']);
     await apply(toDocuments(argoCdSettings({ adminPasswordHash: hash, serverSecretKey: randomBytes(32).toString('base64'), url: info.argocd.url })));
     await waitForPort(ports.redis, '127.0.0.1', 30_000);
 

@@ -28,7 +28,7 @@ export class KubeApi {
     return this.options.server;
   }
 
-  /** The parsed JSON answer; `undefined` for 404. Other non-2xx answers throw KubeApiError. */
+  /** The parsed JSON answer (plain text when it is not JSON); `undefined` for 404. Other non-2xx answers throw KubeApiError. */
   async request<T = unknown>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T | undefined> {
     const url = new URL(path, this.options.server);
     const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -63,7 +63,13 @@ export class KubeApi {
       }
       throw new KubeApiError(`${method} ${path} answered ${status}: ${message}`, status);
     }
-    return (text ? JSON.parse(text) : {}) as T;
+    if (!text) return {} as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      // Health endpoints such as /readyz answer plain text ("ok").
+      return text as T;
+    }
   }
 
   get<T = unknown>(path: string): Promise<T | undefined> {
