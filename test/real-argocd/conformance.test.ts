@@ -150,7 +150,7 @@ describe('the engine on a real Argo CD', () => {
     expect(failed.error).toMatchObject({ step: 'await_live' });
     expect(['timeout', 'app_degraded']).toContain(failed.error!.type);
     const deployments = await stack.api<{ items: DeploymentBody[] }>('GET', `/v1/projects/${shop.project.id}/deployments`);
-    const automatic = deployments.body.items.find((d) => d.kind === 'rollback' && d.trigger === 'auto_rollback');
+    const automatic = deployments.body.items.find((d) => d.kind === 'rollback' && d.trigger === 'auto-rollback');
     expect(automatic, JSON.stringify(deployments.body.items.map((d) => [d.kind, d.trigger, d.status]))).toBeDefined();
     const done = await waitForDeployment(stack, automatic!.id, { timeoutMs: 180_000 });
     expect(done.status).toBe('succeeded');
