@@ -18,6 +18,7 @@ import { generateToken } from '../lib/tokens.js';
 import { newKeyLine } from '../lib/credential-crypto.js';
 import { envSchema, loadConfig, ConfigError } from '../lib/config.js';
 import { BOOTSTRAP_DIR } from '../gitops/bootstrap.js';
+import { isLocalRepoUrl } from '../clients/gitops-repo.js';
 import { startRealCluster, type RealCluster } from './real-cluster/cluster.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
   const realClusterDir = path.join(dataDir, 'real-cluster');
   // In the real-cluster mode, Argo CD reads the GitOps repository over git:// from this folder.
   if (flags.realArgoCd) env.GITOPS_REPO_URL ??= path.join(realClusterDir, 'git', 'gitops.git');
+  if (flags.realArgoCd && !isLocalRepoUrl(env.GITOPS_REPO_URL!)) throw new Error(`--real-argocd serves the GitOps repository to Argo CD from this machine: GITOPS_REPO_URL must be a local path (got ${env.GITOPS_REPO_URL})`);
   env.ALLOW_LOCAL_REPOS ??= 'true';
   // Repositories served on this machine (e.g. next to the GitHub simulator); never private ranges.
   env.ALLOW_LOOPBACK_REPOS ??= 'true';
@@ -81,7 +83,7 @@ async function main(): Promise<void> {
     env.TEMPORAL_UI_URL = temporal.uiUrl;
   }
 
-  // 4. The real cluster (--real-argocd): Kubernetes API, kwok, Argo CD; about a minute once built
+  // 4. The real cluster (--real-argocd): Kubernetes API, kwok, Argo CD; about 10 s once built
   if (flags.realArgoCd) {
     say('starting the real cluster (the first time, its Go builds take about 15 minutes)');
     cluster = await startRealCluster({ dataDir: realClusterDir, gitRoot: path.dirname(path.resolve(env.GITOPS_REPO_URL)), say });
