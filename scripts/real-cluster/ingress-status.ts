@@ -10,13 +10,10 @@ interface IngressList {
 
 export interface IngressStatusWriter {
   stop(): Promise<void>;
-  /** Ingresses given an address so far. */
-  readonly published: number;
 }
 
 export function startIngressStatusWriter(kube: KubeApi, { intervalMs = 1_000, address = '127.0.0.1', onError }: { intervalMs?: number; address?: string; onError?: (error: unknown) => void } = {}): IngressStatusWriter {
   let stopped = false;
-  let published = 0;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
 
@@ -26,7 +23,6 @@ export function startIngressStatusWriter(kube: KubeApi, { intervalMs = 1_000, ad
       if ((item.status?.loadBalancer?.ingress?.length ?? 0) > 0) continue;
       const { namespace, name } = item.metadata;
       await kube.mergePatch(`/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/${name}/status`, { status: { loadBalancer: { ingress: [{ ip: address }] } } });
-      published += 1;
     }
   }
 
@@ -41,9 +37,6 @@ export function startIngressStatusWriter(kube: KubeApi, { intervalMs = 1_000, ad
   tick();
 
   return {
-    get published() {
-      return published;
-    },
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

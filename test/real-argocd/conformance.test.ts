@@ -6,6 +6,7 @@ import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHART_TEMPLATE_DIR } from '../../gitops/chart.js';
+import { APP_OF_APPS_NAME } from '../../gitops/bootstrap.js';
 import type { ArgoCdClient } from '../../clients/argocd.js';
 import type { ClusterHandle } from '../../scripts/real-cluster/handle.js';
 import { startStack, waitForDeployment, type DeploymentBody, type TestStack } from '../support/stack.js';
@@ -82,7 +83,7 @@ function commitToGitOps(change: (work: string) => void, message: string): string
  * reads the branch heads again and the ApplicationSet sees the commit at its next requeue.
  */
 async function nudgeApplicationSet(): Promise<void> {
-  await argo.getApplication('deploy-engine-bootstrap', { refresh: 'normal', timeoutMs: 30_000 });
+  await argo.getApplication(APP_OF_APPS_NAME, { refresh: 'normal', timeoutMs: 30_000 });
 }
 
 async function liveAt(appName: string, revision: string, timeoutMs = 120_000, refresh = true): Promise<void> {
