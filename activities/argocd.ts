@@ -2,13 +2,15 @@
 // Refresh once right after the push (Argo CD would otherwise poll Git only every ~3 minutes),
 // then poll, heartbeating the deadline and the Degraded clock so a retry resumes them.
 import { Context, activityInfo, CancelledFailure } from '@temporalio/activity';
-import { ArgoCdAuthError, ArgoCdClient, liveStatus, type Application, type LiveStatus } from '../clients/argocd.js';
+import { ArgoCdAuthError, ArgoCdClient, ArgoCdForbiddenError, isRepoFetchError, liveStatus, type Application, type LiveStatus } from '../clients/argocd.js';
 import type { GitOpsRepo } from '../clients/gitops-repo.js';
 import { parse as parseYaml } from 'yaml';
+import { APPLICATIONSET_NAME } from '../gitops/bootstrap.js';
 import type { ActivityDeps } from './deps.js';
 import { terminal, TerminalFailure } from './errors.js';
-import { createGitOpsRepo } from './gitops.js';
-import { projectNames } from './project-view.js';
+import { createGitOpsRepo, registryHost } from './gitops.js';
+import { liveUrlOf, projectNames } from './project-view.js';
+import { probeLiveUrl, probeSettings } from './url-probe.js';
 import type { DeployActivities } from './types.js';
 import { retryRead, withHeartbeats } from './retry.js';
 
@@ -22,7 +24,15 @@ interface WaitProgress {
   refreshed: boolean;
   /** When the app of apps was last refreshed for an app that did not exist yet. */
   nudgedAt?: number;
+  /** Since when the app has been missing (cleared once it exists): bounded by APP_GENERATE_TIMEOUT. */
+  missingSince?: number;
+  /** When the live-URL probe began (after Synced and Healthy): its limit survives a retry. */
+  probeStartedAt?: number;
 }
+
+/** What a repository Argo CD cannot fetch means for the platform team, before Argo CD's own words. */
+const REPO_UNREACHABLE_HINT =
+  "Argo CD cannot fetch the GitOps repository: check the URL, the repository credentials Argo CD uses, the SSH host key (known_hosts), and the deploy key's read access";
 
 /** How often to refresh the app of apps again while the new app is still missing. */
 const NUDGE_EVERY_MS = 45_000;
@@ -32,7 +42,16 @@ const failureType: Record<string, (typeof TerminalFailure)[keyof typeof Terminal
   'sync-failed': TerminalFailure.syncFailed,
   'comparison-error': TerminalFailure.chartInvalid,
   'invalid-spec': TerminalFailure.chartInvalid,
+  'repo-unreachable': TerminalFailure.repoUnreachable,
+  'shared-resource': TerminalFailure.appConflict,
 };
+
+/** The message of a failed live status, with what the platform team should check first. */
+function failureMessage(type: string, message: string): string {
+  if (type === 'repo-unreachable') return `${REPO_UNREACHABLE_HINT}. Argo CD: ${message}`;
+  if (type === 'shared-resource') return `Another Argo CD application manages a resource of this app (a folder written around the engine?). Argo CD: ${message}`;
+  return message;
+}
 
 export function createArgoCdActivities({ db, config }: ActivityDeps, argo: ArgoCdClient = createArgoCdClient(config), repo: GitOpsRepo = createGitOpsRepo(config)): Pick<DeployActivities, 'awaitLive'> {
   /**
@@ -58,6 +77,45 @@ export function createArgoCdActivities({ db, config }: ActivityDeps, argo: ArgoC
     return liveStatus(app, ours, options);
   }
 
+  /**
+   * Why the ApplicationSet has not generated the app, when its status says so: ErrorOccurred
+   * (True) carries the generator's or the template's error. Best effort: an account that may not
+   * read the ApplicationSet only learns less.
+   */
+  async function appSetError(): Promise<string | undefined> {
+    const appSet = await argo.getApplicationSet(APPLICATIONSET_NAME).catch(() => null);
+    const error = appSet?.status.conditions?.find((c) => c.type === 'ErrorOccurred' && c.status === 'True');
+    return error?.message || undefined;
+  }
+
+  /** The app exists, but the ApplicationSet generated it from another folder (a duplicate name). */
+  async function conflictOf(app: Application, appName: string, gitopsPath: string): Promise<string | undefined> {
+    const path = app.spec?.source?.path?.replace(/\/+$/, '');
+    if (!path || path === gitopsPath) return undefined;
+    const duplicate = await appSetError();
+    return `Argo CD application ${appName} is generated from ${path}, not from ${gitopsPath}: another folder gives an app of the same name${duplicate ? ` (ApplicationSet: ${duplicate})` : ''}`;
+  }
+
+  /**
+   * Synced and Healthy is Argo CD's view; the release is live once its URL answers from it
+   * (LIVE_URL_PROBE). The probe's own limit runs from its first attempt, kept in the heartbeat.
+   */
+  async function probeUntilAnswered(deployment: { project: Parameters<typeof liveUrlOf>[0]; imageRepository: string | null; imageDigest: string | null }, progress: WaitProgress): Promise<void> {
+    const probe = probeSettings(config);
+    if (!probe) return;
+    progress.probeStartedAt ??= Date.now();
+    const expectImage = deployment.imageRepository && deployment.imageDigest ? `${registryHost(config)}/${deployment.imageRepository}@${deployment.imageDigest}` : undefined;
+    const context = Context.current();
+    await probeLiveUrl({
+      ...probe,
+      timeoutMs: Math.max(1_000, progress.probeStartedAt + probe.timeoutMs - Date.now()),
+      url: liveUrlOf(deployment.project, config),
+      ...(expectImage ? { expectImage } : {}),
+      signal: context.cancellationSignal,
+      onAttempt: () => context.heartbeat(progress),
+    });
+  }
+
   return {
     async awaitLive({ deploymentId }) {
       const deployment = await db.deployment.findUniqueOrThrow({ where: { id: deploymentId }, include: { project: true } });
@@ -68,15 +126,18 @@ export function createArgoCdActivities({ db, config }: ActivityDeps, argo: ArgoC
       const saved = activityInfo().heartbeatDetails as WaitProgress | undefined;
       const progress: WaitProgress = saved ?? { startedAt: Date.now(), refreshed: false };
       const deadline = progress.startedAt + config.AWAIT_LIVE_TIMEOUT;
+      // Naming the project makes Argo CD tell a missing app (404) from one RBAC hides (403).
+      const project = config.ARGOCD_PROJECT;
       let last = 'Argo CD has not reported the application yet';
       try {
         if (!progress.refreshed) {
-          // Blocks until Argo CD has fetched Git and compared; a slow refresh is not an error.
-          await withHeartbeats(progress, () => argo.getApplication(names.appName, { refresh: 'normal', timeoutMs: Math.min(60_000, config.AWAIT_LIVE_TIMEOUT) })).catch(() => undefined);
+          // Blocks until Argo CD has fetched Git and compared; a slow refresh is not an error
+          // (a refused one is, and the first read below says so).
+          await withHeartbeats(progress, () => argo.getApplication(names.appName, { refresh: 'normal', project, timeoutMs: Math.min(60_000, config.AWAIT_LIVE_TIMEOUT) })).catch(() => undefined);
           progress.refreshed = true;
         }
         for (;;) {
-          const app = await retryRead(() => argo.getApplication(names.appName));
+          const app = await retryRead(() => argo.getApplication(names.appName, { project }));
           if (!app && (progress.nudgedAt === undefined || Date.now() - progress.nudgedAt >= NUDGE_EVERY_MS)) {
             // A first deploy: the ApplicationSet has not generated the app yet. It reads branch
             // heads through a cache that only a refresh bypasses, and the app to refresh does not
@@ -86,10 +147,29 @@ export function createArgoCdActivities({ db, config }: ActivityDeps, argo: ArgoC
             progress.nudgedAt = Date.now();
             last = 'Argo CD has not generated the application yet (the ApplicationSet lists the GitOps repository every requeueAfterSeconds)';
           }
+          if (!app) {
+            progress.missingSince ??= Date.now();
+            const why = await appSetError();
+            // The generator could not list the repository: no app will come until that is fixed.
+            if (why && isRepoFetchError(why)) throw terminal(TerminalFailure.repoUnreachable, `${REPO_UNREACHABLE_HINT}. Argo CD (ApplicationSet ${APPLICATIONSET_NAME}): ${why}`);
+            if (Date.now() - progress.missingSince >= config.APP_GENERATE_TIMEOUT) {
+              throw terminal(
+                TerminalFailure.appNotGenerated,
+                `Argo CD did not generate the application ${names.appName} from ${names.gitopsPath} within ${Math.round(config.APP_GENERATE_TIMEOUT / 1000)} s` +
+                  (why ? ` (ApplicationSet ${APPLICATIONSET_NAME}: ${why})` : ` (the ApplicationSet ${APPLICATIONSET_NAME} in project ${project} reports no error: does its generator match the folder, and does the engine's bootstrap run?)`),
+              );
+            }
+          }
           if (app) {
+            progress.missingSince = undefined;
+            const conflict = await conflictOf(app, names.appName, names.gitopsPath);
+            if (conflict) throw terminal(TerminalFailure.appConflict, conflict);
             const status = await evaluate(app, ours, deploymentId, valuesPath, progress);
-            if (status.state === 'live') return;
-            if (status.state === 'failed') throw terminal(failureType[status.type] ?? TerminalFailure.syncFailed, status.message);
+            if (status.state === 'live') {
+              await probeUntilAnswered(deployment, progress);
+              return;
+            }
+            if (status.state === 'failed') throw terminal(failureType[status.type] ?? TerminalFailure.syncFailed, failureMessage(status.type, status.message));
             if (status.state === 'superseded') throw terminal(TerminalFailure.superseded, `A newer release of this app (GitOps commit ${status.revision.slice(0, 7)}) took its place`);
             progress.degradedSince = status.degradedSince;
             last = status.reason;
@@ -102,6 +182,10 @@ export function createArgoCdActivities({ db, config }: ActivityDeps, argo: ArgoC
         }
       } catch (error) {
         if (error instanceof CancelledFailure) throw error;
+        if (error instanceof ArgoCdForbiddenError) {
+          const account = config.ARGOCD_TOKEN ? 'the account of ARGOCD_TOKEN' : `account ${config.ARGOCD_USERNAME}`;
+          throw terminal(TerminalFailure.argocdForbidden, `Argo CD's RBAC does not let ${account} read application ${names.appName} in project ${project}: grant it get and sync on ${project}/* (policy.csv in argocd-rbac-cm). Argo CD: ${error.message}`);
+        }
         if (error instanceof ArgoCdAuthError) throw terminal(TerminalFailure.unauthorized, `Argo CD refused the credentials: ${error.message}`);
         throw error;
       }

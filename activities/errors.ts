@@ -30,10 +30,30 @@ export const TerminalFailure = {
   scanFailed: 'scan_failed',
   /** Argo CD cannot render the chart (ComparisonError / InvalidSpecError). */
   chartInvalid: 'chart_invalid',
+  /**
+   * Argo CD cannot fetch the GitOps repository (URL, credentials, SSH host key, deploy key, a
+   * missing branch). The platform's problem, not the release's: no automatic rollback.
+   */
+  repoUnreachable: 'repo_unreachable',
+  /** Argo CD's RBAC refuses the engine's account this app (403 with `?project=`). Platform set-up; no rollback. */
+  argocdForbidden: 'argocd_forbidden',
+  /**
+   * Another folder or app claims this app's name or its resources: the ApplicationSet's
+   * `duplicate name` error, an app generated from another path, or a SharedResourceWarning.
+   */
+  appConflict: 'app_conflict',
+  /** The ApplicationSet never generated the new app within APP_GENERATE_TIMEOUT. */
+  appNotGenerated: 'app_not_generated',
   /** The app turned Degraded and stayed so past the grace period. */
   appDegraded: 'app_degraded',
   /** The Argo CD sync operation failed. */
   syncFailed: 'sync_failed',
+  /**
+   * Argo CD says Synced and Healthy, but the live URL never answered from this release within
+   * LIVE_URL_PROBE_TIMEOUT: DNS not at the ingress, an ingress host that does not match, or a
+   * wrong service or namespace (activities/url-probe.ts, docs/live-url-probe.md).
+   */
+  urlUnreachable: 'url_unreachable',
   /** A newer release reached the app first. */
   superseded: 'superseded',
   /** A step exceeded its time bound. */
@@ -50,6 +70,14 @@ export const TransientFailure = {
   /** A git push lost a race with another writer (rebased and retried). */
   pushConflict: 'push_conflict',
 } as const;
+
+/**
+ * Failures of await_live that say nothing about the release itself: putting the last release
+ * back would meet the same wall (or undo a newer release). workflows/deploy.ts spells the same
+ * list on its rollback condition (workflows import activity types only); test/argocd-failures
+ * checks that they agree.
+ */
+export const keepsLastReleaseFailures: readonly string[] = [TerminalFailure.superseded, TerminalFailure.repoUnreachable, TerminalFailure.argocdForbidden];
 
 export type TerminalFailureType = (typeof TerminalFailure)[keyof typeof TerminalFailure];
 export const terminalFailureTypes: string[] = Object.values(TerminalFailure);

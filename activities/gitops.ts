@@ -3,16 +3,35 @@
 import path from 'node:path';
 import { GitOpsRepo, GitOpsPathError } from '../clients/gitops-repo.js';
 import { buildValues, ChartValuesError } from '../gitops/values.js';
+import type { BuildValuesInput, PullSecretChoice } from '../gitops/values.js';
 import { renderReleaseFiles } from '../gitops/chart.js';
 import { NamingError } from '../gitops/naming.js';
 import type { ActivityDeps } from './deps.js';
 import { terminal, TerminalFailure } from './errors.js';
-import { projectNames } from './project-view.js';
+import { ensureWorkspacePullAccess } from './pull-access.js';
+import { projectNames, servesTls } from './project-view.js';
 import type { DeployActivities } from './types.js';
 
 /** The registry host written into image references. */
 export function registryHost(config: ActivityDeps['config']): string {
   return config.REGISTRY_HOST ?? new URL(config.HARBOR_URL).host;
+}
+
+/** The platform's choices for every release's values: pull secret, IngressClass and TLS. */
+export function platformValues(config: ActivityDeps['config']): Pick<BuildValuesInput, 'pullSecret' | 'ingressClassName' | 'tls' | 'clusterIssuer'> {
+  const pullSecret: PullSecretChoice =
+    config.PULL_SECRET_MODE === 'external-secret'
+      ? { mode: 'external-secret', store: config.PULL_SECRET_STORE }
+      : config.PULL_SECRET_MODE === 'existing'
+        ? { mode: 'existing', name: config.PULL_SECRET_NAME }
+        : { mode: 'none' };
+  const tls = servesTls(config);
+  return {
+    pullSecret,
+    ingressClassName: config.INGRESS_CLASS_NAME,
+    tls,
+    ...(tls && config.CERT_MANAGER_CLUSTER_ISSUER !== 'none' ? { clusterIssuer: config.CERT_MANAGER_CLUSTER_ISSUER } : {}),
+  };
 }
 
 export function createGitOpsRepo(config: ActivityDeps['config']): GitOpsRepo {
@@ -21,10 +40,11 @@ export function createGitOpsRepo(config: ActivityDeps['config']): GitOpsRepo {
     branch: config.GITOPS_BRANCH,
     workDir: path.resolve(config.GITOPS_WORKDIR),
     author: { name: config.GITOPS_AUTHOR_NAME, email: config.GITOPS_AUTHOR_EMAIL },
+    ...(config.GITOPS_SSH_KEY_FILE && config.GITOPS_SSH_KNOWN_HOSTS_FILE ? { ssh: { keyFile: config.GITOPS_SSH_KEY_FILE, knownHostsFile: config.GITOPS_SSH_KNOWN_HOSTS_FILE } } : {}),
   });
 }
 
-export function createGitOpsActivities({ db, config }: ActivityDeps, repo: GitOpsRepo = createGitOpsRepo(config)): Pick<DeployActivities, 'commitRelease'> {
+export function createGitOpsActivities({ db, config, logger }: ActivityDeps, repo: GitOpsRepo = createGitOpsRepo(config)): Pick<DeployActivities, 'commitRelease'> {
   return {
     async commitRelease({ deploymentId }) {
       const deployment = await db.deployment.findUniqueOrThrow({ where: { id: deploymentId }, include: { project: true } });
@@ -34,6 +54,9 @@ export function createGitOpsActivities({ db, config }: ActivityDeps, repo: GitOp
         throw terminal(TerminalFailure.invalidInput, 'The release has no verified image yet: nothing to commit');
       }
       const identity = { workspaceId: project.workspaceId, userId: project.userId, projectName: project.name };
+      // The release's ExternalSecret reads the workspace's pull robot: it must exist before
+      // Argo CD applies the chart, or the first pods of a new workspace cannot pull.
+      if (config.PULL_SECRET_MODE === 'external-secret') await ensureWorkspacePullAccess({ db, config, logger }, project.workspaceId);
       let release: { path: string; files: Record<string, string> };
       try {
         const values = buildValues({
@@ -45,6 +68,7 @@ export function createGitOpsActivities({ db, config }: ActivityDeps, repo: GitOp
           imageDigest: deployment.imageDigest,
           host: projectNames(project, config).host,
           appPort: project.appPort,
+          ...platformValues(config),
           release: { deploymentId, commitSha: deployment.commitSha, kind: deployment.kind },
         });
         release = renderReleaseFiles(identity, values, config.NAMESPACE_SCOPE, config.CHART_TEMPLATE_DIR ? path.resolve(config.CHART_TEMPLATE_DIR) : undefined);

@@ -10,6 +10,8 @@ import { createGitOpsActivities } from './gitops.js';
 import { createArgoCdActivities } from './argocd.js';
 import { createGitHubActivities, createGitHubClient } from './github.js';
 import { createRepoCredentials } from './repo-credentials.js';
+import { createUndeployActivities } from './undeploy.js';
+import type { UndeployActivities } from './undeploy-types.js';
 
 export type { ActivityDeps } from './deps.js';
 
@@ -18,7 +20,7 @@ export function createGitHubAppClient(config: ActivityDeps['config']): GitHubApp
   return new GitHubAppClient({ appId: config.GITHUB_APP_ID, privateKeyPem: config.GITHUB_APP_PRIVATE_KEY, baseUrl: config.GITHUB_API_URL });
 }
 
-export function createActivities(deps: ActivityDeps): DeployActivities {
+export function createActivities(deps: ActivityDeps): DeployActivities & UndeployActivities {
   const github = createGitHubClient(deps.config);
   const credentials = createRepoCredentials(deps, createGitHubAppClient(deps.config));
   return {
@@ -29,5 +31,6 @@ export function createActivities(deps: ActivityDeps): DeployActivities {
     ...createGitOpsActivities(deps),
     ...createArgoCdActivities(deps),
     ...createGitHubActivities(deps, github),
+    ...createUndeployActivities(deps),
   };
 }

@@ -20,6 +20,14 @@ export function projectNames(project: ProjectIdentity, config: Pick<Env, 'APPS_D
   };
 }
 
+/**
+ * Whether the app's Ingress serves TLS. The one rule both the chart values (activities/gitops.ts)
+ * and the live URL follow, so the URL the engine reports is always what the Ingress serves.
+ */
+export function servesTls(config: Pick<Env, 'APPS_URL_SCHEME'>): boolean {
+  return config.APPS_URL_SCHEME === 'https';
+}
+
 export function liveUrlOf(project: ProjectIdentity, config: Pick<Env, 'APPS_DOMAIN' | 'HARBOR_PROJECT' | 'NAMESPACE_SCOPE' | 'APPS_URL_SCHEME'>): string {
-  return `${config.APPS_URL_SCHEME}://${projectNames(project, config).host}`;
+  return `${servesTls(config) ? 'https' : 'http'}://${projectNames(project, config).host}`;
 }

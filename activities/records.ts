@@ -35,7 +35,8 @@ export function createRecordActivities({ db, config, logger }: ActivityDeps): Pi
           verify_image: config.VERIFY_IMAGE_TIMEOUT,
           commit_release: config.COMMIT_RELEASE_TIMEOUT,
           // awaitLive enforces AWAIT_LIVE_TIMEOUT itself (and says why); the activity bound is a backstop.
-          await_live: config.AWAIT_LIVE_TIMEOUT + 60_000,
+          // The live-URL probe runs after Synced and Healthy, within the same step.
+          await_live: config.AWAIT_LIVE_TIMEOUT + (config.LIVE_URL_PROBE === 'on' ? config.LIVE_URL_PROBE_TIMEOUT : 0) + 60_000,
         },
         autoRollback: config.AUTO_ROLLBACK,
         commitSha: deployment.commitSha ?? undefined,

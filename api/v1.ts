@@ -8,6 +8,7 @@ import type { Logger } from '../lib/logger.js';
 import { bearerAuth } from './middleware/auth.js';
 import { createLaneClient } from './services/lane.js';
 import { createProjectService } from './services/projects.js';
+import { createUndeployClient } from './services/undeploy-client.js';
 import { GitHubClient } from '../clients/github.js';
 import { createDeploymentService } from './services/deployments.js';
 import { projectRoutes } from './routes/projects.js';
@@ -20,6 +21,8 @@ import { repoCredentialRoutes } from './routes/repo-credentials.js';
 import { createRepoCredentialService } from './services/repo-credentials.js';
 import { byTokenId, rateLimit } from './middleware/rate-limit.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { pullCredentialRoutes } from './routes/pull-credentials.js';
+import { createPullCredentialService } from './services/pull-credentials.js';
 import { createWebhookService } from './services/webhooks.js';
 import { createLogTicketService } from './services/log-tickets.js';
 import type { DeploymentEventHub } from './logs/event-hub.js';
@@ -37,7 +40,8 @@ export interface V1Deps {
 export function buildV1({ config, db, temporal, logger, hub }: V1Deps): (tools: AppTools) => Hono {
   return ({ upgradeWebSocket }) => {
     const lane = createLaneClient(temporal, config.TEMPORAL_TASK_QUEUE);
-    const projects = createProjectService({ db, config, github: config.GITHUB_TOKEN ? new GitHubClient({ token: config.GITHUB_TOKEN, baseUrl: config.GITHUB_API_URL }) : undefined, logger });
+    const undeploys = createUndeployClient(temporal, config.TEMPORAL_TASK_QUEUE);
+    const projects = createProjectService({ db, config, github: config.GITHUB_TOKEN ? new GitHubClient({ token: config.GITHUB_TOKEN, baseUrl: config.GITHUB_API_URL }) : undefined, logger, undeploys });
     const deployments = createDeploymentService({ db, lane, projects, logger, caps: { perProject: config.MAX_QUEUED_PER_PROJECT, perWorkspace: config.MAX_QUEUED_PER_WORKSPACE } });
     const v1 = new Hono();
     // Webhooks (signature) and logs (a ticket instead of the header for browsers) authenticate
@@ -47,6 +51,8 @@ export function buildV1({ config, db, temporal, logger, hub }: V1Deps): (tools: 
     // Every other route takes small JSON bodies (webhooks, above, have their own larger limit).
     v1.use('*', bodyLimit({ maxBytes: config.MAX_BODY_BYTES, message: `Request bodies are limited to ${config.MAX_BODY_BYTES} bytes` }));
     v1.route('/', logRoutes({ db, hub, tickets: createLogTicketService(db), upgradeWebSocket, session: { maxBufferedBytes: config.LOG_VIEWER_MAX_BUFFER, pingIntervalMs: config.LOG_VIEWER_PING_INTERVAL } }));
+    // External Secrets authenticates with PULL_CREDENTIALS_TOKEN, not a workspace token.
+    v1.route('/pull-credentials', pullCredentialRoutes({ credentials: createPullCredentialService({ db, config }), token: config.PULL_CREDENTIALS_TOKEN }));
     v1.use('*', bearerAuth(db));
     // One allowance per token shared by every route that starts a deploy.
     const deployLimit = rateLimit({ capacity: config.DEPLOY_RATE_BURST, refillPerSecond: config.DEPLOY_RATE_PER_MINUTE / 60, key: byTokenId });

@@ -8,12 +8,14 @@ import { createGitopsRepo, removeDir, startArgoCd, tempDir, waitFor, writeChart,
 import {
   ArgoCdAuthError,
   ArgoCdClient,
+  ArgoCdForbiddenError,
   ArgoCdOperationInProgressError,
   ArgoCdSyncRejectedError,
   ArgoCdTimeoutError,
   ArgoCdUnavailableError,
   applicationSchema,
   isArgoCdTransient,
+  isRepoFetchError,
   liveStatus,
   type Application,
   type ArgoCdError,
@@ -67,6 +69,27 @@ describe('ArgoCdClient against the simulator', () => {
   it('answers null for an app Argo CD will not show (403), with or without a project (404)', async () => {
     expect(await client.getApplication('ws1-nobody-nothing')).toBeNull();
     expect(await client.getApplication('ws1-nobody-nothing', { project: 'default' })).toBeNull();
+  });
+
+  it('with a project, tells a 403 (RBAC: a terminal ArgoCdForbiddenError naming project and app) from a 404 (null)', async () => {
+    await sim('/argocd/rbac', 'PUT', { account: USER.username, denyApps: ['ws1-alice-shop'] });
+    try {
+      const error = await client.getApplication('ws1-alice-shop', { project: 'default' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ArgoCdForbiddenError);
+      expect(error).toMatchObject({ status: 403, transient: false, application: 'ws1-alice-shop', project: 'default', message: 'Argo CD denies this account default/ws1-alice-shop: permission denied' });
+      // Without a project Argo CD says the same for a missing app: nothing to tell apart.
+      expect(await client.getApplication('ws1-alice-shop')).toBeNull();
+    } finally {
+      await sim('/argocd/rbac', 'PUT', { account: USER.username, denyApps: [] });
+    }
+    expect(await client.getApplication('ws1-alice-shop', { project: 'default' })).not.toBeNull();
+  });
+
+  it('reads the ApplicationSet status (validated), and null for one that does not exist', async () => {
+    const set = await client.getApplicationSet('user-projects');
+    expect(set?.status.conditions?.map((c) => [c.type, c.status])).toEqual([['ErrorOccurred', 'False'], ['ParametersGenerated', 'True'], ['ResourcesUpToDate', 'True']]);
+    expect(set?.status.resources?.map((r) => r.name)).toEqual(['ws1-alice-shop']);
+    expect(await client.getApplicationSet('nope')).toBeNull();
   });
 
   it('logs in again once when its token is refused', async () => {
@@ -238,6 +261,11 @@ describe('liveStatus', () => {
     ['UnknownError fails', app({ conditions: [{ type: 'UnknownError', message: 'x' }] }), {}, { state: 'failed', type: 'unknown-error' }],
     ['DeletionError fails', app({ conditions: [{ type: 'DeletionError', message: 'x' }] }), {}, { state: 'failed', type: 'deletion-error' }],
     ['a warning condition does not fail', app({ conditions: [{ type: 'OrphanedResourceWarning', message: 'x' }] }), {}, { state: 'live' }],
+    ['a chart ComparisonError is comparison-error', app({ revision: '', sync: 'Unknown', conditions: [{ type: 'ComparisonError', message: 'Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = `helm template . --name-template x` failed exit status 1: Error: parse error' }] }), {}, { state: 'failed', type: 'comparison-error' }],
+    ['a repository ComparisonError is repo-unreachable', app({ revision: '', sync: 'Unknown', conditions: [{ type: 'ComparisonError', message: 'Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = failed to list refs: repository not found' }] }), {}, { state: 'failed', type: 'repo-unreachable' }],
+    ['a repository ComparisonError fails whichever revision the app shows', app({ revision: PREVIOUS, sync: 'Unknown', conditions: [{ type: 'ComparisonError', message: 'Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = failed to list refs: authentication required' }] }), {}, { state: 'failed', type: 'repo-unreachable' }],
+    ['SharedResourceWarning at our SHA is shared-resource', app({ conditions: [{ type: 'SharedResourceWarning', message: 'Deployment/alice-shop is part of applications argocd/ws1-alice-shop and ws2-alice-shop' }] }), {}, { state: 'failed', type: 'shared-resource' }],
+    ['SharedResourceWarning about another revision only waits', app({ revision: PREVIOUS, conditions: [{ type: 'SharedResourceWarning', message: 'x' }] }), {}, { state: 'waiting' }],
     ['an error condition about another revision only waits', app({ revision: PREVIOUS, conditions: [{ type: 'SyncError', message: 'old' }] }), {}, { state: 'waiting' }],
     ['Degraded first seen now waits', app({ health: 'Degraded', healthMessage: 'Back-off pulling image "x"' }), {}, { state: 'waiting' }],
     ['Degraded within the grace period waits', app({ health: 'Degraded' }), { degradedSince: T0 + 50_000 }, { state: 'waiting' }],
@@ -253,6 +281,19 @@ describe('liveStatus', () => {
     expect(first).toEqual({ state: 'waiting', reason: expect.stringContaining('Degraded') as unknown, degradedSince: T0 + 60_000 });
     const failed = liveStatus(app({ health: 'Degraded', healthMessage: 'Back-off pulling image "x"' }), OURS, options({ degradedSince: T0 + 20_000 }));
     expect(failed).toEqual({ state: 'failed', type: 'degraded', message: 'Degraded: Back-off pulling image "x"' });
+  });
+
+  it.each([
+    ['rpc error: code = Unknown desc = failed to list refs: repository not found', true],
+    ['rpc error: code = Unknown desc = failed to list refs: authentication required', true],
+    ['failed to list refs: ssh: handshake failed: knownhosts: key is unknown', true],
+    ['failed to list refs: ssh: handshake failed: ssh: unable to authenticate, attempted methods [none publickey], no supported methods remain', true],
+    ["rpc error: code = Internal desc = unable to resolve git revision : unable to resolve 'main' to a commit SHA", true],
+    ['failed to list refs: dial tcp: lookup git.invalid: no such host', true],
+    ['rpc error: code = Unknown desc = `helm template .` failed exit status 1: Error: YAML parse error', false],
+    ['rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:8081: connect: connection refused"', false],
+  ])('isRepoFetchError(%s) is %s', (message, expected) => {
+    expect(isRepoFetchError(message)).toBe(expected);
   });
 
   it('reports the superseding revision', () => {

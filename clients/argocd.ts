@@ -70,6 +70,17 @@ export class ArgoCdNotFoundError extends ArgoCdError {
   }
 }
 
+/**
+ * `403 permission denied` for a read that named the app's project: Argo CD's RBAC refuses this
+ * account the app (with a project, a missing app is a 404 instead). Terminal.
+ */
+export class ArgoCdForbiddenError extends ArgoCdError {
+  constructor(readonly application: string, readonly project: string, detail: string) {
+    super(`Argo CD denies this account ${project}/${application}: ${detail || 'permission denied'}`, false, 403, 7);
+    this.name = 'ArgoCdForbiddenError';
+  }
+}
+
 /** Any other 4xx, or an answer that does not have the shape of Argo CD's API. Terminal. */
 export class ArgoCdProtocolError extends ArgoCdError {
   constructor(message: string, status?: number, grpcCode?: number) {
@@ -128,6 +139,23 @@ export const applicationSchema = z.looseObject({
 
 export type Application = z.infer<typeof applicationSchema>;
 
+// ---------------------------------------------------------------------------------------------
+// The ApplicationSet, as much of it as the engine reads (its status says why an app is missing)
+
+export const applicationSetSchema = z.looseObject({
+  metadata: z.looseObject({ name: z.string() }),
+  status: z
+    .looseObject({
+      conditions: z
+        .array(z.looseObject({ type: z.string(), status: z.string().optional(), reason: z.string().optional(), message: z.string().optional(), lastTransitionTime: time.nullish() }))
+        .nullish(),
+      resources: z.array(z.looseObject({ name: z.string().optional(), status: z.string().optional() })).nullish(),
+    })
+    .prefault({}),
+});
+
+export type ApplicationSet = z.infer<typeof applicationSetSchema>;
+
 const errorBody = z.looseObject({ error: z.string().optional(), code: z.number().optional(), message: z.string().optional() });
 
 // ---------------------------------------------------------------------------------------------
@@ -150,7 +178,10 @@ export interface GetApplicationOptions {
   refresh?: 'normal' | 'hard';
   /** Bound on this call; a refresh defaults to 60 s. */
   timeoutMs?: number;
-  /** With a project, a missing app is a 404 instead of a 403 (both answer null here). */
+  /**
+   * The app's AppProject. With it Argo CD answers 404 for a missing app (null here) and 403 only
+   * when RBAC refuses the account (ArgoCdForbiddenError); without it both are 403 (null here).
+   */
   project?: string;
 }
 
@@ -198,8 +229,9 @@ export class ArgoCdClient {
   }
 
   /**
-   * The application, or null when Argo CD answers 403 `permission denied` (an app that does
-   * not exist, or one this account may not see: Argo CD does not tell them apart) or 404.
+   * The application, or null when it does not exist. Without `project`, Argo CD answers 403
+   * `permission denied` both for a missing app and for one this account may not see (null);
+   * with it, a missing app is a 404 (null) and a 403 is RBAC (ArgoCdForbiddenError).
    */
   async getApplication(name: string, options: GetApplicationOptions = {}): Promise<Application | null> {
     const query = new URLSearchParams();
@@ -208,8 +240,25 @@ export class ArgoCdClient {
     const suffix = query.size > 0 ? `?${query.toString()}` : '';
     const timeoutMs = options.timeoutMs ?? (options.refresh ? 60_000 : this.#timeoutMs);
     const { status, body } = await this.request('GET', `/api/v1/applications/${encodeURIComponent(name)}${suffix}`, { timeoutMs, accept: [403, 404] });
+    if (status === 403 && options.project) throw new ArgoCdForbiddenError(name, options.project, errorDetail(body));
     if (status === 403 || status === 404) return null;
     return parseApplication(body);
+  }
+
+  /**
+   * `GET /api/v1/applicationsets/{name}`: its status conditions (ErrorOccurred,
+   * ParametersGenerated, ResourcesUpToDate) and generated apps; null on 403/404 (Argo CD answers
+   * 403 for a missing ApplicationSet too).
+   */
+  async getApplicationSet(name: string): Promise<ApplicationSet | null> {
+    const { status, body } = await this.request('GET', `/api/v1/applicationsets/${encodeURIComponent(name)}`, { accept: [403, 404] });
+    if (status === 403 || status === 404) return null;
+    const parsed = applicationSetSchema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ArgoCdProtocolError(`Argo CD ApplicationSet has an unexpected shape: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`);
+    }
+    return parsed.data;
   }
 
   /** Starts a sync; answers the application with its new `operation`. */
@@ -297,6 +346,11 @@ export class ArgoCdClient {
   }
 }
 
+function errorDetail(body: unknown): string {
+  const error = errorBody.safeParse(body);
+  return error.success ? (error.data.message ?? error.data.error ?? '') : '';
+}
+
 function parseApplication(body: unknown): Application {
   const parsed = applicationSchema.safeParse(body);
   if (!parsed.success) {
@@ -354,7 +408,23 @@ export const ERROR_CONDITION_TYPES = {
   DeletionError: 'deletion-error',
 } as const;
 
-export type LiveFailureType = 'degraded' | 'sync-failed' | (typeof ERROR_CONDITION_TYPES)[keyof typeof ERROR_CONDITION_TYPES];
+export type LiveFailureType = 'degraded' | 'sync-failed' | 'repo-unreachable' | 'shared-resource' | (typeof ERROR_CONDITION_TYPES)[keyof typeof ERROR_CONDITION_TYPES];
+
+/**
+ * What the repo-server says when it cannot fetch the repository, as Argo CD v2.14 writes it into
+ * a ComparisonError (`Failed to load target state: failed to generate manifest for source 1 of
+ * 1: rpc error: code = Unknown desc = failed to list refs: repository not found`) or into the
+ * ApplicationSet's ErrorOccurred condition. `failed to list refs` is util/git's `git ls-remote`
+ * step (the host, the URL, the credentials, the host key); `unable to resolve '<branch>' to a
+ * commit SHA` is a branch the repository does not have. A repo-server that is down answers
+ * `code = Unavailable` and is not matched: that passes.
+ */
+const REPO_FETCH_ERROR = /failed to list refs|repository not found|authentication required|authentication failed|knownhosts: key is unknown|ssh: handshake failed|unable to authenticate|could not read Username|Permission denied \(publickey\)|unable to resolve '[^']*' to a commit SHA/i;
+
+/** Whether an Argo CD error message says the repository could not be fetched (not a chart error). */
+export function isRepoFetchError(message: string): boolean {
+  return REPO_FETCH_ERROR.test(message);
+}
 
 export type LiveStatus =
   | { state: 'live' }
@@ -391,11 +461,18 @@ export function liveStatus(app: Application, expectedSha: string, options: LiveS
   if (op && opRevision === expectedSha && (op.phase === 'Failed' || op.phase === 'Error')) {
     return { state: 'failed', type: 'sync-failed', message: op.message || `sync of ${short(expectedSha)} ended ${op.phase}` };
   }
+  // A repository Argo CD cannot fetch blocks every revision, whichever one the app last showed.
+  for (const c of status.conditions ?? []) {
+    if (c.type === 'ComparisonError' && isRepoFetchError(c.message ?? '')) return { state: 'failed', type: 'repo-unreachable', message: `${c.type}: ${c.message ?? ''}` };
+  }
   // Conditions describe the revision Argo CD compared last; a failed comparison reports none.
   if (!revision || revision === expectedSha) {
     for (const c of status.conditions ?? []) {
       const type = ERROR_CONDITION_TYPES[c.type as keyof typeof ERROR_CONDITION_TYPES];
       if (type) return { state: 'failed', type, message: `${c.type}: ${c.message ?? ''}`.trim() };
+      // Another app manages one of ours (`Deployment/x is part of applications argocd/a and b`):
+      // the two would overwrite each other on every sync.
+      if (c.type === 'SharedResourceWarning') return { state: 'failed', type: 'shared-resource', message: `${c.type}: ${c.message ?? ''}`.trim() };
     }
   }
   if (!revision) return { state: 'waiting', reason: `Argo CD reports no revision yet (sync ${status.sync?.status ?? 'unknown'})` };

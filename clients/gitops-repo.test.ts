@@ -83,7 +83,7 @@ describe('commitRelease', () => {
     remote = makeRemote();
   });
 
-  it('writes the six chart files and app.json at the project path, with the trailers', async () => {
+  it('writes the chart files and app.json at the project path, with the trailers', async () => {
     const repo = newRepo(remote);
     const { values, input } = release(shop);
     const result = await repo.commitRelease(input);
@@ -92,7 +92,7 @@ describe('commitRelease', () => {
     expect(git(remote, 'rev-parse', 'main')).toBe(result.sha);
     expect(commitCount(remote)).toBe(2);
     expect(remoteFiles(remote, 'apps').sort()).toEqual(
-      ['Chart.yaml', 'app.json', 'templates/deployment.yaml', 'templates/hpa.yaml', 'templates/ingress.yaml', 'templates/service.yaml', 'values.yaml'].map((f) => `apps/ws1/alice/shop/${f}`),
+      ['Chart.yaml', 'app.json', 'templates/deployment.yaml', 'templates/hpa.yaml', 'templates/ingress.yaml', 'templates/pull-secret.yaml', 'templates/service.yaml', 'values.yaml'].map((f) => `apps/ws1/alice/shop/${f}`),
     );
     expect(parse(git(remote, 'show', 'main:apps/ws1/alice/shop/values.yaml'))).toEqual(values);
     expect(JSON.parse(git(remote, 'show', 'main:apps/ws1/alice/shop/app.json'))).toMatchObject({ appName: 'ws1-alice-shop', releaseName: 'alice-shop', namespace: 'user-alice' });
@@ -235,7 +235,7 @@ describe('commitRelease', () => {
     const history = git(remote, 'rev-list', 'main').split('\n');
     for (const r of results) expect(history).toContain(r.sha);
     for (const job of jobs) {
-      expect(remoteFiles(remote, job.input.path)).toHaveLength(7);
+      expect(remoteFiles(remote, job.input.path)).toHaveLength(Object.keys(job.input.files).length);
       expect(git(remote, 'show', `main:${job.input.path}/values.yaml`)).toBe(job.input.files['values.yaml']!.trim());
       expect(git(remote, 'log', '--format=%H', '--fixed-strings', `--grep=Deployment-Id: ${job.input.deploymentId}`, 'main').split('\n')).toHaveLength(1);
     }
@@ -390,5 +390,90 @@ describe('setup errors', () => {
     const error = await repo.commitRelease(release(shop).input).catch((e: unknown) => e);
     expect((error as { transient?: boolean }).transient).toBe(true);
     expect((error as Error).name).toBe('GitOpsRemoteError');
+  });
+});
+
+describe('removeFolder', () => {
+  let remote: string;
+  beforeEach(() => {
+    remote = makeRemote();
+  });
+  const bob: Identity = { workspaceId: 'ws1', userId: 'bob', projectName: 'api' };
+  const undeployId = '9f8e7d6c-0000-4000-8000-000000000001';
+  const removal = { path: 'apps/ws1/alice/shop', undeployId, message: 'Undeploy ws1/alice/shop' };
+  const chartFiles = Object.keys(release(shop).input.files).length;
+  const undeployCommits = () => git(remote, 'log', '--format=%H', '--fixed-strings', `--grep=Undeploy-Id: ${undeployId}`, 'main').split('\n').filter(Boolean);
+
+  it('removes the folder in one commit with the trailers and leaves every other folder alone', async () => {
+    const repo = newRepo(remote);
+    await repo.commitRelease(release(shop).input);
+    await repo.commitRelease(release(bob).input);
+    const before = commitCount(remote);
+    const result = await repo.removeFolder(removal);
+    expect(result.created).toBe(true);
+    expect(git(remote, 'rev-parse', 'main')).toBe(result.sha);
+    expect(commitCount(remote)).toBe(before + 1);
+    expect(remoteFiles(remote, 'apps/ws1/alice')).toEqual([]);
+    expect(remoteFiles(remote, 'apps/ws1/bob/api')).toHaveLength(chartFiles);
+    expect(git(remote, 'diff', '--name-only', `${result.sha}^`, result.sha!).split('\n').every((f) => f.startsWith('apps/ws1/alice/shop/'))).toBe(true);
+    const message = git(remote, 'log', '-1', '--format=%B', 'main');
+    expect(message).toContain(`Undeploy-Id: ${undeployId}`);
+    expect(message).toContain('GitOps-Path: apps/ws1/alice/shop');
+    expect(undeployCommits()).toEqual([result.sha]);
+  });
+
+  it('a retry (another worker, another clone) finds the commit, even after the folder came back, and commits nothing', async () => {
+    await newRepo(remote).commitRelease(release(shop).input);
+    const first = await newRepo(remote).removeFolder(removal);
+    // A new project of the same name deploys into the same folder afterwards.
+    await newRepo(remote).commitRelease(release(shop).input);
+    const head = git(remote, 'rev-parse', 'main');
+    const again = await newRepo(remote).removeFolder(removal);
+    expect(again).toEqual({ sha: first.sha, created: false });
+    expect(git(remote, 'rev-parse', 'main')).toBe(head);
+    expect(remoteFiles(remote, 'apps/ws1/alice/shop')).toHaveLength(chartFiles);
+    expect(undeployCommits()).toEqual([first.sha]);
+  });
+
+  it('commits nothing when the folder is not there (a project that never deployed), or the branch is unborn', async () => {
+    const head = git(remote, 'rev-parse', 'main');
+    expect(await newRepo(remote).removeFolder(removal)).toEqual({ sha: undefined, created: false });
+    expect(git(remote, 'rev-parse', 'main')).toBe(head);
+    expect(await newRepo(makeRemote({ empty: true })).removeFolder(removal)).toEqual({ sha: undefined, created: false });
+  });
+
+  it('refuses the same undeploy id for another path (terminal) and bad ids or paths before any work', async () => {
+    const repo = newRepo(remote);
+    await repo.commitRelease(release(shop).input);
+    await repo.commitRelease(release(bob).input);
+    await repo.removeFolder(removal);
+    await expect(repo.removeFolder({ ...removal, path: 'apps/ws1/bob/api' })).rejects.toBeInstanceOf(GitOpsIdempotencyError);
+    expect(remoteFiles(remote, 'apps/ws1/bob/api')).toHaveLength(chartFiles);
+    await expect(repo.removeFolder({ ...removal, undeployId: '../x' })).rejects.toBeInstanceOf(GitOpsConfigError);
+    await expect(repo.removeFolder({ ...removal, path: 'apps/../..' })).rejects.toBeInstanceOf(GitOpsPathError);
+  });
+
+  it('retries a push that lost a race, on top of the other writer, with one removal commit', async () => {
+    await newRepo(remote).commitRelease(release(shop).input);
+    const hook = path.join(remote, 'hooks', 'pre-receive');
+    writeFileSync(
+      hook,
+      `#!/bin/sh
+cat >/dev/null
+[ -f "$GIT_DIR/raced" ] && exit 0
+touch "$GIT_DIR/raced"
+unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
+c=$(git -c user.name=racer -c user.email=racer@x commit-tree "$(git rev-parse main^{tree})" -p main -m "concurrent writer")
+git update-ref refs/heads/main "$c"
+`,
+    );
+    chmodSync(hook, 0o755);
+    const retries: number[] = [];
+    const result = await newRepo(remote, { onPushRetry: ({ attempt }) => retries.push(attempt) }).removeFolder(removal);
+    expect(result.created).toBe(true);
+    expect(retries).toEqual([1]);
+    expect(git(remote, 'log', '--format=%s', '-2', 'main').split('\n')).toEqual(['Undeploy ws1/alice/shop', 'concurrent writer']);
+    expect(undeployCommits()).toEqual([result.sha]);
+    expect(remoteFiles(remote, 'apps')).toEqual([]);
   });
 });

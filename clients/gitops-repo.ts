@@ -8,6 +8,7 @@
 // and commitRelease first looks for such a commit on the remote branch, so a retried
 // activity gets the commit its earlier attempt pushed instead of a second one. (The lookup
 // does not use `git log -- <path>`: an empty commit touches no path and would be missed.)
+// An undeploy's removal of a folder works the same way with an `Undeploy-Id:` trailer.
 //
 // Concurrency: calls on one workDir are serialised by an in-process mutex (a promise chain
 // keyed by the workDir; Kargo holds a lock per repository and branch the same way). Writers
@@ -97,6 +98,23 @@ export interface GitOpsRepoOptions {
   commandTimeoutMs?: number;
   /** Called before each push retry (for logs and metrics). */
   onPushRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
+  /** For `ssh://` and `git@host:` URLs: the key and the known_hosts this repository is reached with. */
+  ssh?: GitOpsSshOptions;
+}
+
+export interface GitOpsSshOptions {
+  keyFile: string;
+  knownHostsFile: string;
+}
+
+/**
+ * The ssh command of the GitOps clone's own git runs: only this key is offered, and only a host
+ * key listed in this known_hosts is accepted (never trust on first use). No prompt can block a
+ * worker: BatchMode fails instead of asking.
+ */
+export function gitOpsSshCommand({ keyFile, knownHostsFile }: GitOpsSshOptions): string {
+  const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+  return `ssh -i ${quote(keyFile)} -o IdentitiesOnly=yes -o UserKnownHostsFile=${quote(knownHostsFile)} -o StrictHostKeyChecking=yes -o BatchMode=yes`;
 }
 
 export interface CommitResult {
@@ -121,6 +139,21 @@ export interface CommitFilesInput {
   message: string;
 }
 
+export interface RemoveFolderInput {
+  /** The folder to remove, e.g. `apps/ws1/alice/shop`. */
+  path: string;
+  /** The undeploy's id: the `Undeploy-Id:` trailer a retried attempt finds its commit by. */
+  undeployId: string;
+  message: string;
+}
+
+export interface RemoveFolderResult {
+  /** The removal commit; undefined when the folder was not there and nothing was committed. */
+  sha: string | undefined;
+  /** false when an earlier attempt's commit was found, or there was nothing to remove. */
+  created: boolean;
+}
+
 export interface ReleaseCommit {
   sha: string;
   /** The `GitOps-Path` trailer. */
@@ -129,6 +162,7 @@ export interface ReleaseCommit {
 
 export const DEPLOYMENT_ID_TRAILER = 'Deployment-Id';
 export const PATH_TRAILER = 'GitOps-Path';
+export const UNDEPLOY_ID_TRAILER = 'Undeploy-Id';
 
 const DEPLOYMENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/-]{1,200}(?<![./])(?<!\.lock)$/;
@@ -190,6 +224,7 @@ export class GitOpsRepo {
   private readonly maxDelayMs: number;
   private readonly timeoutMs: number;
   private readonly onPushRetry?: GitOpsRepoOptions['onPushRetry'];
+  private readonly sshCommand?: string;
 
   constructor(options: GitOpsRepoOptions) {
     if (!options.url || options.url.startsWith('-') || /[\s\0]/.test(options.url)) throw new GitOpsConfigError(`invalid GitOps repository URL ${JSON.stringify(options.url)}`);
@@ -204,6 +239,7 @@ export class GitOpsRepo {
     this.baseDelayMs = options.push?.baseDelayMs ?? 250;
     this.maxDelayMs = options.push?.maxDelayMs ?? 5_000;
     this.timeoutMs = options.commandTimeoutMs ?? 120_000;
+    this.sshCommand = options.ssh ? gitOpsSshCommand(options.ssh) : undefined;
     this.onPushRetry = options.onPushRetry;
   }
 
@@ -217,7 +253,9 @@ export class GitOpsRepo {
       maxConcurrentProcesses: 1,
       trimmed: false,
       timeout: { block: this.timeoutMs },
-      config: [`user.name=${this.author.name}`, `user.email=${this.author.email}`, 'commit.gpgsign=false', 'core.autocrlf=false', 'advice.detachedHead=false'],
+      config: [`user.name=${this.author.name}`, `user.email=${this.author.email}`, 'commit.gpgsign=false', 'core.autocrlf=false', 'advice.detachedHead=false', ...(this.sshCommand ? [`core.sshCommand=${this.sshCommand}`] : [])],
+      // The ssh command is the engine's own (from config), never anything a tenant sends.
+      ...(this.sshCommand ? { unsafe: { allowUnsafeSshCommand: true } } : {}),
     });
   }
 
@@ -319,13 +357,13 @@ export class GitOpsRepo {
     });
   }
 
-  private async findUnlocked(deploymentId: string): Promise<ReleaseCommit | undefined> {
-    const format = `%H%x00%(trailers:key=${DEPLOYMENT_ID_TRAILER},valueonly,separator=%x2C)%x00%(trailers:key=${PATH_TRAILER},valueonly,separator=%x2C)%x1e`;
-    const out = await this.git().raw(['log', this.remoteRef, '--fixed-strings', `--grep=${DEPLOYMENT_ID_TRAILER}: ${deploymentId}`, `--format=${format}`]);
+  private async findUnlocked(id: string, trailer: string = DEPLOYMENT_ID_TRAILER): Promise<ReleaseCommit | undefined> {
+    const format = `%H%x00%(trailers:key=${trailer},valueonly,separator=%x2C)%x00%(trailers:key=${PATH_TRAILER},valueonly,separator=%x2C)%x1e`;
+    const out = await this.git().raw(['log', this.remoteRef, '--fixed-strings', `--grep=${trailer}: ${id}`, `--format=${format}`]);
     for (const record of out.split('\x1e')) {
       const [sha, ids, paths] = record.trim().split('\0');
       if (!sha || ids === undefined) continue;
-      if (ids.split(',').some((id) => id.trim() === deploymentId)) {
+      if (ids.split(',').some((found) => found.trim() === id)) {
         const found = paths?.split(',')[0]?.trim();
         return { sha, path: found || undefined };
       }
@@ -445,6 +483,62 @@ export class GitOpsRepo {
     return this.guarded('commitFiles', () => this.writeCommitPush({ dir, files, message, allowEmpty: false }));
   }
 
+  /**
+   * Removes the directory `path` in one commit carrying `Undeploy-Id: <undeployId>` and
+   * `GitOps-Path: <path>`. Exactly once per undeploy id: when the remote branch already has such
+   * a commit, returns it (created=false) even if later commits re-created the folder (a new
+   * project of the same name). A folder that is not there is not an error: nothing is committed
+   * and `sha` is undefined. Lost push races are retried on top of the other writer, like releases.
+   */
+  async removeFolder(input: RemoveFolderInput): Promise<RemoveFolderResult> {
+    if (!DEPLOYMENT_ID.test(input.undeployId)) throw new GitOpsConfigError(`invalid undeploy id ${JSON.stringify(input.undeployId)}`);
+    const dir = safeRelativePath(input.path);
+    const subject = cleanMessage(input.message) || `Remove ${dir}`;
+    const message = `${subject}\n\n${UNDEPLOY_ID_TRAILER}: ${input.undeployId}\n${PATH_TRAILER}: ${dir}\n`;
+    return this.guarded('removeFolder', async () => {
+      let lastError: unknown;
+      for (let attempt = 1; attempt <= this.attempts; attempt++) {
+        if (!(await this.syncFresh())) return { sha: undefined, created: false };
+        const found = await this.findUnlocked(input.undeployId, UNDEPLOY_ID_TRAILER);
+        if (found) {
+          if (found.path !== dir) throw new GitOpsIdempotencyError(`undeploy ${input.undeployId} already removed ${found.path ?? 'another path'} (${found.sha}), not ${dir}`);
+          return { sha: found.sha, created: false };
+        }
+        const git = this.git();
+        // ls-tree, not the file system: the tree of the remote head is what Argo CD reads.
+        if ((await git.raw(['ls-tree', '--name-only', 'HEAD', '--', dir])).trim() === '') return { sha: undefined, created: false };
+        await git.raw(['rm', '-r', '--quiet', '--', dir]);
+        await git.raw(['commit', '--no-verify', '--quiet', '-m', message]);
+        const sha = (await git.raw(['rev-parse', 'HEAD'])).trim();
+        const pushed = await this.push(attempt);
+        if (pushed === true) return { sha, created: true };
+        lastError = pushed.error;
+        if (pushed.last) break;
+      }
+      throw new GitOpsPushConflictError(`push to ${this.branch} of ${this.url} was rejected ${this.attempts} times (concurrent writers)`, this.attempts, { cause: lastError });
+    });
+  }
+
+  /**
+   * Pushes HEAD. true when it landed; a lost race is returned (after the backoff, unless it was
+   * the last attempt) so the caller starts over from the new remote head; other errors throw.
+   */
+  private async push(attempt: number): Promise<true | { error: unknown; last: boolean }> {
+    try {
+      await this.git().raw(['push', '--porcelain', 'origin', `HEAD:refs/heads/${this.branch}`]);
+      return true;
+    } catch (error) {
+      const reason = gitMessage(error);
+      if (!NON_FAST_FORWARD.test(reason)) throw new GitOpsRemoteError(`cannot push to ${this.url}: ${reason}`, { cause: error });
+      if (attempt === this.attempts) return { error, last: true };
+      const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
+      const delayMs = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+      this.onPushRetry?.({ attempt, delayMs, reason: reason.split('\n').find((line) => NON_FAST_FORWARD.test(line))?.trim() ?? 'rejected' });
+      await sleep(delayMs);
+      return { error, last: false };
+    }
+  }
+
   /** Validates every path before any work starts: a bad one fails the whole call. */
   private checkFiles(dir: string, files: Record<string, string>): Map<string, string> {
     const checked = new Map<string, string>();
@@ -477,19 +571,10 @@ export class GitOpsRepo {
       await git.raw(['commit', '--no-verify', '--quiet', ...(job.allowEmpty ? ['--allow-empty'] : []), '-m', job.message]);
       const sha = (await git.raw(['rev-parse', 'HEAD'])).trim();
 
-      try {
-        await git.raw(['push', '--porcelain', 'origin', `HEAD:refs/heads/${this.branch}`]);
-        return { sha, created: true };
-      } catch (error) {
-        const reason = gitMessage(error);
-        if (!NON_FAST_FORWARD.test(reason)) throw new GitOpsRemoteError(`cannot push to ${this.url}: ${reason}`, { cause: error });
-        lastError = error;
-        if (attempt === this.attempts) break;
-        const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
-        const delayMs = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-        this.onPushRetry?.({ attempt, delayMs, reason: reason.split('\n').find((line) => NON_FAST_FORWARD.test(line))?.trim() ?? 'rejected' });
-        await sleep(delayMs);
-      }
+      const pushed = await this.push(attempt);
+      if (pushed === true) return { sha, created: true };
+      lastError = pushed.error;
+      if (pushed.last) break;
     }
     throw new GitOpsPushConflictError(`push to ${this.branch} of ${this.url} was rejected ${this.attempts} times (concurrent writers)`, this.attempts, { cause: lastError });
   }

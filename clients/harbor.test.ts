@@ -1,10 +1,11 @@
 // The Harbor client: scan summary and gate rules, then against the Harbor simulator over
-// HTTP (double encoding, scans, deletion, errors), and under injected faults.
+// HTTP (double encoding, scans, deletion, errors, robot accounts), and under injected faults.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN, OTHER_ROBOT, ROBOT, RegistrySession, eventually, pushImage, startHarbor, type RunningHarbor } from '../simulators/harbor/test-helpers.js';
 import {
   HarborAuthError,
   HarborClient,
+  HarborConflictError,
   HarborError,
   HarborInvalidReferenceError,
   HarborNotFoundError,
@@ -269,5 +270,53 @@ describe('against the Harbor simulator', () => {
     harbor.sim.faults.configure({ errorRate: 0.3, dropRate: 0.3, seed: 5 });
     harbor.sim.counters.reset();
     expect(await run()).toEqual(first);
+  });
+});
+
+describe('robot accounts against the Harbor simulator', () => {
+  let harbor: RunningHarbor;
+  const admin = (overrides: Partial<ConstructorParameters<typeof HarborClient>[0]> = {}) =>
+    new HarborClient({ baseUrl: harbor.url, username: ADMIN.username, password: ADMIN.password, project: 'apps', ...overrides });
+
+  beforeAll(async () => {
+    harbor = await startHarbor();
+  });
+  afterAll(async () => harbor.close());
+
+  it('creates a pull-only project robot, finds it by name, and refreshes its secret', async () => {
+    const created = await admin().createProjectRobot({ name: 'pull-ws1', repositoryActions: ['pull'], description: 'pulls ws1' });
+    expect(created).toMatchObject({ name: 'robot$apps+pull-ws1', expires_at: -1 });
+    expect(created.secret.length).toBeGreaterThanOrEqual(8);
+    const found = await admin().findProjectRobot('pull-ws1');
+    expect(found).toMatchObject({ id: created.id, name: 'robot$apps+pull-ws1', permissions: [{ kind: 'project', namespace: 'apps', access: [{ resource: 'repository', action: 'pull' }] }] });
+    expect(await admin().findProjectRobot('pull-nobody')).toBeNull();
+    const secret = await admin().refreshRobotSecret(created.id);
+    expect(secret).not.toBe(created.secret);
+    expect(await admin().deleteRobot(created.id)).toBe(true);
+    expect(await admin().deleteRobot(created.id)).toBe(false);
+  });
+
+  it('names the failures: 409 HarborConflictError, 403 for a project robot, 404 for a missing robot, 400 as protocol error', async () => {
+    await admin().createProjectRobot({ name: 'dup', repositoryActions: ['pull'] });
+    const conflict = await failure(admin().createProjectRobot({ name: 'dup', repositoryActions: ['pull'] }));
+    expect(conflict).toBeInstanceOf(HarborConflictError);
+    expect(conflict).toMatchObject({ status: 409, code: 'CONFLICT', transient: false });
+    const refused = await failure(new HarborClient({ baseUrl: harbor.url, username: ROBOT.username, password: ROBOT.password, project: 'apps' }).createProjectRobot({ name: 'x', repositoryActions: ['pull'] }));
+    expect(refused).toBeInstanceOf(HarborAuthError);
+    expect(refused).toMatchObject({ status: 403, transient: false });
+    expect(await failure(admin({ password: 'wrong' }).findProjectRobot('dup'))).toMatchObject({ status: 401 });
+    expect(await failure(admin().refreshRobotSecret(424242))).toBeInstanceOf(HarborNotFoundError);
+    const bad = await failure(admin().createProjectRobot({ name: 'Not_Valid', repositoryActions: ['pull'] }));
+    expect(bad).toMatchObject({ status: 400, code: 'BAD_REQUEST', transient: false });
+    expect(bad.message).toContain('robot name is not in lower case');
+  });
+
+  it('retries nothing itself: a 503 is HarborUnavailableError (transient)', async () => {
+    harbor.sim.faults.configure({ errorRate: 1, seed: 1 });
+    try {
+      expect(await failure(admin().createProjectRobot({ name: 'down', repositoryActions: ['pull'] }))).toBeInstanceOf(HarborUnavailableError);
+    } finally {
+      harbor.sim.faults.configure({});
+    }
   });
 });

@@ -1,5 +1,5 @@
-// A client for the Harbor v2.0 API: artifacts (with scan overview), scans, deletion, and the
-// scan gate. Basic auth with a user or robot account and NO cookie jar (a session cookie
+// A client for the Harbor v2.0 API: artifacts (with scan overview), scans, deletion, the
+// scan gate, and project robot accounts (create, find, refresh the secret, delete). Basic auth with a user or robot account and NO cookie jar (a session cookie
 // turns on Harbor's CSRF check and POSTs start failing with 403). Repository names inside the
 // project are double-encoded here (`ws1/app` -> `ws1%252Fapp`). Answers are validated with
 // zod; failures are named errors that say whether retrying can help. Credentials are never
@@ -70,6 +70,14 @@ export class HarborNotScannableError extends HarborError {
   constructor(message: string, status: number, code?: string, requestId?: string) {
     super(message, false, status, code, requestId);
     this.name = 'HarborNotScannableError';
+  }
+}
+
+/** 409: the thing to create exists already (a robot account of that name in the project). Terminal. */
+export class HarborConflictError extends HarborError {
+  constructor(message: string, code?: string, requestId?: string) {
+    super(message, false, 409, code, requestId);
+    this.name = 'HarborConflictError';
   }
 }
 
@@ -149,6 +157,33 @@ export const artifactSchema = z
 export type HarborArtifact = z.infer<typeof artifactSchema>;
 
 const errorsSchema = z.object({ errors: z.array(z.object({ code: z.string().optional(), message: z.string().optional() }).loose()) }).loose();
+
+const projectSchema = z.object({ project_id: z.number().int().positive(), name: z.string() }).loose();
+
+const robotAccessSchema = z.object({ resource: z.string(), action: z.string(), effect: z.string().optional() }).loose();
+const robotPermissionSchema = z.object({ kind: z.string(), namespace: z.string(), access: z.array(robotAccessSchema) }).loose();
+
+/** POST /robots answers this once: the only time Harbor shows the secret. */
+const robotCreatedSchema = z
+  .object({ id: z.number().int().positive(), name: z.string().min(1), secret: z.string().min(1), creation_time: z.string().optional(), expires_at: z.number().optional() })
+  .loose();
+export type HarborRobotCreated = z.infer<typeof robotCreatedSchema>;
+
+const robotSchema = z
+  .object({
+    id: z.number().int().positive(),
+    name: z.string().min(1),
+    level: z.string().optional(),
+    disable: z.boolean().optional(),
+    expires_at: z.number().optional(),
+    duration: z.number().nullish(),
+    permissions: z.array(robotPermissionSchema).nullish(),
+    creation_time: z.string().optional(),
+  })
+  .loose();
+export type HarborRobot = z.infer<typeof robotSchema>;
+
+const robotSecretSchema = z.object({ secret: z.string().min(1) }).loose();
 
 const systemInfoSchema = z.object({ harbor_version: z.string().optional() }).loose();
 export type HarborSystemInfo = z.infer<typeof systemInfoSchema>;
@@ -261,6 +296,16 @@ export interface ListArtifactsOptions {
   withScanOverview?: boolean;
 }
 
+export interface CreateProjectRobotOptions {
+  /** Harbor's robot name rule: lower case, `[a-z0-9]+([._-][a-z0-9]+)*`; shown as `robot$<project>+<name>`. */
+  name: string;
+  description?: string;
+  /** Repository actions on the client's project, e.g. ['pull']. */
+  repositoryActions: Array<'pull' | 'push'>;
+  /** Days; -1 (default) never expires: rotation is by refreshing the secret. */
+  durationDays?: number;
+}
+
 interface Answer {
   status: number;
   text: string;
@@ -352,6 +397,75 @@ export class HarborClient {
     throw this.failure(`DELETE ${path}`, answer);
   }
 
+  /**
+   * Creates a project-level robot account in the client's project. Harbor shows the secret only
+   * in this answer. Throws HarborConflictError (409) when a robot of that name exists there,
+   * HarborAuthError when this account may not create robots (a project robot never may: it takes
+   * a project admin user or a system robot with robot permissions).
+   */
+  async createProjectRobot(options: CreateProjectRobotOptions): Promise<HarborRobotCreated> {
+    const what = 'POST /api/v2.0/robots';
+    const body = {
+      name: options.name,
+      description: options.description ?? '',
+      level: 'project',
+      duration: options.durationDays ?? -1,
+      disable: false,
+      permissions: [{ kind: 'project', namespace: this.project, access: options.repositoryActions.map((action) => ({ resource: 'repository', action })) }],
+    };
+    const answer = await this.call('POST', '/api/v2.0/robots', { body });
+    if (answer.status === 201) return parseJson(robotCreatedSchema, answer, what);
+    if (answer.status === 409) {
+      const error = harborErrorOf(answer);
+      throw new HarborConflictError(`${what}: robot ${options.name} exists already in project ${this.project}${error.message ? `: ${error.message}` : ''}`, error.code, answer.requestId);
+    }
+    throw this.failure(what, answer);
+  }
+
+  /**
+   * The project robot named `name` (as given to createProjectRobot, without `robot$<project>+`),
+   * or null. Harbor lists project robots only with `Level=project,ProjectID=<id>`.
+   */
+  async findProjectRobot(name: string): Promise<HarborRobot | null> {
+    const projectId = await this.projectId();
+    const params = new URLSearchParams({ q: `Level=project,ProjectID=${projectId},name=${this.project}+${name}`, page: '1', page_size: '10' });
+    const path = `/api/v2.0/robots?${params.toString()}`;
+    const what = `GET ${path}`;
+    const answer = await this.call('GET', path);
+    if (answer.status !== 200) throw this.failure(what, answer);
+    const robots = parseJson(z.array(robotSchema).nullable(), answer, what) ?? [];
+    return robots.find((robot) => robot.name.endsWith(`${this.project}+${name}`)) ?? null;
+  }
+
+  /** A new random secret for robot `id` (`PATCH /robots/{id}` with an empty secret); the old one stops working. */
+  async refreshRobotSecret(id: number): Promise<string> {
+    const path = `/api/v2.0/robots/${id}`;
+    const what = `PATCH ${path}`;
+    const answer = await this.call('PATCH', path, { body: {} });
+    if (answer.status === 404) throw new HarborNotFoundError(`${what}: no such robot`, harborErrorOf(answer).code, answer.requestId);
+    if (answer.status !== 200) throw this.failure(what, answer);
+    return parseJson(robotSecretSchema, answer, what).secret;
+  }
+
+  /** Deletes robot `id`: true when deleted, false when it did not exist. */
+  async deleteRobot(id: number): Promise<boolean> {
+    const path = `/api/v2.0/robots/${id}`;
+    const answer = await this.call('DELETE', path);
+    if (answer.status === 200) return true;
+    if (answer.status === 404) return false;
+    throw this.failure(`DELETE ${path}`, answer);
+  }
+
+  /** The numeric id of the client's project (robot queries take it). */
+  async projectId(): Promise<number> {
+    const path = `/api/v2.0/projects/${encodeURIComponent(this.project)}`;
+    const what = `GET ${path}`;
+    const answer = await this.call('GET', path);
+    if (answer.status === 404) throw new HarborNotFoundError(`${what}: project ${this.project} does not exist`, harborErrorOf(answer).code, answer.requestId);
+    if (answer.status !== 200) throw this.failure(what, answer);
+    return parseJson(projectSchema, answer, what).project_id;
+  }
+
   scanSummary(artifact: Pick<HarborArtifact, 'scan_overview'>): ScanSummary {
     return scanSummary(artifact);
   }
@@ -374,13 +488,14 @@ export class HarborClient {
   }
 
   /** One request; network failures, timeouts, 5xx/429 and bodies cut short become HarborUnavailableError. */
-  private async call(method: string, path: string, { auth = true }: { auth?: boolean } = {}): Promise<Answer & { total?: number }> {
+  private async call(method: string, path: string, { auth = true, body }: { auth?: boolean; body?: unknown } = {}): Promise<Answer & { total?: number }> {
     const what = `${method} ${path}`;
     const headers: Record<string, string> = { accept: 'application/json', 'x-request-id': randomUUID() };
     if (auth) headers.authorization = this.authorization;
+    if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await this.fetchFn(`${this.baseUrl}${path}`, { method, headers, redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs) });
+      response = await this.fetchFn(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
       throw new HarborUnavailableError(`${what}: ${describeNetworkError(error)}`, undefined, error);
     }

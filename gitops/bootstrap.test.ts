@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { GitOpsRepo } from '../clients/gitops-repo.js';
-import { bootstrapGitOpsRepo, renderBootstrapFiles } from './bootstrap.js';
+import { PULL_CREDENTIAL_STORE_NAME, bootstrapGitOpsRepo, renderBootstrapFiles } from './bootstrap.js';
+import { GitOpsConfigError } from '../clients/gitops-repo.js';
 import { renderAppConfig } from './chart.js';
 import { appNames, parseIdentity } from './naming.js';
 
@@ -119,6 +120,48 @@ describe('renderBootstrapFiles', () => {
   });
 });
 
+describe('the pull-credential ClusterSecretStore', () => {
+  const render = (engineUrl: string, storeName?: string) =>
+    renderBootstrapFiles({ repoUrl: 'https://git.example.com/platform/gitops.git', branch: 'main', namespaceScope: 'user', pullCredentials: { engineUrl, ...(storeName ? { storeName } : {}) } });
+
+  it('is left out unless asked for (a cluster without External Secrets cannot sync the kind)', () => {
+    expect(Object.keys(renderBootstrapFiles({ repoUrl: 'https://git.example.com/g.git', branch: 'main', namespaceScope: 'user' }))).not.toContain('cluster-secret-store-registry.yaml');
+  });
+
+  it('renders the webhook provider that asks the engine for the workspace named by remoteRef.key, with the token from the admin\'s Secret', () => {
+    const text = render('https://deploy.example.com/')['cluster-secret-store-registry.yaml']!;
+    expect(parse(text)).toEqual({
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ClusterSecretStore',
+      metadata: { name: PULL_CREDENTIAL_STORE_NAME },
+      spec: {
+        provider: {
+          webhook: {
+            url: 'https://deploy.example.com/v1/pull-credentials/{{ .remoteRef.key }}',
+            method: 'GET',
+            headers: { Authorization: 'Bearer {{ .auth.token }}' },
+            result: { jsonPath: '$' },
+            secrets: [{ name: 'auth', secretRef: { name: 'deploy-engine-pull-credentials', key: 'token', namespace: 'external-secrets' } }],
+          },
+        },
+      },
+    });
+    expect(PULL_CREDENTIAL_STORE_NAME).toBe('deploy-engine-registry');
+    // ESO's templates stay literal (this folder is plain YAML, not a Helm chart), and no secret is in it.
+    expect(text).toContain('/v1/pull-credentials/{{ .remoteRef.key }}');
+    expect(text).toMatch(/external-secrets\.io\/type=webhook/);
+    expect(text).not.toMatch(/Bearer (?!\{\{)\S/);
+    expect(text).not.toMatch(/^\s*(token|password|data|stringData):/m);
+  });
+
+  it('keeps a path prefix, takes another store name, and refuses a URL that cannot be the engine\'s', () => {
+    const store = parse(render('https://platform.example.com/deploy-engine', 'registry-b')['cluster-secret-store-registry.yaml']!) as { metadata: { name: string }; spec: { provider: { webhook: { url: string } } } };
+    expect(store.metadata.name).toBe('registry-b');
+    expect(store.spec.provider.webhook.url).toBe('https://platform.example.com/deploy-engine/v1/pull-credentials/{{ .remoteRef.key }}');
+    for (const bad of ['deploy.example.com', 'ftp://deploy.example.com', 'https://u:p@deploy.example.com', 'https://deploy.example.com/?x=1']) expect(() => render(bad), bad).toThrow(GitOpsConfigError);
+  });
+});
+
 describe('bootstrapGitOpsRepo', () => {
   it('creates a missing bare repository, commits once, and changes nothing on a second run', async () => {
     const remote = path.join(base, 'new', 'gitops.git');
@@ -154,10 +197,25 @@ describe('bootstrapGitOpsRepo', () => {
   it('the CLI bootstraps with flags and is idempotent', () => {
     const remote = path.join(base, 'cli', 'gitops.git');
     const root = fileURLToPath(new URL('..', import.meta.url));
-    const run = () => execFileSync('npx', ['tsx', 'scripts/gitops-bootstrap.ts', '--repo', remote, '--branch', 'trunk'], { cwd: root, encoding: 'utf8', env: cleanEnv });
-    expect(run()).toMatch(/created a bare repository[\s\S]*committed bootstrap\/argocd-app-of-apps.yaml/);
-    expect(run()).toMatch(/already up to date/);
+    const env = { ...cleanEnv, PUBLIC_API_URL: '', PULL_SECRET_MODE: '' };
+    const run = (...extra: string[]) => execFileSync('npx', ['tsx', 'scripts/gitops-bootstrap.ts', '--repo', remote, '--branch', 'trunk', ...extra], { cwd: root, encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Pull secrets are on by default (PULL_SECRET_MODE=external-secret): the store needs the engine's URL.
+    let refused: { status: number; stderr: string } | undefined;
+    try {
+      run();
+    } catch (error) {
+      refused = error as { status: number; stderr: string };
+    }
+    expect(refused?.status).toBe(2);
+    expect(refused?.stderr).toMatch(/needs the engine's public URL as the cluster reaches it: pass --engine-url .* or set PUBLIC_API_URL/);
+    expect(existsSync(remote)).toBe(false);
+    expect(run('--engine-url', 'https://deploy.example.com')).toMatch(/created a bare repository[\s\S]*committed bootstrap\/argocd-app-of-apps.yaml/);
+    expect(run('--engine-url', 'https://deploy.example.com')).toMatch(/already up to date/);
     expect(existsSync(remote)).toBe(true);
     expect(git(remote, 'rev-list', '--count', 'trunk')).toBe('2');
+    expect(git(remote, 'show', 'trunk:bootstrap/cluster-secret-store-registry.yaml')).toContain('url: https://deploy.example.com/v1/pull-credentials/{{ .remoteRef.key }}');
+    // --no-pull-store takes the store out again (a cluster without External Secrets).
+    expect(run('--no-pull-store')).toMatch(/committed/);
+    expect(git(remote, 'ls-tree', '--name-only', 'trunk', 'bootstrap/')).not.toContain('cluster-secret-store-registry.yaml');
   });
 });

@@ -13,7 +13,7 @@ import type { ChartValues } from './values.js';
 export const CHART_TEMPLATE_DIR = fileURLToPath(new URL('./chart-template/', import.meta.url));
 
 /** The template files copied into every chart, relative to the chart directory. */
-export const TEMPLATE_FILES = ['templates/deployment.yaml', 'templates/service.yaml', 'templates/ingress.yaml', 'templates/hpa.yaml'] as const;
+export const TEMPLATE_FILES = ['templates/deployment.yaml', 'templates/service.yaml', 'templates/ingress.yaml', 'templates/hpa.yaml', 'templates/pull-secret.yaml'] as const;
 
 /** The per-app file the ApplicationSet's git files generator reads (see gitops/bootstrap.ts). */
 export const APP_CONFIG_FILE = 'app.json';
@@ -32,7 +32,16 @@ function loadTemplate(dir: string) {
   if (!loaded) {
     const chart = parseYaml(readFileSync(`${base}Chart.yaml`, 'utf8')) as Record<string, unknown>;
     const templates: Record<string, string> = {};
-    for (const file of TEMPLATE_FILES) templates[file] = readFileSync(`${base}${file}`, 'utf8');
+    for (const file of TEMPLATE_FILES) {
+      try {
+        templates[file] = readFileSync(`${base}${file}`, 'utf8');
+      } catch (error) {
+        // A platform chart from before a template was added (templates/pull-secret.yaml): a
+        // configuration error that a retry cannot fix, named as such.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ChartValuesError(`the chart template ${base} has no ${file} (a chart template needs ${TEMPLATE_FILES.join(', ')})`);
+        throw error;
+      }
+    }
     loaded = { chart, templates };
     templateCache.set(base, loaded);
   }

@@ -57,6 +57,11 @@ export const envSchema = z.object({
   API_PORT: port.default(3000),
   PUBLIC_API_URL: url.optional(),
   DEV_API_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /**
+   * The bearer token External Secrets presents on GET /v1/pull-credentials/:workspaceId (the
+   * ClusterSecretStore of gitops/bootstrap.ts). Unset: that endpoint answers 404.
+   */
+  PULL_CREDENTIALS_TOKEN: z.string().min(32, 'at least 32 characters (openssl rand -hex 32)').optional(),
   DEV_WORKSPACE_ID: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$/, 'a DNS-1123 label of at most 20 characters').default('dev'),
   /** Users the dev workspace may create projects for (what the README examples and the web page use). */
   DEV_WORKSPACE_USERS: z
@@ -104,6 +109,15 @@ export const envSchema = z.object({
   HARBOR_PASSWORD: z.string().min(1).default('dev-harbor-secret'),
   HARBOR_PROJECT: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, 'a Harbor project name').default('apps'),
   REGISTRY_HOST: z.string().min(1).optional(),
+  /**
+   * The Harbor account that creates and refreshes each workspace's pull-only robot
+   * (activities/pull-access.ts, docs/pull-credentials.md): a user with the project admin role,
+   * or a system robot with robot create/list/read/update and the project's repository pull. A
+   * project robot such as HARBOR_USERNAME cannot create robots. The password defaults to
+   * HARBOR_PASSWORD (the dev stack's `admin` shares it).
+   */
+  HARBOR_ROBOT_ADMIN_USERNAME: z.string().min(1).default('admin'),
+  HARBOR_ROBOT_ADMIN_PASSWORD: optionalSecret,
   SCAN_FAIL_SEVERITY: z.enum(severities).default('Critical'),
 
   // Argo CD
@@ -117,6 +131,11 @@ export const envSchema = z.object({
    * ApplicationSet would otherwise see only after its 3-minute cache (docs/real-cluster.md).
    */
   ARGOCD_BOOTSTRAP_APP: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'an Argo CD application name').max(253).default('deploy-engine-bootstrap'),
+  /**
+   * The AppProject of the generated apps (the bootstrap's `project`). Reads name it, so Argo CD
+   * answers 404 for an app that does not exist and 403 only when RBAC refuses the account.
+   */
+  ARGOCD_PROJECT: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'an Argo CD project name').max(253).default('default'),
 
   // GitOps repository
   GITOPS_REPO_URL: z.string().min(1).default('.data/gitops.git'),
@@ -126,15 +145,54 @@ export const envSchema = z.object({
   CHART_TEMPLATE_DIR: z.string().min(1).optional(),
   GITOPS_AUTHOR_NAME: z.string().min(1).default('deploy-engine'),
   GITOPS_AUTHOR_EMAIL: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'an e-mail address such as deploy@example.com').default('deploy-engine@localhost'),
+  /**
+   * For a `git@host:` or `ssh://` GitOps URL: the private key the engine pushes with and the
+   * known_hosts that pins the server's host key. Set both or neither; see docs/compose.md.
+   */
+  GITOPS_SSH_KEY_FILE: z.string().min(1).optional(),
+  GITOPS_SSH_KNOWN_HOSTS_FILE: z.string().min(1).optional(),
 
   // Apps
   APPS_DOMAIN: z.string().regex(/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'a DNS domain such as apps.example.com').default('apps.localhost'),
+  /** Also whether the Ingress serves TLS: `https` adds its `tls` block, so the live URL's scheme is what it serves. */
   APPS_URL_SCHEME: z.enum(['http', 'https']).default('https'),
+  /** The IngressClass of every app's Ingress. */
+  INGRESS_CLASS_NAME: z.string().max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'an IngressClass name such as nginx').default('nginx'),
+  /** cert-manager ClusterIssuer of the apps' TLS secrets (with APPS_URL_SCHEME=https); `none`: no annotation, the platform provides the certificates. */
+  CERT_MANAGER_CLUSTER_ISSUER: z.string().max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a ClusterIssuer name such as letsencrypt, or none').default('letsencrypt'),
+  /**
+   * How app pods get registry credentials (docs/pull-secrets-and-tls.md): `external-secret` = an
+   * ExternalSecret per release from the PULL_SECRET_STORE ClusterSecretStore; `existing` = the
+   * Secret PULL_SECRET_NAME the platform created in each namespace; `none` = a public registry.
+   */
+  PULL_SECRET_MODE: z.enum(['external-secret', 'existing', 'none']).default('external-secret'),
+  PULL_SECRET_STORE: z.string().max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a ClusterSecretStore name').default('deploy-engine-registry'),
+  PULL_SECRET_NAME: z.string().max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Secret name (DNS-1123 label)').default('harbor-pull'),
   /**
    * `user`: one namespace per user, shared by that user's projects in every workspace; `workspace`:
    * one per workspace and user, for platforms whose workspaces are separate customers (gitops/naming.ts).
    */
   NAMESPACE_SCOPE: z.enum(['user', 'workspace']).default('user'),
+
+  // The live-URL probe (activities/url-probe.ts, docs/live-url-probe.md)
+  /**
+   * `on`: once Argo CD says Synced and Healthy, await_live also waits until the live URL answers
+   * from this release (else url_unreachable). Off by default: the worker must be able to reach
+   * the apps' public address, which a production network may not allow. The dev stack turns it on.
+   */
+  LIVE_URL_PROBE: z.enum(['off', 'on']).default('off'),
+  /**
+   * `host:port` the probe connects to instead of the address DNS gives for the live host; the
+   * request still names the live host (Host header, TLS server name), like curl --connect-to.
+   */
+  LIVE_URL_PROBE_VIA: z.string().trim().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):\d{1,5}$/, 'host:port, e.g. 127.0.0.1:18480 or [::1]:443').optional(),
+  LIVE_URL_PROBE_TIMEOUT: duration.default(60_000),
+  /** Statuses that count as "the app answers" (`200-399,401,403`): an app behind a login answers 401/403 or a redirect. */
+  LIVE_URL_PROBE_STATUSES: z
+    .string()
+    .regex(/^\s*\d{3}(-\d{3})?(\s*,\s*\d{3}(-\d{3})?)*\s*$/, 'HTTP statuses and ranges such as 200-399,401,403')
+    .transform(statusRanges)
+    .default(statusRanges('200-399,401,403')),
 
   // Deploy behaviour: every step has its own time bound
   RESOLVE_SOURCE_TIMEOUT: duration.default(120_000),
@@ -142,10 +200,21 @@ export const envSchema = z.object({
   VERIFY_IMAGE_TIMEOUT: duration.default(600_000),
   COMMIT_RELEASE_TIMEOUT: duration.default(120_000),
   AWAIT_LIVE_TIMEOUT: duration.default(600_000),
+  /**
+   * How long a new app may stay ungenerated before await_live fails with app_not_generated:
+   * the app-of-apps refresh plus two ApplicationSet requeues (DEFAULT_APPSET_REQUEUE_SECONDS,
+   * 30 s, in gitops/bootstrap.ts). Raise it with the requeue.
+   */
+  APP_GENERATE_TIMEOUT: duration.default(60_000),
   DEGRADED_GRACE: duration.default(30_000),
   /** How often long steps poll Jenkins, Harbor and Argo CD. */
   POLL_INTERVAL: duration.default(1_000),
   AUTO_ROLLBACK: flag.default(true),
+  /**
+   * DELETE /v1/projects/:id: how long the undeploy waits for Argo CD to delete the Application
+   * (and, through its resources finalizer, what it ran) after the folder is removed from Git.
+   */
+  UNDEPLOY_TIMEOUT: duration.default(600_000),
   /** Where the worker keeps scratch clones (source inspection, GitOps checkout). */
   WORK_DIR: z.string().min(1).default('.data/work'),
 
@@ -178,6 +247,14 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+/** `200-399,401` -> [{from:200,to:399},{from:401,to:401}] (LIVE_URL_PROBE_STATUSES). */
+function statusRanges(text: string): Array<{ from: number; to: number }> {
+  return text.split(',').map((part) => {
+    const [from, to = from] = part.trim().split('-').map(Number) as [number, number?];
+    return { from, to };
+  });
+}
+
 /** Why CREDENTIAL_KEYS cannot be used (never quoting key material), or undefined. */
 function credentialKeysProblem(text: string): string | undefined {
   try {
@@ -192,6 +269,10 @@ function credentialKeysProblem(text: string): string | undefined {
 /** Both halves of the GitHub App, or neither. */
 const githubAppPairing = (env: Env): string | undefined =>
   (env.GITHUB_APP_ID === undefined) !== (env.GITHUB_APP_PRIVATE_KEY === undefined) ? 'GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY must be set together' : undefined;
+
+/** The ssh key and its known_hosts, or neither: a key without a pinned host key would trust any server. */
+const gitOpsSshPairing = (env: Env): string | undefined =>
+  (env.GITOPS_SSH_KEY_FILE === undefined) !== (env.GITOPS_SSH_KNOWN_HOSTS_FILE === undefined) ? 'GITOPS_SSH_KEY_FILE and GITOPS_SSH_KNOWN_HOSTS_FILE must be set together' : undefined;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -212,8 +293,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Env {
   }
   const parsed = envSchema.safeParse(input);
   if (parsed.success) {
-    const pairing = githubAppPairing(parsed.data);
-    if (pairing) throw new ConfigError([pairing]);
+    const pairings = [githubAppPairing(parsed.data), gitOpsSshPairing(parsed.data)].filter((p): p is string => p !== undefined);
+    if (pairings.length) throw new ConfigError(pairings);
     return parsed.data;
   }
   const problems = parsed.error.issues.map((issue) => {

@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../test/support/db.js';
 import { decryptCredential, encryptCredential, newKeyLine, parseKeyRing } from './credential-crypto.js';
 import { credentialsByKey, rotateCredentialKeys } from './credential-rotation.js';
 import { createDb, type Db } from './db.js';
+import { openPullSecret, sealPullSecret } from './pull-robot.js';
 
 const run = promisify(execFile);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,11 +40,19 @@ describe('credential key rotation', () => {
     const ids = [];
     for (let i = 0; i < 5; i++) ids.push(await projectWithCredential(parseKeyRing(k1), `p${i}`, `token-number-${i}`));
     expect(await credentialsByKey(db)).toEqual({ k1: 5 });
+    const sealed = sealPullSecret(parseKeyRing(k1), 'ws', 'robot-secret-of-ws');
+    await db.workspacePullRobot.create({ data: { workspaceId: 'ws', robotName: 'robot$apps+pull-ws', robotId: 7, secret: sealed.envelope, secretKeyId: sealed.keyId, secretSetAt: new Date() } });
 
     const env = { ...process.env, DATABASE_URL: database.url, CREDENTIAL_KEYS: `${k2},${k1}` };
     const { stdout } = await run('npx', ['tsx', 'scripts/credentials.ts', 'rotate'], { cwd: repo, env });
     expect(stdout).toMatch(/Re-wrapped 5 credential\(s\) with key k2; 0 already used it/);
     expect(stdout).toMatch(/k2=5/);
+    expect(stdout).toMatch(/Re-wrapped 1 workspace pull secret\(s\) with key k2/);
+    expect(stdout).toMatch(/Workspace pull secrets by key: k2=1/);
+    expect(stdout).not.toContain('robot-secret-of-ws');
+    const robot = await db.workspacePullRobot.findUniqueOrThrow({ where: { workspaceId: 'ws' } });
+    expect(robot.secretKeyId).toBe('k2');
+    expect(openPullSecret(parseKeyRing(k2), 'ws', robot.secret!)).toBe('robot-secret-of-ws');
     expect(stdout).not.toContain(k1.split(':')[1]);
     expect(stdout).not.toContain('token-number');
 

@@ -26,6 +26,7 @@ const EXPECTED_TABLES = [
   'Project',
   'WebhookDelivery',
   'Workspace',
+  'WorkspacePullRobot',
   'WorkspaceUser',
   '_prisma_migrations',
 ];
@@ -113,7 +114,7 @@ describe('applyMigrations', () => {
     expect(lines).toContain(`Applied ${names[0]!}`);
     expect(await tables(db.url)).toEqual(EXPECTED_TABLES);
     const enums = await query<{ typname: string }>(db.url, `SELECT typname FROM pg_type WHERE typtype = 'e' ORDER BY typname`);
-    expect(enums.map((r) => r.typname)).toEqual(['DeploymentKind', 'DeploymentStatus', 'DeploymentTrigger', 'StepStatus', 'TokenRole']);
+    expect(enums.map((r) => r.typname)).toEqual(['DeploymentKind', 'DeploymentStatus', 'DeploymentTrigger', 'StepStatus', 'TokenRole', 'UndeployStatus']);
 
     const rows = await query<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number }>(
       db.url,

@@ -2,7 +2,8 @@
 //
 //   npx tsx scripts/credentials.ts new-key --id k2     prints a new CREDENTIAL_KEYS entry
 //   npx tsx scripts/credentials.ts status              stored credentials per key id
-//   npx tsx scripts/credentials.ts rotate              re-wraps every credential with the first key
+//   npx tsx scripts/credentials.ts rotate              re-wraps every credential (repository tokens and
+//                                                      workspace pull secrets) with the first key
 //
 // Rotation: put the new key first in CREDENTIAL_KEYS and keep the old one after it (API and
 // worker decrypt with either), run `rotate`, check `status` shows only the new id, then remove
@@ -13,6 +14,7 @@ import { envSchema } from '../lib/config.js';
 import { CredentialCryptoError, newKeyLine, parseKeyRing } from '../lib/credential-crypto.js';
 import { credentialsByKey, rotateCredentialKeys } from '../lib/credential-rotation.js';
 import { createDb } from '../lib/db.js';
+import { pullSecretsByKey, rewrapPullSecrets } from '../lib/pull-robot.js';
 
 const USAGE = `Usage:
   npx tsx scripts/credentials.ts new-key --id <key id>
@@ -55,9 +57,12 @@ async function main(): Promise<number> {
     if (command === 'rotate') {
       const result = await rotateCredentialKeys(db, ring);
       process.stdout.write(`Re-wrapped ${result.rewrapped} credential(s) with key ${ring.active.id}; ${result.current} already used it; ${result.skipped} were replaced while this ran.\n`);
+      const pull = await rewrapPullSecrets(db, ring);
+      process.stdout.write(`Re-wrapped ${pull.rewrapped} workspace pull secret(s) with key ${ring.active.id}; ${pull.current} already used it; ${pull.skipped} were replaced while this ran.\n`);
     }
-    const counts = await credentialsByKey(db);
-    process.stdout.write(`Stored credentials by key: ${Object.entries(counts).map(([k, n]) => `${k}=${n}`).join(', ') || 'none'}\n`);
+    const byKey = (counts: Record<string, number>) => Object.entries(counts).map(([k, n]) => `${k}=${n}`).join(', ') || 'none';
+    process.stdout.write(`Stored credentials by key: ${byKey(await credentialsByKey(db))}\n`);
+    process.stdout.write(`Workspace pull secrets by key: ${byKey(await pullSecretsByKey(db))}\n`);
     return 0;
   } finally {
     await db.$disconnect();

@@ -17,9 +17,10 @@ import { applyMigrations } from '../prisma/migrate.js';
 import { generateToken } from '../lib/tokens.js';
 import { newKeyLine } from '../lib/credential-crypto.js';
 import { envSchema, loadConfig, ConfigError } from '../lib/config.js';
-import { BOOTSTRAP_DIR } from '../gitops/bootstrap.js';
+import { BOOTSTRAP_DIR, PULL_TOKEN_SECRET } from '../gitops/bootstrap.js';
 import { isLocalRepoUrl } from '../clients/gitops-repo.js';
 import { startRealCluster, type RealCluster } from './real-cluster/cluster.js';
+import { pullTokenObjects, toDocuments } from './real-cluster/manifests.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.resolve(process.env.DATA_DIR ?? path.join(root, '.data'));
@@ -55,6 +56,10 @@ async function main(): Promise<void> {
   env.GITOPS_WORKDIR ??= path.join(dataDir, 'gitops-work');
   env.WORK_DIR ??= path.join(dataDir, 'work');
   env.APPS_URL_SCHEME ??= 'http';
+  // The real cluster fills ExternalSecrets through GET /v1/pull-credentials (a stand-in for
+  // External Secrets, docs/real-cluster.md): the engine serves it with this token.
+  const pullStore = flags.realArgoCd && (env.PULL_SECRET_MODE ?? 'external-secret') === 'external-secret';
+  if (pullStore) env.PULL_CREDENTIALS_TOKEN ??= keptToken('pull-credentials-token');
   env.DEV_API_TOKEN ??= devToken();
   env.CREDENTIAL_KEYS ??= devCredentialKeys();
 
@@ -94,25 +99,38 @@ async function main(): Promise<void> {
 
   // 5. The GitOps repository on disk, with the platform's bootstrap manifests; in the real
   //    cluster mode the app of apps is applied once, and Argo CD takes everything else from Git.
-  const bootstrapArgs = cluster ? ['--argocd-repo-url', cluster.gitUrl(env.GITOPS_REPO_URL)] : [];
-  await runToEnd('gitops bootstrap', [tsx, path.join(root, 'scripts', 'gitops-bootstrap.ts'), ...bootstrapArgs], env);
-  if (cluster) {
-    await cluster.apply(execFileSync('git', ['--git-dir', path.resolve(env.GITOPS_REPO_URL), 'show', `${env.GITOPS_BRANCH ?? 'main'}:${BOOTSTRAP_DIR}/argocd-app-of-apps.yaml`], { encoding: 'utf8' }));
-  }
-
-  // 6. Simulators for whatever real system is not configured
-  const simulated = (['JENKINS_URL', 'HARBOR_URL', 'ARGOCD_URL'] as const).filter((name) => !env[name]);
-  if (simulated.length > 0) {
-    const urls = await startSimulators(env, simulated);
-    Object.assign(env, urls);
-  }
-  env.REGISTRY_HOST ??= new URL(env.HARBOR_URL!).host;
-
-  // 7. API and worker
+  //    The real cluster gets the pull-credential store, pointed at the API on loopback (its port
+  //    is chosen here for that), and the store's token Secret; the simulator runs no External Secrets.
   const requestedPort = Number(env.API_PORT ?? 3000);
   if (env.API_PORT && !(await isPortFree(requestedPort))) throw new Error(`API_PORT ${requestedPort} is already in use: choose another one`);
   env.API_PORT = String(env.API_PORT ? requestedPort : await firstFreePort(3000));
   env.API_HOST ??= '127.0.0.1';
+  const loopbackApi = `http://${['0.0.0.0', '::', ''].includes(env.API_HOST) ? '127.0.0.1' : env.API_HOST}:${env.API_PORT}`;
+  const bootstrapArgs = [...(cluster ? ['--argocd-repo-url', cluster.gitUrl(env.GITOPS_REPO_URL)] : []), ...(cluster && pullStore ? ['--engine-url', loopbackApi] : ['--no-pull-store'])];
+  await runToEnd('gitops bootstrap', [tsx, path.join(root, 'scripts', 'gitops-bootstrap.ts'), ...bootstrapArgs], env);
+  if (cluster && pullStore) await cluster.apply(toDocuments(pullTokenObjects(PULL_TOKEN_SECRET, env.PULL_CREDENTIALS_TOKEN!)));
+  if (cluster) {
+    await cluster.apply(execFileSync('git', ['--git-dir', path.resolve(env.GITOPS_REPO_URL), 'show', `${env.GITOPS_BRANCH ?? 'main'}:${BOOTSTRAP_DIR}/argocd-app-of-apps.yaml`], { encoding: 'utf8' }));
+  }
+
+  // 6. Simulators for whatever real system is not configured. The ingress simulator stands in
+  //    for an ingress controller wherever this stack provides Argo CD (simulated, or the real
+  //    cluster, which has none); the live-URL probe goes through it (docs/live-url-probe.md).
+  const simulated = (['JENKINS_URL', 'HARBOR_URL', 'ARGOCD_URL'] as const).filter((name) => !env[name]);
+  const withIngress = simulated.includes('ARGOCD_URL') || cluster !== undefined;
+  let ingressUrl: string | undefined;
+  if (simulated.length > 0 || withIngress) {
+    const { ingress, ...urls } = await startSimulators(env, simulated, withIngress);
+    Object.assign(env, urls);
+    ingressUrl = ingress;
+  }
+  if (ingressUrl) {
+    env.LIVE_URL_PROBE ??= 'on';
+    env.LIVE_URL_PROBE_VIA ??= new URL(ingressUrl).host;
+  }
+  env.REGISTRY_HOST ??= new URL(env.HARBOR_URL!).host;
+
+  // 7. API and worker (on the port chosen before the bootstrap)
   startChild('worker', [tsx, path.join(root, 'worker.ts')], env);
   startChild('api', [tsx, path.join(root, 'api', 'server.ts')], env);
   const apiUrl = `http://${env.API_HOST}:${env.API_PORT}`;
@@ -128,6 +146,7 @@ async function main(): Promise<void> {
     `  Harbor         ${env.HARBOR_URL}${simulated.includes('HARBOR_URL') ? `  simulator, user ${env.HARBOR_USERNAME ?? 'robot$apps+deployer'} / ${env.HARBOR_PASSWORD ?? 'dev-harbor-secret'}` : ''}`,
     `  Argo CD        ${env.ARGOCD_URL}${simulated.includes('ARGOCD_URL') ? `  simulator, user ${env.ARGOCD_USERNAME ?? 'admin'} / ${env.ARGOCD_PASSWORD ?? 'dev-argocd-password'}` : ''}${cluster ? `  real Argo CD v2.14, user ${cluster.info.argocd.username} / ${cluster.info.argocd.password}` : ''}`,
     ...(cluster ? [`  Kubernetes API ${cluster.info.kube.url}  (kubeconfig ${cluster.info.kube.kubeconfig}; kwok node, no container runtime)`] : []),
+    ...(ingressUrl ? [`  Ingress        ${ingressUrl}  simulator; open http://<project>-<user>.${env.APPS_DOMAIN ?? 'apps.localhost'}:${new URL(ingressUrl).port}/  (live-URL probe ${env.LIVE_URL_PROBE ?? 'off'}${env.LIVE_URL_PROBE === 'on' && env.LIVE_URL_PROBE_VIA ? ` via ${env.LIVE_URL_PROBE_VIA}` : ''})`] : []),
     `  GitOps repo    ${env.GITOPS_REPO_URL}`,
     '',
     `  curl -H "Authorization: Bearer ${env.DEV_API_TOKEN}" ${apiUrl}/v1/projects`,
@@ -152,6 +171,15 @@ function devToken(): string {
   return token;
 }
 
+/** A random token made once and kept in .data/<file>. */
+function keptToken(file: string): string {
+  const full = path.join(dataDir, file);
+  if (existsSync(full)) return readFileSync(full, 'utf8').trim();
+  const token = generateToken();
+  writeFileSync(full, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
 /** The dev stack's key for stored repository credentials, made once and kept beside its data. */
 function devCredentialKeys(): string {
   const file = path.join(dataDir, 'credential-keys');
@@ -161,11 +189,11 @@ function devCredentialKeys(): string {
   return line;
 }
 
-async function startSimulators(env: NodeJS.ProcessEnv, simulated: string[]): Promise<Record<string, string>> {
+async function startSimulators(env: NodeJS.ProcessEnv, simulated: string[], withIngress: boolean): Promise<Record<string, string> & { ingress?: string }> {
   const child = startChild('simulators', [tsx, path.join(root, 'simulators', 'server.ts')], {
     ...env,
     SIM_DATA_DIR: path.join(dataDir, 'simulators'),
-    SIM_ONLY: simulated.map((n) => n.replace('_URL', '').toLowerCase()).join(','),
+    SIM_ONLY: [...simulated.map((n) => n.replace('_URL', '').toLowerCase()), ...(withIngress ? ['ingress'] : [])].join(','),
     SIM_HELM: helmPath() ?? '',
     // Real installations send Argo CD a Git webhook on push; the simulator stands in for that
     // by polling every 2 s instead of Argo CD's default 3 minutes.
@@ -173,7 +201,8 @@ async function startSimulators(env: NodeJS.ProcessEnv, simulated: string[]): Pro
   }, { captureFirstLine: true });
   const first = await child.firstLine!;
   const urls = JSON.parse(first) as Record<string, string>;
-  return Object.fromEntries(Object.entries({ JENKINS_URL: urls.jenkins, HARBOR_URL: urls.harbor, ARGOCD_URL: urls.argocd }).filter(([name, url]) => simulated.includes(name) && url)) as Record<string, string>;
+  const configured = Object.fromEntries(Object.entries({ JENKINS_URL: urls.jenkins, HARBOR_URL: urls.harbor, ARGOCD_URL: urls.argocd }).filter(([name, url]) => simulated.includes(name) && url)) as Record<string, string>;
+  return { ...configured, ...(urls.ingress ? { ingress: urls.ingress } : {}) };
 }
 
 function startChild(name: string, command: string[], env: NodeJS.ProcessEnv, { captureFirstLine = false } = {}): ChildProcess & { firstLine?: Promise<string> } {

@@ -22,6 +22,8 @@ for v in 17 16 15; do [ -x "/usr/lib/postgresql/$v/bin/initdb" ] && { pg_bin="/u
 command -v psql >/dev/null || need_apt+=(postgresql-client)
 command -v git >/dev/null || need_apt+=(git)
 [ -x /usr/bin/docker-registry ] || need_apt+=(docker-registry)
+# sshd: the GitOps-over-ssh tests run a real OpenSSH server on loopback.
+[ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
 if [ "${SETUP_BROWSER:-1}" = 1 ] && ! [ -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
@@ -34,6 +36,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   command -v pg_ctlcluster >/dev/null && pg_ctlcluster --force 15 main stop >/dev/null 2>&1 || true
   # Same for the system docker-registry service: tests start their own.
   pkill -f '^/usr/bin/docker-registry serve /etc/docker' >/dev/null 2>&1 || true
+  # And the system sshd, if the package started one: tests start their own on a free port.
+  pkill -f '^sshd: /usr/sbin/sshd' >/dev/null 2>&1 || true
 fi
 
 # --- Temporal CLI (dev server with Web UI) -----------------------------------------------
@@ -72,6 +76,10 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   npm ci --no-audit --no-fund --loglevel=error
   touch "$stamp"
 fi
+# --- compose-check: docker-compose.yml loaded by compose-go, as `docker compose config` does --
+command -v go >/dev/null || { say "Go is needed to build scripts/compose-check"; exit 1; }
+node_modules/.bin/tsx scripts/lib/compose-check.ts build
+
 if [ ! -f generated/prisma/client.ts ] || [ prisma/schema.prisma -nt generated/prisma/client.ts ]; then
   say "generating the Prisma client"
   PRISMA_SCHEMA_ENGINE_BINARY=/bin/false PRISMA_HIDE_UPDATE_MESSAGE=1 npx prisma generate >/dev/null

@@ -22,7 +22,14 @@ function fakeGo(dir: string): string {
     file,
     `#!/usr/bin/env bash
 set -eu
-[ "$1" = install ] || { echo "fake go: only install" >&2; exit 2; }
+if [ "$1" = build ]; then
+  # go build -o <file> . (scripts/compose-check)
+  out=""; while [ $# -gt 0 ]; do [ "$1" = -o ] && { out=$2; shift; }; shift; done
+  mkdir -p "$(dirname "$out")"; printf '#!/bin/sh\\necho compose-check fake\\n' > "$out"; chmod +x "$out"
+  echo "build $out" >> "${path.join(dir, 'calls.log')}"
+  exit 0
+fi
+[ "$1" = install ] || { echo "fake go: only install and build" >&2; exit 2; }
 pkg="\${@: -1}"; name=$(basename "\${pkg%@*}")
 echo "fake go: building $pkg" >&2
 mkdir -p "$GOBIN"
@@ -53,6 +60,7 @@ describe('scripts/setup.sh on a fresh machine', () => {
       expect(statSync(file).mode & 0o111).not.toBe(0);
     }
     expect(existsSync(path.join(cache, 'temporal-build.log'))).toBe(true);
+    expect(readFileSync(path.join(bin, 'calls.log'), 'utf8')).toMatch(new RegExp(`build ${cache}/compose-check-[0-9a-f]{12}/compose-check`));
     expect(readFileSync(path.join(bin, 'calls.log'), 'utf8')).toMatch(/temporalio\/cli\/cmd\/temporal@v1\.5\.1/);
     expect(stderr).toMatch(/Temporal CLI built in/);
   });

@@ -1,11 +1,14 @@
 // The simulators as a process (`npm run simulators`, and `npm start` when no real Jenkins,
-// Harbor or Argo CD is configured). Prints one JSON line with the three URLs, then serves.
+// Harbor or Argo CD is configured). Prints one JSON line with their URLs, then serves.
 import path from 'node:path';
 import { envSchema } from '../lib/config.js';
 import { startWorld, type SimulatorName } from './world.js';
 
 // SIM_ONLY=jenkins,argocd starts just those (the dev stack passes the systems it simulates).
-const only = (process.env.SIM_ONLY || 'jenkins,harbor,argocd').split(',').map((s) => s.trim()) as SimulatorName[];
+// `ingress` in the list adds the ingress simulator, over the simulated Argo CD or ARGOCD_URL.
+const listed = (process.env.SIM_ONLY || 'jenkins,harbor,argocd').split(',').map((s) => s.trim());
+const only = listed.filter((name) => name !== 'ingress') as SimulatorName[];
+const withIngress = listed.includes('ingress');
 const pollMs = Number(process.env.SIM_ARGO_POLL_MS || 180_000);
 
 const settings = envSchema
@@ -22,6 +25,8 @@ const settings = envSchema
     GITOPS_BRANCH: true,
     HARBOR_URL: true,
     ARGOCD_TOKEN: true,
+    ARGOCD_URL: true,
+    APPS_DOMAIN: true,
   })
   .parse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== '')));
 
@@ -43,6 +48,18 @@ const world = await startWorld({
   externalRegistry: only.includes('harbor') ? undefined : { url: settings.HARBOR_URL, username: settings.HARBOR_USERNAME, password: settings.HARBOR_PASSWORD },
   argocdTokens: settings.ARGOCD_TOKEN ? [settings.ARGOCD_TOKEN] : undefined,
   ports: { jenkins: 8081, harbor: 8082, argocd: 8083 },
+  ...(withIngress
+    ? {
+        ingress: {
+          port: 18480,
+          appsDomain: settings.APPS_DOMAIN,
+          // Not simulating Argo CD (the real-cluster mode): read the configured one.
+          ...(only.includes('argocd')
+            ? {}
+            : { argocd: settings.ARGOCD_TOKEN ? { url: settings.ARGOCD_URL, token: settings.ARGOCD_TOKEN } : { url: settings.ARGOCD_URL, username: settings.ARGOCD_USERNAME, password: settings.ARGOCD_PASSWORD } }),
+        },
+      }
+    : {}),
 });
 process.stdout.write(`${JSON.stringify(world.urls)}\n`);
 

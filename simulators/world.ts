@@ -9,6 +9,8 @@ import type { Counters } from './common/counters.js';
 import { createJenkinsSimulator } from './jenkins/index.js';
 import { createHarborSimulator } from './harbor/index.js';
 import { createArgoCdSimulator } from './argocd/index.js';
+import { createIngressSimulator } from './ingress/index.js';
+import type { ArgoCdSource } from './ingress/argocd-source.js';
 
 export interface SimulatorCredentials {
   jenkins: { user: string; apiToken: string };
@@ -39,6 +41,11 @@ export interface WorldOptions {
   argocdTokens?: string[];
   /** Errors of background work (Argo CD polls); default: written to stderr. */
   onError?: (error: unknown) => void;
+  /**
+   * Also start the ingress simulator (simulators/ingress): it routes by Host to the apps Argo CD
+   * reports Healthy. It reads the simulated Argo CD, or `argocd` (a real one, in the real-cluster mode).
+   */
+  ingress?: { argocd?: ArgoCdSource; appsDomain?: string; port?: number; refreshMs?: number };
 }
 
 export type SimulatorName = 'jenkins' | 'harbor' | 'argocd';
@@ -55,7 +62,9 @@ export interface World {
   jenkins: Running;
   harbor: Running;
   argocd: Running & { poll(): Promise<unknown> };
-  urls: { jenkins: string; harbor: string; argocd: string };
+  /** `url` is '' unless `ingress` was asked for; `refresh()` reads Argo CD now. */
+  ingress: { url: string; counters: Counters; refresh(): Promise<void> };
+  urls: { jenkins: string; harbor: string; argocd: string; ingress: string };
   close(): Promise<void>;
 }
 
@@ -130,12 +139,24 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     argoRunning = { url, faults: argocd.faults, counters: argocd.counters, poll: () => argocd.controller.poll() };
   }
 
+  let ingressRunning: World['ingress'] = { url: '', counters: undefined as never, refresh: async () => undefined };
+  if (o.ingress) {
+    const source = o.ingress.argocd ?? (argoRunning.url ? { url: argoRunning.url, username: creds.argocd.username, password: creds.argocd.password } : undefined);
+    if (!source) throw new Error('The ingress simulator reads Argo CD: simulate Argo CD or pass ingress.argocd');
+    const ingress = createIngressSimulator({ argocd: source, appsDomain: o.ingress.appsDomain, refreshMs: o.ingress.refreshMs, onError });
+    const { url, close } = await listenPreferring(ingress.app.fetch, host, o.ingress.port);
+    started.push({ close: async () => { await ingress.close(); await close(); } });
+    await ingress.start();
+    ingressRunning = { url, counters: ingress.counters, refresh: () => ingress.refresh() };
+  }
+
   return {
     scenarios,
     jenkins: jenkinsRunning,
     harbor: harborRunning,
     argocd: argoRunning,
-    urls: { jenkins: jenkinsRunning.url, harbor: harborRunning.url, argocd: argoRunning.url },
+    ingress: ingressRunning,
+    urls: { jenkins: jenkinsRunning.url, harbor: harborRunning.url, argocd: argoRunning.url, ingress: ingressRunning.url },
     close: async () => {
       await Promise.allSettled(started.map((s) => s.close()));
     },

@@ -64,6 +64,12 @@ describe('deploy', () => {
     expect(values.app.port).toBe(3000);
     expect(values.ingress.host).toBe('shop-alice.apps.localhost');
     expect(values.release.deploymentId).toBe(done.id);
+    // The pod pulls with the workspace's own pull-only robot, delivered by an ExternalSecret:
+    // the robot exists in Harbor before the chart that needs it is committed.
+    expect(values.pullSecret).toMatchObject({ mode: 'external-secret', name: 'alice-shop-pull', store: 'deploy-engine-registry', key: 'dev' });
+    const robot = await stack.db.workspacePullRobot.findUniqueOrThrow({ where: { workspaceId: 'dev' } });
+    expect(robot.robotName).toMatch(/^robot\$apps\+pull-dev$/);
+    expect(robot.secretSetAt!.getTime()).toBeLessThan(Date.parse(done.steps.find((s) => s.name === 'commit_release')!.finishedAt!));
 
     // The simulated Argo CD reports it Synced and Healthy at exactly that commit.
     const session = await fetch(`${stack.world.urls.argocd}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: stack.config.ARGOCD_USERNAME, password: stack.config.ARGOCD_PASSWORD }) });

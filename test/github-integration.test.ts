@@ -47,7 +47,7 @@ describe('GitHub integration', () => {
     expect(hookCall?.body).toMatchObject({ config: { url: created.body.webhookUrl, content_type: 'json' }, events: ['push'] });
     expect(JSON.stringify(github.calls)).not.toContain(created.body.webhookSecret);
     const deleted = await stack.api('DELETE', `/v1/projects/${created.body.id}`);
-    expect(deleted.status).toBe(204);
+    expect(deleted.status).toBe(202);
     expect(calls('DELETE', `/repos/acme/shop/hooks/${created.body.githubHook.hookId}`)).toHaveLength(1);
     expect((await stack.api('GET', `/v1/projects/${created.body.id}`)).status).toBe(404);
   });

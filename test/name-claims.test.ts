@@ -59,10 +59,16 @@ describe('cluster names belong to one project', () => {
     expect(reserved.body.error.details).toEqual([{ field: 'customDomain', rule: 'must not be apps.localhost or a subdomain of it' }]);
   });
 
-  it('keeps the names of deleted projects (their charts stay in the GitOps repository)', async () => {
+  it('keeps the names of a deleted project until its undeploy has finished (no worker here: it never does)', async () => {
     const created = await ab.call('admin', 'POST', '/v1/projects', project('old', 'gus'));
-    expect((await ab.call('admin', 'DELETE', `/v1/projects/${created.body.id}`)).status).toBe(204);
-    expect((await a.call('admin', 'POST', '/v1/projects', project('old', 'gus'))).status).toBe(409);
+    expect((await ab.call('admin', 'DELETE', `/v1/projects/${created.body.id}`)).status).toBe(202);
+    const clash = await a.call('admin', 'POST', '/v1/projects', project('old', 'gus'));
+    expect(clash.status).toBe(409);
+    // Another workspace learns only that the name is taken, not whose undeploy holds it.
+    expect(clash.body.error.code).toBe('name_taken');
+    const own = await ab.call('admin', 'POST', '/v1/projects', project('old', 'gus'));
+    expect(own.status).toBe(409);
+    expect(own.body.error.code).toBe('undeploy_pending');
   });
 
   it('lets exactly one of many simultaneous clashing creations win', async () => {

@@ -1,6 +1,7 @@
 // No configured secret appears in the logs, the Temporal history of a deploy and a rollback,
 // the GitOps repository, or any API response after creation. Repository credentials (a stored
 // token and GitHub App installation tokens) get the same search in test/private-repos.test.ts.
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -8,12 +9,15 @@ import { startStack, waitForDeployment, type TestStack, type DeploymentBody } fr
 import { createAppRepo, gitIn } from './support/git.js';
 import { postWebhook } from './support/webhook.js';
 import { expectSecretsNowhere, workflowHistories } from './support/secret-search.js';
+import { ensureWorkspacePullAccess } from '../activities/pull-access.js';
+
+const PULL_TOKEN = `pull-credentials-${randomUUID()}`;
 
 const logs: string[] = [];
 const responses: string[] = [];
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startStack({ logLevel: 'debug', logSink: (line) => logs.push(line) });
+  stack = await startStack({ logLevel: 'debug', logSink: (line) => logs.push(line), env: { PULL_CREDENTIALS_TOKEN: PULL_TOKEN } });
 }, 120_000);
 afterAll(async () => stack?.close());
 
@@ -51,4 +55,15 @@ describe('secrets stay secret', () => {
     expect(histories.length).toBeGreaterThan(1000);
     expectSecretsNowhere(secrets, { logs: logs.join('\n'), 'workflow history': histories, 'GitOps repository': gitops, 'API responses': responses.join('\n') });
   }, 180_000);
+
+  it('a workspace pull robot\'s secret reaches External Secrets only: not the logs, not the activity\'s answer', async () => {
+    const before = logs.length;
+    const access = await ensureWorkspacePullAccess({ db: stack.db, config: stack.config, logger: stack.logger }, stack.config.DEV_WORKSPACE_ID);
+    const answer = await stack.app.request(`/v1/pull-credentials/${stack.config.DEV_WORKSPACE_ID}`, { headers: { authorization: `Bearer ${PULL_TOKEN}` } });
+    expect(answer.status).toBe(200);
+    const { password } = (await answer.json()) as { password: string };
+    const gitops = gitIn(stack.gitopsRepo, 'log', '-p', '--all');
+    expect(logs.length).toBeGreaterThan(before); // the request and the robot were logged, without the secret
+    expectSecretsNowhere({ robotSecret: password, PULL_CREDENTIALS_TOKEN: PULL_TOKEN }, { logs: logs.join('\n'), 'GitOps repository': gitops, 'the activity\'s answer': JSON.stringify(access) });
+  }, 60_000);
 });

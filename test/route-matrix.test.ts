@@ -13,9 +13,14 @@ import { apiOperations, type Operation } from '../api/openapi/operations.js';
 import { createApiToken, revokeApiToken, type TokenRole } from '../lib/token-admin.js';
 import { addWorkspaceUsers } from '../lib/workspace-users.js';
 import { postWebhook } from './support/webhook.js';
+import { parseKeyRing } from '../lib/credential-crypto.js';
+import { sealPullSecret } from '../lib/pull-robot.js';
+
+/** External Secrets' token for GET /v1/pull-credentials/:workspaceId (no workspace token opens it). */
+const PULL_TOKEN = `pull-${randomUUID()}-${randomUUID()}`;
 
 type Caller = { kind: 'own' | 'other'; role: TokenRole } | { kind: 'none' | 'revoked' };
-type Need = TokenRole | 'none' | 'signature';
+type Need = TokenRole | 'none' | 'signature' | 'pull-token';
 
 interface World {
   tenant: Tenant;
@@ -57,10 +62,18 @@ const CASES: Record<string, Case> = {
   listProjects: { need: 'viewer', ok: 200, scoped: false, request: () => ({ method: 'GET', path: '/v1/projects?limit=100' }) },
   getProject: { need: 'viewer', ok: 200, scoped: true, request: (t) => ({ method: 'GET', path: `/v1/projects/${t.projectId}` }) },
   deleteProject: {
-    need: 'admin', ok: 204, scoped: true,
+    need: 'admin', ok: 202, scoped: true,
     request: async (t) => {
       const created = await t.tenant.call('admin', 'POST', '/v1/projects', { name: `${t.label}-${next()}`, userId: `${t.label}-u`, repoUrl: 'https://git.example.com/acme/app.git', appPort: 8080 });
       return { method: 'DELETE', path: `/v1/projects/${created.body.id}` };
+    },
+  },
+  getUndeploy: {
+    need: 'viewer', ok: 200, scoped: true,
+    request: async (t) => {
+      const created = await t.tenant.call('admin', 'POST', '/v1/projects', { name: `${t.label}-${next()}`, userId: `${t.label}-u`, repoUrl: 'https://git.example.com/acme/app.git', appPort: 8080 });
+      await t.tenant.call('admin', 'DELETE', `/v1/projects/${created.body.id}`);
+      return { method: 'GET', path: `/v1/projects/${created.body.id}/undeploy` };
     },
   },
   deploy: { need: 'deployer', ok: 202, scoped: true, request: (t) => ({ method: 'POST', path: `/v1/projects/${t.projectId}/deployments`, body: {} }) },
@@ -105,6 +118,7 @@ const CASES: Record<string, Case> = {
     },
   },
   githubWebhook: { need: 'signature', ok: 200, scoped: true, request: (t) => ({ method: 'POST', path: `/v1/webhooks/github?project=${t.projectId}`, body: pushBody(t) }) },
+  getPullCredentials: { need: 'pull-token', ok: 200, scoped: false, request: (t) => ({ method: 'GET', path: `/v1/pull-credentials/${t.label}` }) },
 };
 
 const rank: Record<TokenRole, number> = { viewer: 0, deployer: 1, admin: 2 };
@@ -118,6 +132,7 @@ const callerName = (c: Caller) => ('role' in c ? `${c.kind} ${c.role}` : c.kind)
 function expectedStatus(test: Case, caller: Caller): number {
   if (test.need === 'none') return test.ok;
   if (test.need === 'signature') return 401; // a token is not a signature
+  if (test.need === 'pull-token') return 401; // a workspace token is not the pull-credentials token
   if (!('role' in caller)) return 401; // no token, or a revoked one
   if (rank[caller.role] < rank[test.need]) return 403;
   if (caller.kind === 'other' && test.scoped) return 404;
@@ -145,9 +160,14 @@ async function setUpWorld(label: 'amber' | 'birch'): Promise<World> {
 
 beforeAll(async () => {
   // No worker: accepted deploys stay queued, so every call's effect is exactly its own.
-  stack = await startStack({ noWorker: true });
+  stack = await startStack({ noWorker: true, env: { PULL_CREDENTIALS_TOKEN: PULL_TOKEN } });
   worlds.amber = await setUpWorld('amber');
   worlds.birch = await setUpWorld('birch');
+  // What activities/pull-access.ts stores for each workspace.
+  for (const label of ['amber', 'birch'] as const) {
+    const { envelope, keyId } = sealPullSecret(parseKeyRing(stack.config.CREDENTIAL_KEYS!), label, `${label}-robot-secret-${randomUUID()}`);
+    await stack.db.workspacePullRobot.create({ data: { workspaceId: label, robotName: `robot$apps+pull-${label}`, robotId: label === 'amber' ? 1 : 2, secret: envelope, secretKeyId: keyId, secretSetAt: new Date() } });
+  }
 }, 120_000);
 afterAll(async () => stack?.close());
 
@@ -182,7 +202,7 @@ describe('route matrix', () => {
     expect(Object.keys(CASES).sort()).toEqual(operations.map((op) => op.operationId).sort());
     for (const op of operations) {
       const need = CASES[op.operationId]!.need;
-      if (need === 'none' || need === 'signature') expect(op.auth, op.operationId).toBe(need === 'none' ? 'none' : 'signature');
+      if (need === 'none' || need === 'signature' || need === 'pull-token') expect(op.auth, op.operationId).toBe(need);
       else expect(op.role, op.operationId).toBe(need);
     }
     const served = new Set(
@@ -249,6 +269,22 @@ describe('route matrix', () => {
       expect(ok.status).toBe(200);
       expectDocumented(operationOf('githubWebhook'), { status: 200, body: await ok.json(), text: '', headers: ok.headers });
     }
+  });
+
+  it('pull credentials: the pull token gets each workspace its own robot, 404 for an unknown one, 401 for a wrong token', async () => {
+    const get = (workspaceId: string, token: string | undefined) => callApi(stack, token, 'GET', `/v1/pull-credentials/${workspaceId}`);
+    for (const world of [worlds.amber, worlds.birch]) {
+      const answer = await get(world.label, PULL_TOKEN);
+      answers.push({ caller: { kind: 'own', role: 'admin' }, asker: world, request: { method: 'GET', path: `/v1/pull-credentials/${world.label}` }, answer });
+      expect(answer.status).toBe(200);
+      expectDocumented(operationOf('getPullCredentials'), answer);
+      expect(answer.body).toEqual({ registry: new URL(stack.config.HARBOR_URL).host, username: `robot$apps+pull-${world.label}`, password: expect.stringMatching(new RegExp(`^${world.label}-robot-secret-`)) });
+      expect(answer.headers.get('cache-control')).toBe('no-store');
+    }
+    expect((await get('nobody', PULL_TOKEN)).status).toBe(404);
+    expect((await get('Not_A_Label', PULL_TOKEN)).status).toBe(400);
+    expect((await get('amber', `${PULL_TOKEN}x`)).status).toBe(401);
+    expect((await get('amber', PULL_TOKEN.slice(0, -1))).status).toBe(401);
   });
 
   it('no answer holds the other workspace’s data', async () => {

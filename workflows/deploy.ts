@@ -53,7 +53,7 @@ export async function deployWorkflow({ deploymentId }: DeployInput): Promise<Out
     // Failed after the release was committed (Degraded, timeout, failed sync, broken chart):
     // put the last live release back, in this same workflow. The failure and the rollback's row
     // are recorded together.
-    const rollBack = step === 'await_live' && plan.kind === 'deploy' && plan.autoRollback && outcome.error!.type !== 'superseded';
+    const rollBack = step === 'await_live' && plan.kind === 'deploy' && plan.autoRollback && !['superseded', 'repo_unreachable', 'argocd_forbidden'].includes(outcome.error!.type);
     await finish(deploymentId, outcome, rollBack);
     if (rollBack) await rollBackAfter(deploymentId);
     // Fail the workflow too, so the Temporal UI shows what the database says.

@@ -22,6 +22,17 @@ export const enqueueDeployment = defineSignal<[LaneRequest]>('enqueueDeployment'
 /** Cancels a queued or running deployment of the lane. */
 export const cancelDeployment = defineUpdate<CancelResult, [{ deploymentId: string }]>('cancelDeployment');
 export const laneState = defineQuery<LaneState>('laneState');
+/**
+ * Closes the lane for good (the project is being undeployed): queued deployments are cancelled,
+ * a running one is cancelled (its Jenkins build stopped) and waited for, later requests are
+ * recorded cancelled. Then the lane signals `laneClosed` to `notify` (the undeploy workflow).
+ * Signals, not an update: one workflow can signal another; only clients can send updates.
+ */
+export const closeLane = defineSignal<[{ reason: string; notify: string }]>('closeLane');
+/** Sent by a closed lane once nothing of the project runs and every outcome is recorded. */
+export const laneClosed = defineSignal('laneClosed');
 
 export const laneWorkflowId = (projectId: string) => `project/${projectId}`;
 export const deploymentWorkflowId = (deploymentId: string) => `deployment/${deploymentId}`;
+/** One undeploy per project, ever: its id is the project's, and so is the workflow's. */
+export const undeployWorkflowId = (projectId: string) => `undeploy/${projectId}`;

@@ -99,7 +99,8 @@ export function buildOpenApi(operations: Operation[], { version, serverUrl }: Op
       };
     }
 
-    const security = op.auth === 'bearer' ? [{ bearer: [] }] : op.auth === 'bearer-or-ticket' ? [{ bearer: [] }, { logTicket: [] }] : op.auth === 'signature' ? [{ githubSignature: [] }] : [];
+    const security =
+      op.auth === 'bearer' ? [{ bearer: [] }] : op.auth === 'bearer-or-ticket' ? [{ bearer: [] }, { logTicket: [] }] : op.auth === 'signature' ? [{ githubSignature: [] }] : op.auth === 'pull-token' ? [{ pullCredentialsToken: [] }] : [];
     const role = op.role ? ` Needs ${ROLE_TEXT[op.role]}.` : '';
     (paths[op.path] ??= {})[op.method] = {
       operationId: op.operationId,
@@ -124,7 +125,7 @@ export function buildOpenApi(operations: Operation[], { version, serverUrl }: Op
       description: 'Push-to-deploy on your own Jenkins, Harbor, GitOps repository and Argo CD. Every /v1 route except webhooks takes `Authorization: Bearer <token>`; a token belongs to one workspace and has a role (viewer, deployer, admin).',
     },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
-    tags: ['projects', 'deployments', 'logs', 'tokens', 'workspace', 'webhooks', 'health'].map((name) => ({ name })),
+    tags: ['projects', 'deployments', 'logs', 'tokens', 'workspace', 'webhooks', 'cluster', 'health'].map((name) => ({ name })),
     paths,
     components: {
       schemas: components,
@@ -132,6 +133,7 @@ export function buildOpenApi(operations: Operation[], { version, serverUrl }: Op
         bearer: { type: 'http', scheme: 'bearer', description: 'An API token (scripts/tokens.ts or POST /v1/tokens)' },
         logTicket: { type: 'apiKey', in: 'query', name: 'ticket', description: 'A single-use ticket from POST .../log-tickets (browsers cannot set headers on WebSockets)' },
         githubSignature: { type: 'apiKey', in: 'header', name: 'X-Hub-Signature-256', description: "HMAC-SHA256 of the raw body with the project's webhook secret" },
+        pullCredentialsToken: { type: 'http', scheme: 'bearer', description: "The engine's PULL_CREDENTIALS_TOKEN (External Secrets' ClusterSecretStore), not a workspace token" },
       },
     },
   };

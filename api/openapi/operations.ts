@@ -9,8 +9,10 @@ import * as answer from './responses.js';
 import { repoCredentialSchema } from '../repo-credential-schema.js';
 import { userIdSchema } from '../../lib/workspace-users.js';
 import { addedWorkspaceUserSchema, workspaceUserListSchema } from './workspace-user-responses.js';
+import { undeploySchema } from './undeploy-responses.js';
+import { workspaceIdSchema } from '../../lib/token-admin.js';
 
-export type Auth = 'none' | 'bearer' | 'bearer-or-ticket' | 'signature';
+export type Auth = 'none' | 'bearer' | 'bearer-or-ticket' | 'signature' | 'pull-token';
 
 export interface Operation {
   method: 'get' | 'post' | 'put' | 'delete';
@@ -19,7 +21,7 @@ export interface Operation {
   operationId: string;
   summary: string;
   description?: string;
-  tag: 'projects' | 'deployments' | 'logs' | 'tokens' | 'workspace' | 'webhooks' | 'health';
+  tag: 'projects' | 'deployments' | 'logs' | 'tokens' | 'workspace' | 'webhooks' | 'health' | 'cluster';
   auth: Auth;
   /** The least role that may call it (bearer routes). */
   role?: Role;
@@ -63,7 +65,7 @@ export function apiOperations({ allowLocalRepos }: { allowLocalRepos: boolean })
       responses: { 201: { description: 'Created', schema: answer.createdProjectSchema } },
       errors: {
         403: 'The token may not create projects, or `userId` is not one of the users of the workspace (`user_not_in_workspace`: add it with PUT /v1/workspace/users/{userId})',
-        409: 'The project exists in this workspace, or a cluster name is taken (`name_taken`)',
+        409: 'The project exists in this workspace, a cluster name is taken (`name_taken`), or a deleted project of this workspace holds the names until its undeploy has finished (`undeploy_pending`)',
       },
     },
     {
@@ -78,10 +80,15 @@ export function apiOperations({ allowLocalRepos }: { allowLocalRepos: boolean })
     },
     {
       method: 'delete', path: '/v1/projects/{projectId}', operationId: 'deleteProject', tag: 'projects', auth: 'bearer', role: 'admin',
-      summary: 'Delete a project with nothing queued or running', params: projectId,
-      description: 'Its GitHub hook is removed; its history stays in the database and its names stay taken.',
-      responses: { 204: { description: 'Deleted' } },
-      errors: { 409: 'Deployments are queued or running' },
+      summary: 'Delete a project and undeploy its app', params: projectId, usesTemporal: true,
+      description:
+        'The project leaves the API at once and its GitHub hook is removed. Its undeploy then cancels its queued and running deployments, removes its folder from the GitOps repository in one commit, waits until Argo CD has deleted the app and what it ran (`UNDEPLOY_TIMEOUT`), and releases its names. Idempotent: a DELETE while it runs answers the same undeploy, one after a failed undeploy starts it again. Its deployments stay readable by id (docs/undeploy.md).',
+      responses: { 202: { description: 'The undeploy, running or finished; `Location` is its GET /v1/projects/{projectId}/undeploy', schema: undeploySchema } },
+    },
+    {
+      method: 'get', path: '/v1/projects/{projectId}/undeploy', operationId: 'getUndeploy', tag: 'projects', auth: 'bearer', role: 'viewer',
+      summary: "A deleted project's undeploy: its step, GitOps commit and outcome", params: projectId,
+      responses: { 200: { description: 'The undeploy', schema: undeploySchema } },
     },
     {
       method: 'post', path: '/v1/projects/{projectId}/deployments', operationId: 'deploy', tag: 'deployments', auth: 'bearer', role: 'deployer',
@@ -205,6 +212,18 @@ export function apiOperations({ allowLocalRepos }: { allowLocalRepos: boolean })
       },
       startsDeploy: true, usesTemporal: true,
       responses: { 200: { description: 'Recorded; any deploy is queued', schema: answer.webhookResultSchema } },
+    },
+    {
+      method: 'get', path: '/v1/pull-credentials/{workspaceId}', operationId: 'getPullCredentials', tag: 'cluster', auth: 'pull-token',
+      summary: "The registry credential of a workspace's pull-only Harbor robot (for External Secrets)",
+      description: 'Asked by the `deploy-engine-registry` ClusterSecretStore (External Secrets webhook provider) with `Authorization: Bearer <PULL_CREDENTIALS_TOKEN>`, not a workspace token. The robot may pull from the Harbor project and nothing else; it is made by the workspace\'s first deploy (docs/pull-credentials.md). Never cached (`Cache-Control: no-store`).',
+      params: { workspaceId: workspaceIdSchema },
+      responses: { 200: { description: 'The credential', schema: answer.pullCredentialsSchema, headers: { 'Cache-Control': 'no-store' } } },
+      errors: {
+        401: 'Missing or wrong PULL_CREDENTIALS_TOKEN',
+        404: 'No such workspace; its pull robot is not made yet (`pull_credentials_pending`); or the engine serves no pull credentials (`pull_credentials_off`: PULL_CREDENTIALS_TOKEN is not set)',
+        503: 'The engine cannot decrypt stored credentials (`credential_storage_off`, `credential_unreadable`)',
+      },
     },
   ];
 }

@@ -114,6 +114,15 @@ export const repoCredentialSchema = z
   .strict()
   .meta({ id: 'RepoCredential', description: 'The credential is stored encrypted and never shown again' });
 
+export const pullCredentialsSchema = z
+  .object({
+    registry: z.string().meta({ description: 'The registry host images are pulled from (REGISTRY_HOST, or the host of HARBOR_URL)' }),
+    username: z.string().meta({ description: 'The robot account, robot$<project>+pull-<workspaceId>' }),
+    password: z.string().meta({ description: "The robot's secret" }),
+  })
+  .strict()
+  .meta({ id: 'PullCredentials', description: 'What the ExternalSecret templates into a kubernetes.io/dockerconfigjson Secret' });
+
 export const rotatedSecretSchema = z
   .object({
     webhookUrl: z.string(),

@@ -30,8 +30,13 @@ export function projectRoutes({ projects, deployments, webhooks, deployLimit, al
     })
     .delete('/:projectId', requireRole('admin'), async (c) => {
       const projectId = parseOr400(idParamSchema, c.req.param('projectId'), 'project id');
-      await projects.remove(c.get('principal').workspaceId, projectId);
-      return c.body(null, 204);
+      const principal = c.get('principal');
+      const undeploy = await projects.remove(principal.workspaceId, projectId, principal.name);
+      return c.json(undeploy, 202, { Location: `/v1/projects/${projectId}/undeploy` });
+    })
+    .get('/:projectId/undeploy', async (c) => {
+      const projectId = parseOr400(idParamSchema, c.req.param('projectId'), 'project id');
+      return c.json(await projects.undeployStatus(c.get('principal').workspaceId, projectId));
     })
     .get('/:projectId/deployments', async (c) => {
       const projectId = parseOr400(idParamSchema, c.req.param('projectId'), 'project id');

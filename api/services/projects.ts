@@ -11,7 +11,10 @@ import type { GitHubClient } from '../../clients/github.js';
 import type { Logger } from '../../lib/logger.js';
 import type { createProjectSchema } from '../schemas.js';
 import { page, projectView, releaseView } from '../views.js';
+import { undeployView } from '../undeploy-view.js';
+import { projectNames } from '../../activities/project-view.js';
 import { checkCustomDomain, claimNames } from './name-claims.js';
+import type { UndeployClient } from './undeploy-client.js';
 
 export type CreateProjectInput = z.output<ReturnType<typeof createProjectSchema>>;
 
@@ -40,9 +43,11 @@ export interface ProjectServiceDeps {
   /** On when a GitHub token is configured: hooks are registered and removed with projects. */
   github?: GitHubClient;
   logger?: Logger;
+  /** Starts undeploy workflows (DELETE). */
+  undeploys: UndeployClient;
 }
 
-export function createProjectService({ db, config, github, logger }: ProjectServiceDeps) {
+export function createProjectService({ db, config, github, logger, undeploys }: ProjectServiceDeps) {
   const apiBase = (config.PUBLIC_API_URL ?? `http://${config.API_HOST}:${config.API_PORT}`).replace(/\/+$/, '');
   const webhookUrl = (projectId: string) => `${apiBase}/v1/webhooks/github?project=${projectId}`;
   const repoHosts = repoHostPolicy(config, github?.webHost);
@@ -125,16 +130,47 @@ export function createProjectService({ db, config, github, logger }: ProjectServ
     },
 
     /**
-     * Deletes a project that has nothing running: its GitHub hook is removed and it disappears
-     * from the API; its deployment history is kept in the database.
+     * Deletes a project: from this call on it is gone from the API (no new deploys, no webhooks),
+     * its GitHub hook is removed, and its undeploy starts (docs/undeploy.md): the lane cancels
+     * what is queued or running, the folder leaves the GitOps repository in one commit, Argo CD
+     * deletes the app and what it ran, then the names are released. Answers the undeploy's state.
+     * Idempotent: a DELETE while it runs answers the same undeploy; after a failed one it starts
+     * again; after a finished one it answers that one. Its deployments stay in the database.
      */
-    async remove(workspaceId: string, projectId: string) {
-      const project = await this.find(workspaceId, projectId);
-      const busy = await db.deployment.count({ where: { projectId, status: { in: ['queued', 'running'] } } });
-      if (busy > 0) throw conflict('The project has queued or running deployments: cancel them first');
-      const repo = github?.parseRepo(project.repoUrl);
-      if (github && repo && project.githubHookId !== null) await github.deleteWebhook(repo.owner, repo.repo, Number(project.githubHookId));
-      await db.project.update({ where: { id: projectId }, data: { deletedAt: new Date(), githubHookId: null, autoDeploy: false } });
+    async remove(workspaceId: string, projectId: string, requestedBy: string) {
+      let project = await db.project.findFirst({ where: { id: projectId, workspaceId } });
+      // Deleted before undeploys existed: nothing to show or do (its names stay taken).
+      if (!project || (project.deletedAt && !project.undeployStatus)) throw notFound('Project');
+      if (!project.deletedAt) {
+        const repo = github?.parseRepo(project.repoUrl);
+        if (github && repo && project.githubHookId !== null) await github.deleteWebhook(repo.owner, repo.repo, Number(project.githubHookId));
+        const now = new Date();
+        // Guarded by deletedAt: of two racing DELETEs one marks it, both start the same workflow.
+        await db.project.updateMany({
+          where: { id: projectId, deletedAt: null },
+          data: { deletedAt: now, githubHookId: null, autoDeploy: false, undeployStatus: 'running', undeployRequestedAt: now, undeployRequestedBy: requestedBy },
+        });
+      } else if (project.undeployStatus === 'failed') {
+        await db.project.updateMany({ where: { id: projectId, undeployStatus: 'failed' }, data: { undeployStatus: 'running', undeployErrorType: null, undeployErrorMessage: null, undeployRequestedBy: requestedBy } });
+      }
+      project = await db.project.findUniqueOrThrow({ where: { id: projectId } });
+      if (project.undeployStatus === 'running') {
+        try {
+          await undeploys.start(project);
+        } catch (error) {
+          // The project stays deleted and its undeploy `running`: the next DELETE starts it.
+          logger?.error('undeploy start failed', { projectId, error });
+          throw new ApiError(503, 'unavailable', 'The workflow service is unavailable: the project is deleted but its undeploy has not started; repeat the DELETE');
+        }
+      }
+      return undeployView(project, projectNames(project, config).appName);
+    },
+
+    /** The undeploy of a project (deleted or being deleted), or 404 when it has none. */
+    async undeployStatus(workspaceId: string, projectId: string) {
+      const project = await db.project.findFirst({ where: { id: projectId, workspaceId, undeployStatus: { not: null } } });
+      if (!project) throw notFound('Undeploy');
+      return undeployView(project, projectNames(project, config).appName);
     },
 
     /**

@@ -12,6 +12,7 @@ K8S_VERSION=v1.34.2
 KINE_VERSION=v0.17.5
 KWOK_VERSION=v0.7.0
 ARGOCD_VERSION=v2.14.21
+ESO_VERSION=v1.3.2
 BIN="$CACHE/real-cluster-k8s-$K8S_VERSION-argocd-$ARGOCD_VERSION"
 say() { printf '\033[1m[real-cluster]\033[0m %s\n' "$*" >&2; }
 mkdir -p "$CACHE" "$BIN"
@@ -86,6 +87,20 @@ kwok_stages() {
     "$dir/kustomize/stage/pod/fast/pod-delete.yaml" "$BIN/kwok-stages/"
 }
 
+# External Secrets' CRDs (ExternalSecret, ClusterSecretStore) from its Go module: the cluster
+# serves the real kinds, and a stand-in controller (external-secrets.ts) fills them. ESO itself
+# cannot be built from the proxy (its go.mod replaces modules the proxy does not serve).
+eso_crds() {
+  local dir f
+  dir=$(GOFLAGS=-mod=mod go mod download -json "github.com/external-secrets/external-secrets@$ESO_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -n "$dir" ] || { echo "go mod download external-secrets gave no folder" >>"$LOG"; return 1; }
+  mkdir -p "$BIN/eso-crds"
+  # Through a temporary name: a copy cut short must not look done to the next run.
+  for f in external-secrets.io_externalsecrets.yaml external-secrets.io_clustersecretstores.yaml; do
+    cp -f "$dir/config/crds/bases/$f" "$BIN/eso-crds/$f.tmp" && chmod u+w "$BIN/eso-crds/$f.tmp" && mv "$BIN/eso-crds/$f.tmp" "$BIN/eso-crds/$f"
+  done
+}
+
 need_k8s=0
 for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do [ -x "$BIN/$cmd" ] || need_k8s=1; done
 [ $need_k8s = 0 ] || timed "Kubernetes $K8S_VERSION (apiserver, controller-manager, scheduler, kubectl)" build_kubernetes
@@ -93,5 +108,6 @@ for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do [ -
 [ -x "$BIN/kwok" ] || timed "kwok $KWOK_VERSION" env GOBIN="$BIN" GOFLAGS=-mod=mod go install "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
 [ -f "$BIN/kwok-stages/pod-ready.yaml" ] || kwok_stages >>"$LOG" 2>&1 || fail "kwok stages"
 { [ -x "$BIN/argocd" ] && [ -f "$BIN/crds/appproject-crd.yaml" ]; } || timed "Argo CD $ARGOCD_VERSION" build_argocd
+{ [ -f "$BIN/eso-crds/external-secrets.io_externalsecrets.yaml" ] && [ -f "$BIN/eso-crds/external-secrets.io_clustersecretstores.yaml" ]; } || eso_crds >>"$LOG" 2>&1 || fail "External Secrets $ESO_VERSION CRDs"
 rm -rf "$WORK"
 echo "$BIN"

@@ -1,7 +1,8 @@
 // The real-cluster mode: a Kubernetes control plane (kine, kube-apiserver with RBAC and a static
 // token, controller-manager, scheduler), kwok with one fake node, Redis, and Argo CD's four
 // components run out of cluster from the one `argocd` binary, plus `git daemon` so Argo CD can
-// read GitOps repositories on this machine. Everything listens on loopback, on free ports.
+// read GitOps repositories on this machine, External Secrets' CRDs with a stand-in for its
+// controller (webhook provider only). Everything listens on loopback, on free ports.
 // docs/real-cluster.md gives the reason for every flag.
 import { execFileSync } from 'node:child_process';
 import { randomBytes, generateKeyPairSync } from 'node:crypto';
@@ -14,6 +15,7 @@ import { helmPath } from '../lib/tools.js';
 import { KubeApi } from './kube-api.js';
 import { clusterHandle, type ClusterHandle, type RealClusterInfo } from './handle.js';
 import { startIngressStatusWriter, type IngressStatusWriter } from './ingress-status.js';
+import { startExternalSecretsStandIn, type ExternalSecretsStandIn } from './external-secrets.js';
 import { ARGOCD_NAMESPACE, KWOK_NODE, argoCdSettings, kwokNode, toDocuments, withHoldList } from './manifests.js';
 import { ProcessGroup, type Component } from './processes.js';
 
@@ -86,9 +88,11 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
   });
   const failed = () => failure;
   let ingress: IngressStatusWriter | undefined;
+  let externalSecrets: ExternalSecretsStandIn | undefined;
   let handle: ClusterHandle | undefined;
   const stop = async () => {
     await ingress?.stop();
+    await externalSecrets?.stop();
     await group.stop();
     handle?.close();
   };
@@ -192,6 +196,10 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
     const hash = execFileSync(argocd, ['account', 'bcrypt', '--password', password], { encoding: 'utf8', env: { ...process.env, ARGOCD_BINARY_NAME: 'argocd' } }).trim();
     for (const crd of ['application-crd.yaml', 'applicationset-crd.yaml', 'appproject-crd.yaml']) await apply(readFileSync(path.join(bin, 'crds', crd), 'utf8'));
     await established(['applications.argoproj.io', 'applicationsets.argoproj.io', 'appprojects.argoproj.io']);
+    // External Secrets' real CRDs, before Argo CD starts: it must know the kinds to apply them.
+    const esoCrds = path.join(bin, 'eso-crds');
+    for (const crd of ['external-secrets.io_externalsecrets.yaml', 'external-secrets.io_clustersecretstores.yaml']) await apply(readFileSync(path.join(esoCrds, crd), 'utf8'));
+    await established(['externalsecrets.external-secrets.io', 'clustersecretstores.external-secrets.io']);
     await apply(toDocuments(argoCdSettings({ adminPasswordHash: hash, serverSecretKey: randomBytes(32).toString('base64'), url: info.argocd.url })));
     await waitForPort(ports.redis, '127.0.0.1', 30_000);
 
@@ -221,6 +229,7 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
     await waitFor('argocd-server', 120_000, async () => (await fetch(`${info.argocd.url}/api/version`)).ok, failed);
     await waitForPort(ports.git, '127.0.0.1', 30_000);
     ingress = startIngressStatusWriter(api, { onError: (error) => say(`[real-cluster] ingress status: ${error instanceof Error ? error.message : String(error)}`) });
+    externalSecrets = startExternalSecretsStandIn(api, { onError: (error) => say(`[real-cluster] external secrets: ${error instanceof Error ? error.message : String(error)}`) });
     return { ...handle, residentMiB: () => group.residentMiB(), stop };
   } catch (error) {
     await stop();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HOLD_ANNOTATION, argoCdSettings, heldIds, kwokNode, withHoldList, type Stage } from './manifests.js';
+import { HOLD_ANNOTATION, argoCdSettings, heldIds, kwokNode, pullTokenObjects, withHoldList, type Stage } from './manifests.js';
 
 const podReady: Stage = {
   metadata: { name: 'pod-ready' },
@@ -40,5 +40,14 @@ describe('cluster objects', () => {
     const secret = objects.find((o) => o.kind === 'Secret');
     expect(secret?.stringData?.['admin.password']).toBe('$2a$10$hash');
     expect(objects.some((o) => o.kind === 'AppProject' && o.metadata.name === 'default')).toBe(true);
+  });
+});
+
+describe('the pull-credential token for External Secrets', () => {
+  it('is a Secret in its own namespace with the label ESO\'s webhook provider requires, the token under its key', () => {
+    const [namespace, secret] = pullTokenObjects({ name: 'deploy-engine-pull-credentials', namespace: 'external-secrets', key: 'token' }, 't0k3n') as Array<{ kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; data?: Record<string, string> }>;
+    expect(namespace).toMatchObject({ kind: 'Namespace', metadata: { name: 'external-secrets' } });
+    expect(secret).toMatchObject({ kind: 'Secret', metadata: { name: 'deploy-engine-pull-credentials', namespace: 'external-secrets', labels: { 'external-secrets.io/type': 'webhook' } } });
+    expect(Buffer.from(secret!.data!.token!, 'base64').toString()).toBe('t0k3n');
   });
 });

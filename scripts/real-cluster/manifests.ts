@@ -86,3 +86,22 @@ export function argoCdSettings(settings: ArgoCdSettings): unknown[] {
     },
   ];
 }
+
+/**
+ * What the platform admin creates once for External Secrets (gitops/bootstrap.ts prints the
+ * kubectl lines): the engine's PULL_CREDENTIALS_TOKEN in a Secret the pull-credential store's
+ * webhook reads, labelled `external-secrets.io/type: webhook`, without which ESO's webhook
+ * provider refuses to read it. Never in Git; the stacks apply it from their configuration.
+ */
+export function pullTokenObjects(secret: { name: string; namespace: string; key: string }, token: string): unknown[] {
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: secret.namespace } },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: secret.name, namespace: secret.namespace, labels: { 'external-secrets.io/type': 'webhook' } },
+      type: 'Opaque',
+      data: { [secret.key]: Buffer.from(token, 'utf8').toString('base64') },
+    },
+  ];
+}

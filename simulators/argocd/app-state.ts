@@ -31,6 +31,8 @@ export interface Desired {
   sourceCommit?: string;
   resources: RenderedResource[];
   images: string[];
+  /** `status.summary.externalURLs` once live (render.ts derives them as Argo CD does). */
+  externalURLs?: string[];
   manifestHash: string;
 }
 
@@ -39,6 +41,7 @@ export interface Live {
   revision: string;
   resources: RenderedResource[];
   images: string[];
+  externalURLs?: string[];
   manifestHash: string;
 }
 
@@ -101,10 +104,14 @@ export class AppRecord {
 
   // ---- comparison -------------------------------------------------------------------------
 
-  /** Applies a comparison against `revision`; answers whether the app is now OutOfSync. */
-  compared(comparison: Comparison, now: number): boolean {
+  /**
+   * Applies a comparison against `revision`; answers whether the app is now OutOfSync.
+   * `sharedResource`: the SharedResourceWarning message when another app manages one of ours.
+   */
+  compared(comparison: Comparison, now: number, sharedResource?: string): boolean {
     this.comparison = comparison;
-    const keep = this.conditions.filter((c) => c.type !== 'ComparisonError' && c.type !== 'SyncError');
+    const keep = this.conditions.filter((c) => c.type !== 'ComparisonError' && c.type !== 'SyncError' && c.type !== 'SharedResourceWarning');
+    if (sharedResource) keep.push(this.condition('SharedResourceWarning', sharedResource, now));
     if (comparison.ok) {
       this.syncRevision = comparison.desired.revision;
       this.syncStatus = this.live?.manifestHash === comparison.desired.manifestHash ? 'Synced' : 'OutOfSync';
@@ -201,7 +208,11 @@ export class AppRecord {
         ...(this.reconciledAt !== undefined ? { reconciledAt: kubeTime(this.reconciledAt) } : {}),
         ...(this.operationState ? { operationState: this.operationState } : {}),
         sourceType: 'Helm',
-        summary: this.live && this.live.images.length > 0 ? { images: this.live.images } : {},
+        // Argo CD summarizes the live resource tree: what runs, not what Git wants.
+        summary: {
+          ...(this.live?.externalURLs?.length ? { externalURLs: this.live.externalURLs } : {}),
+          ...(this.live && this.live.images.length > 0 ? { images: this.live.images } : {}),
+        },
         controllerNamespace: ARGOCD_NAMESPACE,
       },
       ...(this.operation ? { operation: this.operation } : {}),

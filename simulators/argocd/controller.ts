@@ -3,13 +3,13 @@
 // Applications from the chart glob, compares, auto-syncs, runs sync operations and moves the
 // health of what is live according to the scenario. Git work and comparisons run one at a time.
 import type { ScenarioStore, Scenario } from '../common/scenario.js';
-import { AppRecord, type Comparison } from './app-state.js';
+import { AppRecord, ARGOCD_NAMESPACE, type Comparison, type Desired } from './app-state.js';
 import { parse as parseYaml } from 'yaml';
 import { discoverApps, type AppIdentity } from './discovery.js';
 import type { ImageChecker } from './image-check.js';
 import { comparisonErrorMessage, type Renderer, type RenderResult } from './render.js';
 import type { RepoWatcher } from './repo-watcher.js';
-import type { Operation } from './types.js';
+import { kubeTime, type Operation } from './types.js';
 
 export interface ControllerOptions {
   watcher: RepoWatcher;
@@ -20,6 +20,8 @@ export interface ControllerOptions {
   pollIntervalMs: number;
   /** The ApplicationSet's git files generator: `apps/*\/*\/*\/<generatorFile>` (default Chart.yaml). */
   generatorFile?: string;
+  /** Its name (default `user-projects`, gitops/bootstrap.ts), in its status messages. */
+  applicationSetName?: string;
   now?: () => number;
   onError?: (error: unknown) => void;
 }
@@ -35,11 +37,37 @@ export type SyncOutcome = { ok: true; app: AppRecord } | { ok: false; code: 'Not
 
 const SUCCESS_MESSAGE = 'successfully synced (all tasks run)';
 
+/**
+ * What the repo-server answers when it cannot fetch the repository (util/git's `git ls-remote`
+ * step, as Argo CD v2.14 words it), for `POST /_sim/argocd/repo-error`.
+ */
+export const REPO_ERRORS = {
+  'not-found': 'failed to list refs: repository not found',
+  auth: 'failed to list refs: authentication required',
+  'host-key': 'failed to list refs: ssh: handshake failed: knownhosts: key is unknown',
+} as const;
+
+export type RepoErrorKind = keyof typeof REPO_ERRORS;
+
+/**
+ * The ApplicationSet's status after its last listing: the error that stopped or limited
+ * generation (ErrorOccurred), with the reason Argo CD gives, and when it last changed.
+ */
+export interface AppSetState {
+  error: { message: string; reason: string; parametersGenerated: boolean } | undefined;
+  changedAt: number;
+}
+
 export class AppController {
   readonly apps = new Map<string, AppRecord>();
   head: string | undefined;
   lastFetchError: string | undefined;
   polls = 0;
+  /** Set by the sim control: every fetch fails with this repo-server error (the repository is unreachable). */
+  repoError: string | undefined;
+  /** App names the ApplicationSet's generator does not match, as if its glob missed their folder. */
+  readonly unmatched = new Set<string>();
+  appSet: AppSetState;
 
   private chain: Promise<unknown> = Promise.resolve();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -52,6 +80,19 @@ export class AppController {
 
   constructor(private readonly o: ControllerOptions) {
     this.now = o.now ?? Date.now;
+    this.appSet = { error: undefined, changedAt: this.now() };
+  }
+
+  get repoUrl(): string {
+    return this.o.repo.url;
+  }
+
+  get branch(): string {
+    return this.o.repo.branch;
+  }
+
+  get generatorFile(): string {
+    return this.o.generatorFile ?? 'Chart.yaml';
   }
 
   /** Runs the first poll, then polls on the interval. */
@@ -82,6 +123,8 @@ export class AppController {
       const fetched = await this.fetch();
       // The ApplicationSet keeps its apps when the generator cannot read the branch.
       if (fetched.ok && this.head) await this.generateApps();
+      // Argo CD: `error generating params from git: error retrieving Git files: <repo-server error>`.
+      else if (!fetched.ok) this.setAppSetError({ message: `error generating params from git: error retrieving Git files: rpc error: code = Unknown desc = ${fetched.message}`, reason: 'ApplicationGenerationFromParamsError', parametersGenerated: false });
       for (const rec of [...this.apps.values()]) await this.reconcile(rec, fetched.ok ? undefined : fetched.message, false);
       return { head: this.head, apps: [...this.apps.keys()] };
     });
@@ -119,6 +162,10 @@ export class AppController {
   // ---- git and comparison ------------------------------------------------------------------
 
   private async fetch(): Promise<{ ok: true } | { ok: false; message: string }> {
+    if (this.repoError) {
+      this.lastFetchError = this.repoError;
+      return { ok: false, message: this.repoError };
+    }
     try {
       this.head = await this.o.watcher.fetch();
       this.lastFetchError = undefined;
@@ -133,10 +180,16 @@ export class AppController {
   private async generateApps(): Promise<void> {
     const files = this.head ? await this.o.watcher.listFiles(this.head) : [];
     const wanted = new Map<string, AppIdentity>();
-    for (const identity of discoverApps(files, this.o.generatorFile)) {
+    const duplicates: AppIdentity[] = [];
+    for (const identity of discoverApps(files, this.o.generatorFile, duplicates)) {
+      if (this.unmatched.has(identity.name)) continue;
       const generated = await this.withGeneratorParams(identity);
       if (generated) wanted.set(generated.name, generated);
     }
+    // Validation keeps the first app of a name and reports the last duplicate, `(and N more)`.
+    const last = duplicates.at(-1);
+    const more = duplicates.length > 1 ? ` (and ${duplicates.length - 1} more)` : '';
+    this.setAppSetError(last ? { message: `ApplicationSet ${this.o.applicationSetName ?? 'user-projects'} contains applications with duplicate name: ${last.name}${more}`, reason: 'ApplicationValidationError', parametersGenerated: true } : undefined);
     for (const [name, rec] of this.apps) {
       const want = wanted.get(name);
       if (want?.path === rec.identity.path && want.releaseName === rec.identity.releaseName) continue;
@@ -181,18 +234,54 @@ export class AppController {
       this.renderCache.set(rec.name, { tree, result, sourceCommit });
     }
     if (!result.ok) return { ok: false, revision, message: comparisonErrorMessage(result.message) };
-    return { ok: true, desired: { revision, sourceCommit, resources: result.resources, images: result.images, manifestHash: result.manifestHash } };
+    return { ok: true, desired: { revision, sourceCommit, resources: result.resources, images: result.images, externalURLs: result.externalURLs, manifestHash: result.manifestHash } };
   }
 
   private async reconcile(rec: AppRecord, fetchError: string | undefined, hard: boolean): Promise<void> {
     const comparison: Comparison = fetchError ? { ok: false, revision: '', message: comparisonErrorMessage(fetchError) } : await this.compare(rec, this.head, hard);
     if (this.apps.get(rec.name) !== rec) return;
     const now = this.now();
-    const outOfSync = rec.compared(comparison, now);
+    const outOfSync = rec.compared(comparison, now, comparison.ok ? this.sharedResource(rec, comparison.desired) : undefined);
     if (comparison.ok && outOfSync && !rec.operation && !rec.autoSyncBlocked(comparison.desired.revision, now)) {
       this.startOperation(rec, { sync: { revision: comparison.desired.revision, prune: true }, initiatedBy: { automated: true }, retry: {} }, comparison);
     }
     if (rec.pullBackOff) await this.retryPull(rec);
+  }
+
+  /**
+   * Argo CD's SharedResourceWarning (controller/state.go): a resource this app wants is live and
+   * managed by another app. `<Kind>/<name> is part of applications <ns>/<this> and <other>`.
+   */
+  private sharedResource(rec: AppRecord, desired: Desired): string | undefined {
+    const key = (r: { group: string; kind: string; namespace?: string; name: string }) => `${r.group}/${r.kind}/${r.namespace ?? ''}/${r.name}`;
+    for (const other of this.apps.values()) {
+      if (other === rec || !other.live) continue;
+      const theirs = new Set(other.live.resources.map(key));
+      const shared = desired.resources.find((r) => theirs.has(key(r)));
+      if (shared) return `${shared.kind}/${shared.name} is part of applications ${ARGOCD_NAMESPACE}/${rec.name} and ${other.name}`;
+    }
+    return undefined;
+  }
+
+  private setAppSetError(error: AppSetState['error']): void {
+    const same = error?.message === this.appSet.error?.message;
+    if (!same) this.appSet = { error, changedAt: this.now() };
+  }
+
+  /** `GET /api/v1/applicationsets/{name}`'s status: the three conditions Argo CD always writes, and the apps. */
+  appSetStatus(): { conditions: Array<{ type: string; status: 'True' | 'False'; reason: string; message: string; lastTransitionTime: string }>; resources: unknown[] } {
+    const at = kubeTime(this.appSet.changedAt);
+    const error = this.appSet.error;
+    const ok = 'Successfully generated parameters for all Applications';
+    const conditions = [
+      error ? { type: 'ErrorOccurred', status: 'True' as const, reason: error.reason, message: error.message, lastTransitionTime: at } : { type: 'ErrorOccurred', status: 'False' as const, reason: 'ApplicationSetUpToDate', message: ok, lastTransitionTime: at },
+      error && !error.parametersGenerated
+        ? { type: 'ParametersGenerated', status: 'False' as const, reason: 'ErrorOccurred', message: error.message, lastTransitionTime: at }
+        : { type: 'ParametersGenerated', status: 'True' as const, reason: 'ParametersGenerated', message: ok, lastTransitionTime: at },
+      error ? { type: 'ResourcesUpToDate', status: 'False' as const, reason: error.reason, message: error.message, lastTransitionTime: at } : { type: 'ResourcesUpToDate', status: 'True' as const, reason: 'ApplicationSetUpToDate', message: 'ApplicationSet up to date', lastTransitionTime: at },
+    ];
+    const resources = [...this.apps.values()].map((rec) => ({ group: 'argoproj.io', version: 'v1alpha1', kind: 'Application', namespace: ARGOCD_NAMESPACE, name: rec.name, status: rec.syncStatus, health: { status: rec.health.status } }));
+    return { conditions, resources };
   }
 
   // ---- operations --------------------------------------------------------------------------

@@ -21,9 +21,9 @@ export interface AppIdentity {
  * --name-only`) for the generator glob `apps/*\/*\/*\/<generatorFile>`, where `*` never matches `/`.
  * Two paths can give one name (`apps/a-b/c/x` and `apps/a/b-c/x`). Argo CD's git files generator
  * sorts the paths byte by byte and its ApplicationSet keeps the first app of a name, reporting
- * the later ones as `duplicate name` errors: the same here.
+ * the later ones as `duplicate name` errors: the same here (`duplicates` receives the later ones).
  */
-export function discoverApps(files: Iterable<string>, generatorFile = 'Chart.yaml'): AppIdentity[] {
+export function discoverApps(files: Iterable<string>, generatorFile = 'Chart.yaml', duplicates: AppIdentity[] = []): AppIdentity[] {
   const glob = new RegExp(`^apps/([^/]+)/([^/]+)/([^/]+)/${generatorFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
   const apps: AppIdentity[] = [];
   const seen = new Set<string>();
@@ -32,9 +32,7 @@ export function discoverApps(files: Iterable<string>, generatorFile = 'Chart.yam
     if (!match) continue;
     const [, workspaceId, userId, projectName] = match as unknown as [string, string, string, string];
     const name = `${workspaceId}-${userId}-${projectName}`;
-    if (seen.has(name)) continue;
-    seen.add(name);
-    apps.push({
+    const identity: AppIdentity = {
       name,
       workspaceId,
       userId,
@@ -42,7 +40,13 @@ export function discoverApps(files: Iterable<string>, generatorFile = 'Chart.yam
       path: `apps/${workspaceId}/${userId}/${projectName}`,
       namespace: `user-${userId}`,
       releaseName: helmReleaseName(userId, projectName),
-    });
+    };
+    if (seen.has(name)) {
+      duplicates.push(identity);
+      continue;
+    }
+    seen.add(name);
+    apps.push(identity);
   }
   return apps.sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -4,6 +4,8 @@
 // (:= and =), if/else if/else, with, range (with `.` and $i, $e), define/include, comments and
 // whitespace trimming ({{- -}}). Functions it does not know render as a placeholder, so the
 // output stays checkable YAML; a real parse error (unbalanced blocks) throws TemplateError.
+// executeGoTemplate is the strict mode for templates whose output is data (External Secrets'
+// templates, scripts/real-cluster/external-secrets.ts): there, what Go would refuse throws.
 import { stringify } from 'yaml';
 
 export interface TemplateContext {
@@ -158,6 +160,31 @@ interface Scope {
   vars: Map<string, unknown>;
   defines: Map<string, Node[]>;
   depth: number;
+  /** Set by executeGoTemplate: errors where Go errors, instead of placeholders. */
+  strict?: StrictMode;
+}
+
+interface StrictMode {
+  missingKeyError: boolean;
+}
+
+export interface GoTemplateOptions {
+  /** Go's Option("missingkey=error"), which External Secrets' v2 templates use. Default: a missing key prints "<no value>", as Go does. */
+  missingKeyError?: boolean;
+  /** Named in error messages. */
+  name?: string;
+}
+
+/**
+ * Evaluates a Go text/template over plain data the way Go does where this subset can tell:
+ * an unknown function or operand, a field of a non-map, a missing key (with missingKeyError),
+ * or a map where a string is needed is a TemplateError, never a placeholder. `toJson` encodes
+ * as Go's encoding/json does (sorted keys, <, > and & escaped). For templates whose output is
+ * data, such as the Secret an External Secrets template builds.
+ */
+export function executeGoTemplate(source: string, data: unknown, options: GoTemplateOptions = {}): string {
+  const parsed = parse(source, options.name ?? 'template');
+  return render(parsed.nodes, { dot: data, root: data, vars: new Map(), defines: parsed.defines, depth: 0, strict: { missingKeyError: options.missingKeyError ?? false } });
 }
 
 export function renderTemplate(source: string, ctx: TemplateContext, file = 'template', shared: Map<string, Node[]> = new Map()): string {
@@ -230,7 +257,17 @@ function action(expr: string, scope: Scope): string {
     scope.vars.set(assign[1] ?? '', pipeline(assign[3] ?? '', scope));
     return '';
   }
-  return print(pipeline(expr, scope));
+  const value = pipeline(expr, scope);
+  if (scope.strict) return strictPrint(value, expr);
+  return print(value);
+}
+
+/** What Go prints for a value, or an error where this subset cannot print it as Go would (a map or a list). */
+function strictPrint(value: unknown, where: string): string {
+  if (value === undefined) return '<no value>';
+  if (value === null) return '<nil>';
+  if (typeof value === 'object') throw new TemplateError(`{{${where}}}: cannot print a ${Array.isArray(value) ? 'list' : 'map'} (use toJson)`);
+  return print(value);
 }
 
 function print(value: unknown): string {
@@ -294,20 +331,26 @@ function operand(token: string, scope: Scope): unknown {
   if (token === 'true' || token === 'false') return token === 'true';
   if (token === 'nil') return null;
   if (token === '.') return scope.dot;
-  if (token.startsWith('.')) return field(scope.dot, token.slice(1));
+  if (token.startsWith('.')) return field(scope.dot, token.slice(1), scope.strict);
   if (token === '$') return scope.root;
   if (token.startsWith('$')) {
     const [name = '', ...path] = token.split('.');
+    if (scope.strict && name !== '$' && !scope.vars.has(name)) throw new TemplateError(`undefined variable: ${name}`);
     const base = name === '$' ? scope.root : scope.vars.get(name);
-    return path.length > 0 ? field(base, path.join('.')) : base;
+    return path.length > 0 ? field(base, path.join('.'), scope.strict) : base;
   }
+  if (scope.strict) throw new TemplateError(`unexpected ${JSON.stringify(token)} in operand`);
   return PLACEHOLDER;
 }
 
-function field(base: unknown, path: string): unknown {
+function field(base: unknown, path: string, strict?: StrictMode): unknown {
   let value = base;
   for (const key of path.split('.').filter(Boolean)) {
-    if (value === null || typeof value !== 'object') return undefined;
+    if (value === null || typeof value !== 'object') {
+      if (strict) throw new TemplateError(`can't evaluate field ${key} in ${value === null || value === undefined ? 'a nil value' : `type ${typeof value}`}`);
+      return undefined;
+    }
+    if (strict?.missingKeyError && !Object.hasOwn(value, key)) throw new TemplateError(`map has no entry for key ${JSON.stringify(key)}`);
     value = (value as Record<string, unknown>)[key];
   }
   return value;
@@ -331,8 +374,12 @@ function indentLines(value: string, spaces: number): string {
     .join('\n');
 }
 
+/** Functions that take maps and lists; every other one needs strings, numbers or booleans. */
+const TAKES_STRUCTURES = new Set(['default', 'required', 'toYaml', 'toJson', 'eq', 'ne', 'not', 'and', 'or', 'empty', 'len', 'include', 'template', 'dict', 'list', 'index', 'get', 'hasKey']);
+
 function call(name: string, args: unknown[], scope: Scope): unknown {
   const [a, b, c] = args;
+  if (scope.strict && !TAKES_STRUCTURES.has(name) && args.some((v) => v !== null && typeof v === 'object')) throw new TemplateError(`${name}: wrong type for value; expected a string, got a map or list`);
   switch (name) {
     case 'quote':
       return args.map((v) => JSON.stringify(text(v))).join(' ');
@@ -350,7 +397,7 @@ function call(name: string, args: unknown[], scope: Scope): unknown {
     case 'toYaml':
       return a === undefined || a === null ? 'null' : stringify(a).replace(/\n$/, '');
     case 'toJson':
-      return JSON.stringify(a ?? null);
+      return scope.strict ? goJsonMarshal(a) : JSON.stringify(a ?? null);
     case 'nindent':
       return `\n${indentLines(text(b), Number(a))}`;
     case 'indent':
@@ -398,6 +445,46 @@ function call(name: string, args: unknown[], scope: Scope): unknown {
       return Math.trunc(Number(a));
     case 'b64enc':
       return Buffer.from(text(a)).toString('base64');
+    case 'b64dec':
+      return Buffer.from(text(a), 'base64').toString('utf8');
+    case 'urlquery':
+      // Go's QueryEscape: spaces as +.
+      return encodeURIComponent(args.map(text).join('')).replace(/%20/g, '+').replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+    case 'dict': {
+      // sprig: key/value pairs; a key without a value gets "".
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < args.length; i += 2) out[text(args[i])] = i + 1 < args.length ? args[i + 1] : '';
+      return out;
+    }
+    case 'list':
+      return [...args];
+    case 'get':
+      return a && typeof a === 'object' && Object.hasOwn(a, text(b)) ? (a as Record<string, unknown>)[text(b)] : '';
+    case 'hasKey':
+      return Boolean(a && typeof a === 'object' && Object.hasOwn(a, text(b)));
+    case 'index': {
+      let value: unknown = a;
+      for (const key of args.slice(1)) {
+        if (Array.isArray(value) && typeof key === 'number') {
+          if (scope.strict && (key < 0 || key >= value.length)) throw new TemplateError(`index out of range: ${key}`);
+          value = value[key];
+        } else if (value && typeof value === 'object') {
+          value = (value as Record<string, unknown>)[text(key)];
+        } else {
+          if (scope.strict) throw new TemplateError(`can't index item of type ${value === null || value === undefined ? 'nil' : typeof value}`);
+          return undefined;
+        }
+      }
+      return value;
+    }
+    case 'lt':
+      return (a as number) < (b as number);
+    case 'le':
+      return (a as number) <= (b as number);
+    case 'gt':
+      return (a as number) > (b as number);
+    case 'ge':
+      return (a as number) >= (b as number);
     case 'include':
     case 'template': {
       const nodes = scope.defines.get(text(a));
@@ -405,8 +492,20 @@ function call(name: string, args: unknown[], scope: Scope): unknown {
       return render(nodes, { ...scope, dot: b, vars: new Map(), depth: scope.depth + 1 });
     }
     default:
+      if (scope.strict) throw new TemplateError(`function ${JSON.stringify(name)} not defined`);
       return PLACEHOLDER;
   }
+}
+
+/** Go's json.Marshal: map keys sorted, and <, >, &, U+2028 and U+2029 escaped (HTML-safe). */
+export function goJsonMarshal(value: unknown): string {
+  const sorted = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sorted);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]));
+    return v;
+  };
+  const escapes: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+  return JSON.stringify(sorted(value ?? null)).replace(/[<>&\u2028\u2029]/g, (ch) => escapes[ch]!);
 }
 
 function formatPrintf(format: string, args: unknown[]): string {

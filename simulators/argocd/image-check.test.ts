@@ -31,6 +31,14 @@ describe('createImageChecker', () => {
     expect(await createImageChecker({ url: 'http://127.0.0.1:9' })('x/y:z')).toBe('unreachable');
   });
 
+  it('counts a token service that answers 5xx as unreachable (retried), never as a missing image', async () => {
+    const check = createImageChecker({ url: registry.url, username: 'robot', password: 'secret' }, async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      return url.pathname.startsWith('/v2/') ? fetch(input, init) : new Response('upstream down', { status: 503 });
+    });
+    expect(await check(`${registry.host}/apps/ws1/alice-shop:v1`)).toBe('unreachable');
+  });
+
   it('treats every image as present without a registry', async () => {
     expect(await createImageChecker()('anything:at-all')).toBe('present');
   });

@@ -49,6 +49,8 @@ export function parseImageRef(image: string): ImageRef {
  * Without a registry every image counts as present. A registry that cannot be reached or
  * answers 5xx is `unreachable` (the kubelet would back off and retry).
  */
+const UNREACHABLE = Symbol('registry unreachable');
+
 export function createImageChecker(registry?: RegistryOptions, fetchImpl: typeof fetch = fetch): ImageChecker {
   if (!registry) return async () => 'present';
   const base = registry.url.replace(/\/+$/, '');
@@ -61,6 +63,8 @@ export function createImageChecker(registry?: RegistryOptions, fetchImpl: typeof
       let response = await head(url);
       if (response.status === 401) {
         const authorization = await authorize(response.headers.get('www-authenticate') ?? '', path);
+        // The token service failing (5xx, dropped) is the registry being unreachable, not the image missing.
+        if (authorization === UNREACHABLE) return 'unreachable';
         if (authorization) response = await head(url, authorization);
       }
       if (response.ok) return 'present';
@@ -77,7 +81,7 @@ export function createImageChecker(registry?: RegistryOptions, fetchImpl: typeof
     return response;
   }
 
-  async function authorize(challenge: string, path: string): Promise<string | undefined> {
+  async function authorize(challenge: string, path: string): Promise<string | typeof UNREACHABLE | undefined> {
     if (/^basic/i.test(challenge)) return basic;
     if (!/^bearer/i.test(challenge)) return undefined;
     const params: Record<string, string | undefined> = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? '']));
@@ -88,7 +92,7 @@ export function createImageChecker(registry?: RegistryOptions, fetchImpl: typeof
     const response = await fetchImpl(tokenUrl, { headers: basic ? { authorization: basic } : {}, signal: AbortSignal.timeout(10_000) });
     if (!response.ok) {
       await response.body?.cancel();
-      return undefined;
+      return response.status >= 500 ? UNREACHABLE : undefined;
     }
     const body = (await response.json()) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;

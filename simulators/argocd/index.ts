@@ -11,6 +11,7 @@ import { SessionIssuer } from './auth.js';
 import { AppController } from './controller.js';
 import { createImageChecker, type RegistryOptions } from './image-check.js';
 import { createRenderer } from './render.js';
+import { RbacPolicy } from './rbac.js';
 import { RepoWatcher } from './repo-watcher.js';
 import { createApiRoutes } from './routes.js';
 import { createArgoCdControl } from './sim-control.js';
@@ -29,6 +30,8 @@ export interface ArgoCdSimulatorOptions {
    * `releaseName` key names the Helm release, as the real template reads it.
    */
   generatorFile?: string;
+  /** The ApplicationSet's name (default `user-projects`, as gitops/bootstrap.ts names it). */
+  applicationSetName?: string;
   /** Like Argo CD's Git poll (timeout.reconciliation, 180 s by default). */
   pollIntervalMs?: number;
   /** Render charts with `helm template` when given; otherwise validate them with the yaml library. */
@@ -59,6 +62,8 @@ export function createArgoCdSimulator(o: ArgoCdSimulatorOptions): ArgoCdSimulato
   const faults = new FaultInjector();
   const counters = new Counters();
   const sessions = new SessionIssuer({ users: o.users, tokens: o.tokens });
+  const rbac = new RbacPolicy();
+  const applicationSetName = o.applicationSetName ?? 'user-projects';
   const controller = new AppController({
     watcher: new RepoWatcher(o.repo, path.join(o.workDir, 'mirror.git')),
     repo: o.repo,
@@ -67,15 +72,21 @@ export function createArgoCdSimulator(o: ArgoCdSimulatorOptions): ArgoCdSimulato
     scenarios: o.scenarios,
     pollIntervalMs: o.pollIntervalMs ?? 180_000,
     generatorFile: o.generatorFile,
+    applicationSetName,
     onError: o.onError,
   });
 
   const app = new Hono();
   app.use('*', counters.middleware());
   app.use('*', faults.middleware(counters));
-  app.route('/_sim', createControlApi({ scenarios: o.scenarios, faults, counters }));
-  app.route('/_sim/argocd', createArgoCdControl(controller));
-  app.route('/', createApiRoutes({ controller, sessions, version: o.version ?? DEFAULT_ARGOCD_VERSION }));
+  const resetPlatform = () => {
+    controller.repoError = undefined;
+    controller.unmatched.clear();
+    rbac.clear();
+  };
+  app.route('/_sim', createControlApi({ scenarios: o.scenarios, faults, counters, onReset: resetPlatform }));
+  app.route('/_sim/argocd', createArgoCdControl(controller, rbac));
+  app.route('/', createApiRoutes({ controller, sessions, version: o.version ?? DEFAULT_ARGOCD_VERSION, rbac, applicationSetName }));
 
   return {
     app,

@@ -18,7 +18,7 @@ export interface RenderInput {
 }
 
 export type RenderResult =
-  | { ok: true; resources: RenderedResource[]; images: string[]; manifestHash: string }
+  | { ok: true; resources: RenderedResource[]; images: string[]; externalURLs: string[]; manifestHash: string }
   | { ok: false; message: string };
 
 export interface RendererOptions {
@@ -134,6 +134,7 @@ const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet
 function fromManifests(text: string, input: RenderInput, fallbackImage?: string): RenderResult {
   const resources: RenderedResource[] = [];
   const images = new Set<string>();
+  const urls = new Set<string>();
   for (const doc of parseAllDocuments(text)) {
     if (doc.errors[0]) return { ok: false, message: `Error: YAML parse error: ${doc.errors[0].message.split('\n')[0]}` };
     const obj = asMap(doc.toJS());
@@ -142,10 +143,42 @@ function fromManifests(text: string, input: RenderInput, fallbackImage?: string)
     const [group, version] = obj.apiVersion.includes('/') ? (obj.apiVersion.split('/', 2) as [string, string]) : ['', obj.apiVersion];
     resources.push({ group, version, kind: obj.kind, namespace: typeof metadata.namespace === 'string' ? metadata.namespace : input.namespace, name: typeof metadata.name === 'string' ? metadata.name : '' });
     if (WORKLOADS.has(obj.kind)) for (const image of containerImages(obj)) images.add(image);
+    for (const url of externalUrls(obj)) urls.add(url);
   }
   const usable = [...images].filter((i) => !i.includes('sim-unrendered') && i.trim() !== '');
   if (usable.length === 0 && fallbackImage) usable.push(fallbackImage);
-  return { ok: true, resources, images: usable.sort(), manifestHash: createHash('sha256').update(text).digest('hex') };
+  return { ok: true, resources, images: usable.sort(), externalURLs: [...urls].sort(), manifestHash: createHash('sha256').update(text).digest('hex') };
+}
+
+/**
+ * `status.summary.externalURLs` as Argo CD v2.14 derives them (controller/cache/info.go,
+ * populateNodeInfo and populateIngressInfo): every `link.argocd.argoproj.io/*` annotation, and
+ * for an Ingress `<scheme>://<rule host><path without a trailing *>` per rule path, https when a
+ * `spec.tls` entry has a secretName or `host` equal to the rule's host (its `hosts` list is never
+ * matched: the real code reads it as a map). Rules without a host would take the load balancer's
+ * address from the live status, which rendered manifests do not have, so they are skipped.
+ */
+function externalUrls(obj: Record<string, unknown>): string[] {
+  const metadata = asMap(obj.metadata) ?? {};
+  const urls = Object.entries(asMap(metadata.annotations) ?? {})
+    .filter(([key, value]) => key.startsWith('link.argocd.argoproj.io/') && typeof value === 'string')
+    .map(([, value]) => value as string);
+  const group = typeof obj.apiVersion === 'string' ? obj.apiVersion.split('/')[0] : '';
+  if (obj.kind !== 'Ingress' || (group !== 'networking.k8s.io' && group !== 'extensions')) return urls;
+  const spec = asMap(obj.spec) ?? {};
+  const tls = Array.isArray(spec.tls) ? (spec.tls as unknown[]).map(asMap) : [];
+  for (const rule of Array.isArray(spec.rules) ? (spec.rules as unknown[]).map(asMap) : []) {
+    const host = rule?.host;
+    if (typeof host !== 'string' || host === '') continue;
+    const https = tls.some((entry) => entry !== undefined && (entry.secretName != null || entry.host === host));
+    const paths = asMap(rule?.http)?.paths;
+    for (const p of Array.isArray(paths) ? (paths as unknown[]).map(asMap) : []) {
+      if (!p) continue;
+      const sub = typeof p.path === 'string' ? p.path.replace(/\*$/, '') : '';
+      urls.push(`${https ? 'https' : 'http'}://${host}${sub}`);
+    }
+  }
+  return urls;
 }
 
 function containerImages(obj: Record<string, unknown>): string[] {

@@ -5,11 +5,15 @@ import { requestToken, requireSession, type SessionEnv, type SessionIssuer } fro
 import type { AppController } from './controller.js';
 import { grpcError, PERMISSION_DENIED } from './errors.js';
 import { ARGOCD_NAMESPACE, type AppRecord } from './app-state.js';
+import type { RbacPolicy } from './rbac.js';
 
 export interface ApiOptions {
   controller: AppController;
   sessions: SessionIssuer;
   version: string;
+  rbac: RbacPolicy;
+  /** The one ApplicationSet (gitops/bootstrap.ts APPLICATIONSET_NAME). */
+  applicationSetName: string;
 }
 
 const sessionBody = z.object({ username: z.string(), password: z.string() });
@@ -22,7 +26,7 @@ const syncBody = z.object({
   appNamespace: z.string().optional(),
 }).loose();
 
-export function createApiRoutes({ controller, sessions, version }: ApiOptions): Hono<SessionEnv> {
+export function createApiRoutes({ controller, sessions, version, rbac, applicationSetName }: ApiOptions): Hono<SessionEnv> {
   const api = new Hono<SessionEnv>();
 
   api.get('/api/version', (c) => {
@@ -51,7 +55,7 @@ export function createApiRoutes({ controller, sessions, version }: ApiOptions): 
     const names = new Set(c.req.queries('name') ?? []);
     const projects = new Set([...(c.req.queries('projects') ?? []), ...(c.req.queries('project') ?? [])]);
     const items = [...controller.apps.values()]
-      .filter((rec) => (names.size === 0 || names.has(rec.name)) && (projects.size === 0 || projects.has('default')))
+      .filter((rec) => (names.size === 0 || names.has(rec.name)) && (projects.size === 0 || projects.has('default')) && rbac.allows(c.get('argocdUser'), rec.name))
       .map((rec) => rec.toApplication());
     const resourceVersion = String(Math.max(0, ...[...controller.apps.values()].map((r) => r.resourceVersion)));
     return c.json({ metadata: { resourceVersion }, items });
@@ -60,6 +64,7 @@ export function createApiRoutes({ controller, sessions, version }: ApiOptions): 
   api.get('/api/v1/applications/:name', async (c) => {
     const name = c.req.param('name');
     const project = c.req.query('project') ?? c.req.query('projects');
+    if (!rbac.allows(c.get('argocdUser'), name)) return grpcError(c, 'PermissionDenied', PERMISSION_DENIED);
     const missing = notVisible(c.req.query('appNamespace'), project, controller.apps.get(name));
     if (missing) return missing === 'not-found' ? grpcError(c, 'NotFound', `applications.argoproj.io "${name}" not found`) : grpcError(c, 'PermissionDenied', PERMISSION_DENIED);
     const refresh = c.req.query('refresh');
@@ -73,11 +78,23 @@ export function createApiRoutes({ controller, sessions, version }: ApiOptions): 
     const name = c.req.param('name');
     const parsed = syncBody.safeParse(await c.req.json().catch(() => ({})));
     if (!parsed.success) return grpcError(c, 'InvalidArgument', 'invalid sync request body');
+    if (!rbac.allows(c.get('argocdUser'), name)) return grpcError(c, 'PermissionDenied', PERMISSION_DENIED);
     const missing = notVisible(parsed.data.appNamespace, parsed.data.project, controller.apps.get(name));
     if (missing) return missing === 'not-found' ? grpcError(c, 'NotFound', `applications.argoproj.io "${name}" not found`) : grpcError(c, 'PermissionDenied', PERMISSION_DENIED);
     const outcome = await controller.sync(name, { ...parsed.data, username: c.get('argocdUser') });
     if (!outcome.ok) return outcome.code === 'NotFound' ? grpcError(c, 'PermissionDenied', PERMISSION_DENIED) : grpcError(c, 'FailedPrecondition', outcome.message);
     return c.json(outcome.app.toApplication());
+  });
+
+  // The ApplicationSet: a missing one is the lister's NotFound, which the server's interceptor maps to 404.
+  api.get('/api/v1/applicationsets/:name', (c) => {
+    const name = c.req.param('name');
+    if (name !== applicationSetName) return grpcError(c, 'NotFound', `error getting ApplicationSet: applicationset.argoproj.io "${name}" not found`);
+    return c.json({
+      metadata: { name, namespace: ARGOCD_NAMESPACE },
+      spec: { goTemplate: true, goTemplateOptions: ['missingkey=error'], generators: [{ git: { repoURL: controller.repoUrl, revision: controller.branch, files: [{ path: `apps/*/*/*/${controller.generatorFile}` }] } }] },
+      status: controller.appSetStatus(),
+    });
   });
 
   return api;

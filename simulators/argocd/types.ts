@@ -4,7 +4,7 @@
 export type SyncStatusCode = 'Synced' | 'OutOfSync' | 'Unknown';
 export type HealthStatusCode = 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Missing' | 'Unknown';
 export type OperationPhase = 'Running' | 'Terminating' | 'Failed' | 'Error' | 'Succeeded';
-export type ConditionType = 'ComparisonError' | 'InvalidSpecError' | 'SyncError' | 'UnknownError' | 'DeletionError' | 'OrphanedResourceWarning';
+export type ConditionType = 'ComparisonError' | 'InvalidSpecError' | 'SyncError' | 'UnknownError' | 'DeletionError' | 'OrphanedResourceWarning' | 'SharedResourceWarning';
 
 export interface ApplicationSource {
   repoURL: string;
@@ -86,7 +86,7 @@ export interface ApplicationStatus {
   reconciledAt?: string;
   operationState?: OperationState;
   sourceType: 'Helm';
-  summary: { images?: string[] };
+  summary: { externalURLs?: string[]; images?: string[] };
   controllerNamespace: string;
 }
 

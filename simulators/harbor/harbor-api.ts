@@ -1,5 +1,5 @@
 // The Harbor v2.0 REST API the engine uses: ping, systeminfo, projects, repositories,
-// artifacts (get, list, delete) and scans. Paths are parsed from the raw URL: a repository
+// artifacts (get, list, delete), scans and robot accounts (robots-api.ts). Paths are parsed from the raw URL: a repository
 // name with `/` must arrive DOUBLE-encoded (`ws1%252Fapp`); a single-encoded one (`ws1%2Fapp`)
 // is what Harbor sees as extra path segments, and answers with the same 404 as a missing artifact.
 import { Hono, type Context } from 'hono';
@@ -9,6 +9,7 @@ import type { UserDirectory } from './auth.js';
 import { harborError, requestId } from './errors.js';
 import { isDigest } from './oci.js';
 import type { OciStore } from './oci-store.js';
+import { handleRobots } from './robots-api.js';
 import { appKeyOf, isScanInFlight, scanStatus, startScan, stopScan } from './scans.js';
 import type { HarborState } from './state.js';
 
@@ -26,6 +27,7 @@ export interface HarborApiOptions {
 type ApiRoute =
   | { kind: 'ping' }
   | { kind: 'systeminfo' }
+  | { kind: 'robots'; robotId?: string }
   | { kind: 'project'; project: string }
   | { kind: 'repositories'; project: string }
   | { kind: 'repository'; project: string; repo: RepoSegment }
@@ -64,6 +66,7 @@ export function matchApiPath(rawPath: string): ApiRoute | null {
   const [first, project, second, repo, third, reference, fourth, fifth] = parts;
   if (parts.length === 1 && first === 'ping') return { kind: 'ping' };
   if (parts.length === 1 && first === 'systeminfo') return { kind: 'systeminfo' };
+  if (first === 'robots' && parts.length <= 2) return { kind: 'robots', robotId: project === undefined ? undefined : decode(project) };
   if (first !== 'projects' || project === undefined) return null;
   const p = decode(project);
   if (parts.length === 2) return { kind: 'project', project: p };
@@ -94,6 +97,8 @@ export function apiRouteKey(rawPath: string): string {
       return '/api/v2.0/ping';
     case 'systeminfo':
       return '/api/v2.0/systeminfo';
+    case 'robots':
+      return route.robotId === undefined ? '/api/v2.0/robots' : '/api/v2.0/robots/:robot_id';
     case 'project':
       return '/api/v2.0/projects/:project';
     case 'repositories':
@@ -183,8 +188,13 @@ export function createHarborApi(options: HarborApiOptions): Hono {
     if (!['GET', 'HEAD', 'OPTIONS'].includes(method) && /(?:^|;\s*)sid=/.test(c.req.header('cookie') ?? '') && !c.req.header('x-harbor-csrf-token')) {
       return harborError(403, 'FORBIDDEN', 'CSRF token invalid', id);
     }
+    if (route.kind === 'robots') return handleRobots(c, { robots: users.robots, users, state }, user, route.robotId, id, json);
     if (!users.projectExists(route.project)) return harborError(404, 'NOT_FOUND', `project ${route.project} not found`, id);
     if (!users.canAccessProject(user, route.project)) return harborError(403, 'FORBIDDEN', 'forbidden', id);
+    // A robot made through the API reaches only what its permissions name (a pull-only robot
+    // gets 403 here: reading artifacts takes artifact:read, which `repository:pull` is not).
+    const needed = permissionOf(route.kind, method);
+    if (needed && !users.holds(user, route.project, needed[0], needed[1])) return harborError(403, 'FORBIDDEN', 'forbidden', id);
 
     if (route.kind === 'project') {
       if (method !== 'GET') return notAllowed();
@@ -300,6 +310,30 @@ export function createHarborApi(options: HarborApiOptions): Hono {
   }
 
   return app;
+}
+
+/** The resource:action Harbor checks for an API route (project scope). */
+function permissionOf(kind: ApiRoute['kind'], method: string): [string, string] | undefined {
+  switch (kind) {
+    case 'project':
+      return ['project', 'read'];
+    case 'repositories':
+      return ['repository', 'list'];
+    case 'repository':
+      return ['repository', 'read'];
+    case 'artifacts':
+      return ['artifact', 'list'];
+    case 'artifact':
+      return method === 'DELETE' ? ['artifact', 'delete'] : ['artifact', 'read'];
+    case 'tags':
+      return ['tag', 'list'];
+    case 'scan':
+      return ['scan', 'create'];
+    case 'scan-stop':
+      return ['scan', 'stop'];
+    default:
+      return undefined;
+  }
 }
 
 function artifactNotFound(repository: string, reference: string): string {

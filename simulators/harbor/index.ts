@@ -14,6 +14,7 @@ import { createDistributionRoutes, distributionRouteKey } from './distribution-r
 import { harborError, registryError, requestId } from './errors.js';
 import { apiRouteKey, createHarborApi } from './harbor-api.js';
 import { LocalOciStore, type OciStore } from './oci-store.js';
+import { RobotStore } from './robots.js';
 import { HarborState } from './state.js';
 import { TokenIssuer, createTokenRoutes } from './token.js';
 import { UpstreamOciStore } from './upstream-store.js';
@@ -47,7 +48,8 @@ export function createHarborSimulator(options: HarborSimulatorOptions): HarborSi
     ? new UpstreamOciStore(options.upstream)
     : new LocalOciStore({ dataDir: options.dataDir ? path.join(options.dataDir, 'registry') : undefined });
   const state = new HarborState(options.projects, options.dataDir);
-  const users = new UserDirectory(options.users, options.projects);
+  const robots = new RobotStore(options.dataDir);
+  const users = new UserDirectory(options.users, options.projects, robots);
   const issuer = new TokenIssuer(options.dataDir);
   const artifacts = new ArtifactService(store, state, options.scenarios);
 
@@ -68,6 +70,7 @@ export function createHarborSimulator(options: HarborSimulatorOptions): HarborSi
       counters,
       onReset: () => {
         state.reset();
+        robots.reset();
         void store.reset().catch(() => undefined);
       },
     }),

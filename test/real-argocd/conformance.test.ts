@@ -12,7 +12,7 @@ import type { ClusterHandle } from '../../scripts/real-cluster/handle.js';
 import { startStack, waitForDeployment, type DeploymentBody, type TestStack } from '../support/stack.js';
 import { createAppRepo, gitIn, type AppRepo } from '../support/git.js';
 import { createTenant } from '../support/tenants.js';
-import { argoClient, eventually, realCluster, summary, syncedHealthyAt } from './support.js';
+import { argoClient, commitToGitOps, deploy, eventually, newProject, realCluster, startRealStack, summary, syncedHealthyAt, type ProjectBody } from './support.js';
 
 let cluster: ClusterHandle;
 let argo: ArgoCdClient;
@@ -20,12 +20,6 @@ let stack: TestStack;
 const timings: Record<string, number> = {};
 const suiteStarted = Date.now();
 
-interface ProjectBody {
-  id: string;
-  appName: string;
-  releaseName: string;
-  namespace: string;
-}
 interface KubeDeployment {
   metadata: { annotations?: Record<string, string> };
   spec: { replicas?: number; template: { metadata: { annotations?: Record<string, string> }; spec: { containers: Array<{ image: string }> } } };
@@ -35,7 +29,7 @@ interface KubeDeployment {
 beforeAll(async () => {
   cluster = realCluster();
   argo = argoClient(cluster);
-  stack = await startStack({ realArgoCd: cluster, env: { AWAIT_LIVE_TIMEOUT: '120s', POLL_INTERVAL: '500ms', DEGRADED_GRACE: '10s' } });
+  stack = await startRealStack(cluster);
 }, 300_000);
 afterAll(async () => {
   await stack?.close();
@@ -50,33 +44,7 @@ const awaitLiveSeconds = (d: DeploymentBody) => {
   return seconds(step?.startedAt, step?.finishedAt);
 };
 
-async function newProject(on: TestStack, name: string, userId: string, repo?: AppRepo): Promise<{ project: ProjectBody; repo: AppRepo }> {
-  const source = repo ?? createAppRepo(path.join(on.dir, `src-${userId}-${name}`));
-  const created = await on.api<ProjectBody>('POST', '/v1/projects', { name, userId, repoUrl: source.url, branch: 'main', appPort: 8080 });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  return { project: created.body, repo: source };
-}
-
-async function deploy(on: TestStack, projectId: string, timeoutMs = 240_000): Promise<DeploymentBody> {
-  const requested = await on.api<DeploymentBody>('POST', `/v1/projects/${projectId}/deployments`, {});
-  expect(requested.status, JSON.stringify(requested.body)).toBe(202);
-  return waitForDeployment(on, requested.body.id, { timeoutMs });
-}
-
 const kubeDeployment = (namespace: string, name: string) => cluster.api.get<KubeDeployment>(`/apis/apps/v1/namespaces/${namespace}/deployments/${name}`);
-
-/** A commit made straight to the GitOps repository (what an undeploy or a group commit writes). */
-function commitToGitOps(change: (work: string) => void, message: string): string {
-  const work = path.join(stack.dir, `gitops-direct-${Date.now()}`);
-  gitIn(stack.dir, 'clone', '-q', stack.gitopsRepo, work);
-  change(work);
-  gitIn(work, 'add', '-A');
-  gitIn(work, '-c', 'user.name=test', '-c', 'user.email=test@example.com', 'commit', '-q', '-m', message);
-  gitIn(work, 'push', '-q', 'origin', 'HEAD:main');
-  const sha = gitIn(work, 'rev-parse', 'HEAD');
-  rmSync(work, { recursive: true, force: true });
-  return sha;
-}
 
 /**
  * What the engine does for a new app (activities/argocd.ts): refresh the app of apps, so Argo CD
@@ -184,7 +152,7 @@ describe('GitOps commits the engine relies on, applied by the real Argo CD', () 
     // Two deploys at once: their commits land one after the other, and each wait sees the other's commit too.
     const [da, db] = await Promise.all([deploy(stack, a.project.id), deploy(stack, b.project.id)]);
     expect([da.status, db.status]).toEqual(['succeeded', 'succeeded']);
-    const sha = commitToGitOps((work) => {
+    const sha = commitToGitOps(stack, (work) => {
       for (const name of ['duo-a', 'duo-b']) {
         const file = path.join(work, 'apps/dev/bob', name, 'values.yaml');
         const text = gitIn(work, 'show', `HEAD:apps/dev/bob/${name}/values.yaml`);
@@ -208,7 +176,7 @@ describe('GitOps commits the engine relies on, applied by the real Argo CD', () 
     expect((await deploy(stack, project.id)).status).toBe('succeeded');
     expect(await kubeDeployment('user-carol', 'carol-gone')).toBeDefined();
     const removedAt = Date.now();
-    commitToGitOps((work) => rmSync(path.join(work, 'apps/dev/carol/gone'), { recursive: true }), 'Undeploy dev-carol-gone');
+    commitToGitOps(stack, (work) => rmSync(path.join(work, 'apps/dev/carol/gone'), { recursive: true }), 'Undeploy dev-carol-gone');
     await nudgeApplicationSet();
     await eventually('dev-carol-gone deleted from Argo CD', async () => ((await argo.getApplication('dev-carol-gone')) === null ? true : undefined), { timeoutMs: 240_000, intervalMs: 1_000 });
     timings['undeploy: folder removed to Application gone'] = (Date.now() - removedAt) / 1000;
@@ -232,7 +200,7 @@ describe('GitOps commits the engine relies on, applied by the real Argo CD', () 
     expect(clash.body.error.code).toBe('name_taken');
 
     // Written around the engine: 'apps/dev-b/...' sorts before 'apps/dev/...' ('-' < '/').
-    commitToGitOps((work) => {
+    commitToGitOps(stack, (work) => {
       const to = path.join(work, 'apps/dev-b/c/shop');
       mkdirSync(path.dirname(to), { recursive: true });
       cpSync(path.join(work, 'apps/dev/b-c/shop'), to, { recursive: true });
@@ -249,7 +217,7 @@ describe('GitOps commits the engine relies on, applied by the real Argo CD', () 
     }, { timeoutMs: 60_000 });
     expect(taken.spec?.destination?.namespace).toBe('user-c');
 
-    commitToGitOps((work) => rmSync(path.join(work, 'apps/dev-b'), { recursive: true }), 'Remove the colliding folder');
+    commitToGitOps(stack, (work) => rmSync(path.join(work, 'apps/dev-b'), { recursive: true }), 'Remove the colliding folder');
     await nudgeApplicationSet();
     await eventually('the app is back on its own path', async () => {
       const app = await argo.getApplication('dev-b-c-shop');
@@ -260,7 +228,7 @@ describe('GitOps commits the engine relies on, applied by the real Argo CD', () 
   it('refresh timing: from push to Healthy with the engine\'s refresh call and without it', async () => {
     const { project } = await newProject(stack, 'clock', 'dave');
     expect((await deploy(stack, project.id)).status).toBe('succeeded');
-    const bump = (replicas: number) => commitToGitOps((work) => {
+    const bump = (replicas: number) => commitToGitOps(stack, (work) => {
       const file = path.join(work, 'apps/dev/dave/clock/values.yaml');
       writeFileSync(file, gitIn(work, 'show', 'HEAD:apps/dev/dave/clock/values.yaml').replace(/^replicaCount: \d+$/m, `replicaCount: ${replicas}`));
     }, `clock: ${replicas} replicas`);

@@ -4,8 +4,10 @@
 // benchmark uses it too (test/support/stack-for-tests.ts wires it to the test run).
 import { callApi, TEST_USERS } from './tenants.js';
 import { openApiDocument } from '../../api/openapi/index.js';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig, type Env } from '../../lib/config.js';
@@ -21,12 +23,13 @@ import { DeploymentEventHub } from '../../api/logs/event-hub.js';
 import { buildV1 } from '../../api/v1.js';
 import { createHealthService } from '../../api/services/health.js';
 import { ensureDevToken } from '../../api/services/dev-token.js';
-import { BOOTSTRAP_DIR, bootstrapGitOpsRepo } from '../../gitops/bootstrap.js';
+import { BOOTSTRAP_DIR, PULL_TOKEN_SECRET, bootstrapGitOpsRepo } from '../../gitops/bootstrap.js';
 import { startWorld, type World } from '../../simulators/world.js';
 import { helmPath } from '../../scripts/lib/tools.js';
 import { createDatabase, type TestDatabase } from './database.js';
 import { createBareRepo, gitIn } from './git.js';
 import type { ClusterHandle } from '../../scripts/real-cluster/handle.js';
+import { pullTokenObjects, toDocuments } from '../../scripts/real-cluster/manifests.js';
 
 let bundle: Promise<{ code: string }> | undefined;
 let runtimeInstalled = false;
@@ -85,6 +88,28 @@ export interface StackOptions {
   realArgoCd?: ClusterHandle;
   /** Use this GitOps repository (already bootstrapped, e.g. another stack's) instead of a new one. */
   gitopsRepo?: string;
+  /**
+   * Start the ingress simulator over the stack's Argo CD and turn the live-URL probe on through
+   * it (LIVE_URL_PROBE=on, LIVE_URL_PROBE_VIA=its address; `env` can override both).
+   */
+  ingress?: boolean;
+}
+
+/** An HTTP listener on a free loopback port, opened before the app it serves exists (503 until then). */
+async function listenOnLoopback(handler: () => WebApp | undefined): Promise<{ url: string; close(): Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: (request) => handler()?.fetch(request) ?? new Response('starting', { status: 503 }), hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) =>
+      resolve({
+        url: `http://127.0.0.1:${info.port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+          }),
+      }),
+    );
+    server.once('error', reject);
+  });
 }
 
 export async function startEngineStack(options: StackOptions): Promise<TestStack> {
@@ -94,11 +119,21 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
   mkdirSync(dir, { recursive: true });
   const database: TestDatabase = await createDatabase(options.infra.pgAdminUrl);
   const real = options.realArgoCd;
+  // On the real cluster, External Secrets (its stand-in) asks the engine for pull credentials
+  // over HTTP: there the API also listens on loopback, opened first because its URL goes into
+  // the bootstrap's ClusterSecretStore, and the token Secret the store sends goes into the cluster.
+  // A stack on another stack's GitOps repository leaves both alone: the store asks that engine.
+  const bootstraps = real !== undefined && !options.gitopsRepo;
+  const served: { app?: WebApp } = {};
+  const listener = bootstraps ? await listenOnLoopback(() => served.app) : undefined;
+  const pullStore = bootstraps && (options.env?.PULL_SECRET_MODE ?? 'external-secret') === 'external-secret';
+  const pullToken = options.env?.PULL_CREDENTIALS_TOKEN ?? (bootstraps ? randomBytes(32).toString('hex') : undefined);
+  if (real && bootstraps && pullToken) await real.apply(toDocuments(pullTokenObjects(PULL_TOKEN_SECRET, pullToken)));
   let gitopsRepo = options.gitopsRepo;
   if (!gitopsRepo) {
     gitopsRepo = createBareRepo(path.join(dir, 'gitops.git'));
     const author = { name: 'deploy-engine', email: 'deploy-engine@localhost' };
-    await bootstrapGitOpsRepo({ repo: gitopsRepo, branch: 'main', author, namespaceScope: 'user', ...(real ? { argocdRepoUrl: real.gitUrl(gitopsRepo) } : {}) });
+    await bootstrapGitOpsRepo({ repo: gitopsRepo, branch: 'main', author, namespaceScope: 'user', ...(real ? { argocdRepoUrl: real.gitUrl(gitopsRepo) } : {}), ...(pullStore ? { pullCredentials: { engineUrl: listener!.url } } : {}) });
     // The one manual step of an installation: apply the app of apps; Argo CD takes it from there.
     if (real) await real.apply(gitIn(gitopsRepo, 'show', `main:${BOOTSTRAP_DIR}/argocd-app-of-apps.yaml`));
   }
@@ -116,8 +151,12 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
     helmBinary: helmPath(),
     argoPollIntervalMs: options.argoPollIntervalMs ?? 1_000,
     ...(real ? { only: ['jenkins', 'harbor'] as const } : {}),
+    ...(options.ingress
+      ? { ingress: { appsDomain: options.env?.APPS_DOMAIN ?? 'apps.localhost', refreshMs: 250, ...(real ? { argocd: { url: real.info.argocd.url, username: real.info.argocd.username, password: real.info.argocd.password } } : {}) } }
+      : {}),
   });
   const argocd = real ? { url: real.info.argocd.url, ...creds.argocd, username: real.info.argocd.username, password: real.info.argocd.password } : { url: world.urls.argocd, ...creds.argocd };
+  const probe = options.ingress ? { LIVE_URL_PROBE: 'on', LIVE_URL_PROBE_VIA: new URL(world.urls.ingress).host } : {};
 
   const token = generateToken();
   const config = loadConfig({
@@ -152,6 +191,9 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
     MAX_QUEUED_PER_WORKSPACE: '1000',
     // The users the tests create projects for in the dev workspace (as the dev stack does for alice and bob).
     DEV_WORKSPACE_USERS: TEST_USERS.join(','),
+    // The real cluster's ExternalSecrets are filled through GET /v1/pull-credentials (above).
+    ...(pullToken ? { PULL_CREDENTIALS_TOKEN: pullToken } : {}),
+    ...probe,
     ...options.env,
   });
   const logger = createLogger({ level: options.logLevel ?? 'error', secrets: configuredSecrets(config), ...(options.logSink ? { write: options.logSink } : {}) });
@@ -160,6 +202,7 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
   const temporal = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   const hub = new DeploymentEventHub(config.DATABASE_URL, logger);
   const app = createApp({ logger, health: createHealthService({ db, temporal }), v1: buildV1({ config, db, temporal, logger, hub }), corsOrigins: config.CORS_ORIGINS, openapi: openApiDocument(config) });
+  served.app = app;
 
   const workers: RunningWorker[] = [];
   const launch = async () => {
@@ -186,6 +229,7 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
     api: <T>(method: string, route: string, body?: unknown) => callApi<T>({ app }, token, method, route, body),
     async close() {
       await Promise.allSettled(workers.map((w) => w.shutdown()));
+      await listener?.close();
       await world.close();
       await hub.close();
       await db.$disconnect();

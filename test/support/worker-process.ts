@@ -17,8 +17,14 @@ export interface WorkerProcess {
 /** The config back as environment variables (durations as milliseconds). */
 export function configToEnv(config: Env): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(config)) if (value !== undefined) env[key] = String(value);
+  for (const [key, value] of Object.entries(config)) if (value !== undefined) env[key] = asEnvValue(value);
   return env;
+}
+
+/** Lists of status ranges (LIVE_URL_PROBE_STATUSES) go back to `200-399,401`; scalars as they are. */
+function asEnvValue(value: unknown): string {
+  if (Array.isArray(value)) return value.map((v: unknown) => (typeof v === 'object' && v !== null && 'from' in v && 'to' in v ? (v.from === v.to ? String(v.from) : `${String(v.from)}-${String(v.to)}`) : String(v))).join(',');
+  return String(value);
 }
 
 export function startWorkerProcess(config: Env, overrides: Record<string, string> = {}): WorkerProcess {
