@@ -9,7 +9,7 @@ export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 export const HELM_VERSION = 'v3.22.0';
 
 export function toolsCacheDir(): string {
-  return process.env.DEPLOY_ENGINE_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'deploy-engine');
+  return process.env.DEPLOY_ENGINE_CACHE || path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'deploy-engine');
 }
 
 function onPath(name: string): string | undefined {
