@@ -13,5 +13,8 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 300_000,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // Console output (the engine's and Temporal's logs in tests, test/support/test-logs.ts, and the
+    // simulators' expected faults) is printed only under a test that failed.
+    silent: 'passed-only',
   },
 });

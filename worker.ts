@@ -1,6 +1,7 @@
-// The Temporal worker: builds the activities' dependencies from the validated config, runs the
-// workflows and activities, and shuts down gracefully on SIGTERM/SIGINT (in-flight activities
-// finish or are handed back; Temporal retries them on another worker).
+// The Temporal worker: builds the activities' dependencies once from the validated config (the
+// database and every outside-system client, clients/index.ts), runs the workflows and
+// activities, and shuts down gracefully on SIGTERM/SIGINT (in-flight activities finish or are
+// handed back; Temporal retries them on another worker).
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { NativeConnection, Worker, Runtime, DefaultLogger, type LogLevel as TemporalLogLevel } from '@temporalio/worker';
@@ -9,6 +10,7 @@ import { createDb } from './lib/db.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { configuredSecrets } from './lib/secrets.js';
 import { createActivities } from './activities/index.js';
+import { createClients, type Clients } from './clients/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const workflowsPath = path.join(here, 'workflows', 'index.ts');
@@ -20,7 +22,15 @@ export interface RunningWorker {
   shutdown(): Promise<void>;
 }
 
-export async function startWorker(config: Env, logger: Logger, options: { taskQueue?: string; workflowBundle?: { code: string } } = {}): Promise<RunningWorker> {
+export interface WorkerOptions {
+  taskQueue?: string;
+  workflowBundle?: { code: string };
+  /** The outside-system clients (tests pass fakes or their own); built from config when omitted. */
+  clients?: Clients;
+}
+
+export async function startWorker(config: Env, logger: Logger, options: WorkerOptions = {}): Promise<RunningWorker> {
+  const clients = options.clients ?? createClients(config);
   const db = createDb(config.DATABASE_URL);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await Worker.create({
@@ -28,7 +38,7 @@ export async function startWorker(config: Env, logger: Logger, options: { taskQu
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: options.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-    activities: createActivities({ config, db, logger }),
+    activities: createActivities({ config, db, logger, clients }),
     shutdownGraceTime: '20s',
   });
   const done = worker.run().finally(async () => {

@@ -1,22 +1,18 @@
 // Step 5: wait until Argo CD reports the app Synced and Healthy at exactly the pushed commit.
 // Refresh once right after the push (Argo CD would otherwise poll Git only every ~3 minutes),
 // then poll, heartbeating the deadline and the Degraded clock so a retry resumes them.
-import { Context, activityInfo, CancelledFailure } from '@temporalio/activity';
-import { ArgoCdAuthError, ArgoCdClient, ArgoCdForbiddenError, isRepoFetchError, liveStatus, type Application, type LiveStatus } from '../clients/argocd.js';
-import type { GitOpsRepo } from '../clients/gitops-repo.js';
+import { Context, activityInfo } from '@temporalio/activity';
+import type { Application } from '../clients/argocd.js';
 import { parse as parseYaml } from 'yaml';
 import { APPLICATIONSET_NAME } from '../gitops/bootstrap.js';
 import type { ActivityDeps } from './deps.js';
-import { terminal, TerminalFailure } from './errors.js';
-import { createGitOpsRepo, registryHost } from './gitops.js';
-import { liveUrlOf, projectNames } from './project-view.js';
+import { terminal, TerminalFailure, toActivityFailure } from './errors.js';
+import { isRepoFetchError, liveStatus, type LiveStatus } from './live-status.js';
+import { registryHost } from './gitops.js';
+import { liveUrlOf, projectNames } from '../gitops/project-view.js';
 import { probeLiveUrl, probeSettings } from './url-probe.js';
 import type { DeployActivities } from './types.js';
 import { retryRead, withHeartbeats } from './retry.js';
-
-export function createArgoCdClient(config: ActivityDeps['config']): ArgoCdClient {
-  return new ArgoCdClient({ baseUrl: config.ARGOCD_URL, token: config.ARGOCD_TOKEN, username: config.ARGOCD_USERNAME, password: config.ARGOCD_PASSWORD });
-}
 
 interface WaitProgress {
   startedAt: number;
@@ -53,7 +49,7 @@ function failureMessage(type: string, message: string): string {
   return message;
 }
 
-export function createArgoCdActivities({ db, config }: ActivityDeps, argo: ArgoCdClient = createArgoCdClient(config), repo: GitOpsRepo = createGitOpsRepo(config)): Pick<DeployActivities, 'awaitLive'> {
+export function createArgoCdActivities({ db, config, clients: { argocd: argo, gitops: repo } }: ActivityDeps): Pick<DeployActivities, 'awaitLive'> {
   /**
    * Argo CD tracks the branch head, so another project's later commit moves our app's revision
    * too. The app still runs our release if its values at that revision carry our deployment
@@ -181,13 +177,11 @@ export function createArgoCdActivities({ db, config }: ActivityDeps, argo: ArgoC
           await Context.current().sleep(config.POLL_INTERVAL);
         }
       } catch (error) {
-        if (error instanceof CancelledFailure) throw error;
-        if (error instanceof ArgoCdForbiddenError) {
-          const account = config.ARGOCD_TOKEN ? 'the account of ARGOCD_TOKEN' : `account ${config.ARGOCD_USERNAME}`;
-          throw terminal(TerminalFailure.argocdForbidden, `Argo CD's RBAC does not let ${account} read application ${names.appName} in project ${project}: grant it get and sync on ${project}/* (policy.csv in argocd-rbac-cm). Argo CD: ${error.message}`);
-        }
-        if (error instanceof ArgoCdAuthError) throw terminal(TerminalFailure.unauthorized, `Argo CD refused the credentials: ${error.message}`);
-        throw error;
+        const account = config.ARGOCD_TOKEN ? 'the account of ARGOCD_TOKEN' : `account ${config.ARGOCD_USERNAME}`;
+        throw toActivityFailure(error, 'await_live', {
+          [TerminalFailure.argocdForbidden]: (message) =>
+            `Argo CD's RBAC does not let ${account} read application ${names.appName} in project ${project}: grant it get and sync on ${project}/* (policy.csv in argocd-rbac-cm). Argo CD: ${message}`,
+        });
       }
     },
   };

@@ -3,25 +3,18 @@
 // While it waits it follows the log into PostgreSQL and heartbeats; cancelled, it stops the build.
 import { Context, CancelledFailure } from '@temporalio/activity';
 import { z } from 'zod';
-import {
-  JenkinsAuthError,
-  JenkinsClient,
-  JenkinsJobDisabledError,
-  JenkinsNotFoundError,
-  JenkinsNotParameterizedError,
-} from '../clients/jenkins.js';
+import { ClientError } from '../clients/errors.js';
 import { imageTag } from '../gitops/naming.js';
 import { secretMasker } from '../lib/logger.js';
 import { configuredSecrets } from '../lib/secrets.js';
 import type { ActivityDeps } from './deps.js';
 import { appendLogChunk, cleanLogText, logResumePoint } from './build-log.js';
 import { retryRead } from './retry.js';
-import { terminal, TerminalFailure, transient, TransientFailure } from './errors.js';
-import { projectNames } from './project-view.js';
+import { terminal, TerminalFailure, toActivityFailure } from './errors.js';
+import { projectNames } from '../gitops/project-view.js';
 import type { BuildResult, DeployActivities } from './types.js';
-import type { HarborClient } from '../clients/harbor.js';
-import { createHarborClient, repositoryInProject } from './registry.js';
-import { CredentialUnavailableError, type RepoCredentials } from './repo-credentials.js';
+import { repositoryInProject } from './registry.js';
+import type { RepoCredentials } from './repo-credentials.js';
 import { maskTokenShapes } from '../lib/token-shapes.js';
 
 /** What the pipeline archives as deploy-result.json. */
@@ -31,15 +24,9 @@ const deployResultSchema = z.object({
   imageDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
 });
 
-export function createJenkinsClient(config: ActivityDeps['config']): JenkinsClient {
-  return new JenkinsClient({ baseUrl: config.JENKINS_URL, user: config.JENKINS_USER, apiToken: config.JENKINS_API_TOKEN, jobPath: config.JENKINS_JOB });
-}
-
 export function createBuildActivities(
-  { db, config }: ActivityDeps,
+  { db, config, clients: { jenkins, harbor } }: ActivityDeps,
   credentials: RepoCredentials,
-  jenkins: JenkinsClient = createJenkinsClient(config),
-  harbor: HarborClient = createHarborClient(config),
 ): Pick<DeployActivities, 'build' | 'stopBuild'> {
   const configured = configuredSecrets(config);
   // Repository credentials join the masked values as they are handed out; token shapes (GitHub's
@@ -178,7 +165,7 @@ export function createBuildActivities(
           throw terminal(TerminalFailure.buildFailed, `Jenkins build #${buildNumber} ended ${build.result}`);
         }
         const result = await retryRead(() => jenkins.getArtifactJson(buildNumber, 'deploy-result.json', deployResultSchema)).catch((error: unknown) => {
-          if (error instanceof JenkinsNotFoundError) throw terminal(TerminalFailure.buildFailed, `Jenkins build #${buildNumber} succeeded but archived no deploy-result.json`);
+          if (error instanceof ClientError && error.kind === 'not_found') throw terminal(TerminalFailure.buildFailed, `Jenkins build #${buildNumber} succeeded but archived no deploy-result.json`);
           throw error;
         });
         await db.deployment.update({ where: { id: deploymentId }, data: { imageRepository: result.imageRepository, imageTag: result.imageTag } });
@@ -188,14 +175,7 @@ export function createBuildActivities(
           await stopQuietly(deploymentId);
           throw error;
         }
-        if (error instanceof JenkinsNotFoundError || error instanceof JenkinsJobDisabledError || error instanceof JenkinsNotParameterizedError) {
-          throw terminal(TerminalFailure.buildJobMissing, `Jenkins job ${config.JENKINS_JOB} cannot build: ${error.message}`);
-        }
-        if (error instanceof JenkinsAuthError) throw terminal(TerminalFailure.unauthorized, `Jenkins refused the credentials: ${error.message}`);
-        if (error instanceof CredentialUnavailableError) {
-          throw error.transient ? transient(TransientFailure.unavailable, error.message) : terminal(TerminalFailure.sourceAccessDenied, error.message);
-        }
-        throw error;
+        throw toActivityFailure(error, 'build', { [TerminalFailure.buildJobMissing]: (message) => `Jenkins job ${config.JENKINS_JOB} cannot build: ${message}` });
       }
     },
   };

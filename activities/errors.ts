@@ -1,7 +1,15 @@
 // Failure types of the deploy chain. Each is either terminal (fail now, with the reason; never
 // retried) or transient (retried with backoff, bounded). The type is what the API shows as
-// `error.type`.
-import { ApplicationFailure } from '@temporalio/common';
+// `error.type`. toActivityFailure is the one place where what went wrong below (a client's
+// ClientError, a bad name or path, a refused repository address) becomes one of them.
+import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
+import { ClientError, type ClientErrorKind, type ClientSystem } from '../clients/errors.js';
+import { NamingError } from '../gitops/naming.js';
+import { GitOpsPathError } from '../gitops/paths.js';
+import { ChartValuesError } from '../gitops/values.js';
+import { RepoAddressRefusedError, RepoHostUnresolvedError } from '../lib/repo-address.js';
+import type { StepName } from './types.js';
+import type { UndeployStep } from './undeploy-types.js';
 
 export const TerminalFailure = {
   /** The branch or commit does not exist, or the repository cannot be read. */
@@ -65,22 +73,12 @@ export const TerminalFailure = {
 } as const;
 
 export const TransientFailure = {
-  /** 5xx, connection errors, client timeouts. */
+  /** 5xx, connection errors, client timeouts: any failure a client calls transient. */
   unavailable: 'unavailable',
-  /** A git push lost a race with another writer (rebased and retried). */
-  pushConflict: 'push_conflict',
 } as const;
 
-/**
- * Failures of await_live that say nothing about the release itself: putting the last release
- * back would meet the same wall (or undo a newer release). workflows/deploy.ts spells the same
- * list on its rollback condition (workflows import activity types only); test/argocd-failures
- * checks that they agree.
- */
-export const keepsLastReleaseFailures: readonly string[] = [TerminalFailure.superseded, TerminalFailure.repoUnreachable, TerminalFailure.argocdForbidden];
-
 export type TerminalFailureType = (typeof TerminalFailure)[keyof typeof TerminalFailure];
-export const terminalFailureTypes: string[] = Object.values(TerminalFailure);
+type TransientFailureType = (typeof TransientFailure)[keyof typeof TransientFailure];
 
 /** Throws from an activity: a failure that retrying cannot fix. */
 export function terminal(type: TerminalFailureType, message: string, details?: unknown): ApplicationFailure {
@@ -88,17 +86,86 @@ export function terminal(type: TerminalFailureType, message: string, details?: u
 }
 
 /** A failure worth retrying; the activity's retry policy paces and bounds it. */
-export function transient(type: (typeof TransientFailure)[keyof typeof TransientFailure], message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type, message, nonRetryable: false });
+export function transient(type: TransientFailureType, message: string, cause?: unknown): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: false, ...(cause instanceof Error ? { cause } : {}) });
+}
+
+/** Where a failure happened: a deploy step, an undeploy step, or making a workspace's pull robot. */
+export type FailureStep = StepName | UndeployStep | 'pull_access';
+
+/** What a rule matches: a client's error of that system and kind, or an error class of the layers below. */
+type Match = { system: ClientSystem; kinds: readonly ClientErrorKind[] | 'any' } | { error: abstract new (...args: never[]) => Error };
+
+interface Rule {
+  when: Match;
+  failure: TerminalFailureType | TransientFailureType;
+  /** The failure's message from the error's; the error's own when absent. */
+  say?: (message: string) => string;
+}
+
+const invalidInput = (error: abstract new (...args: never[]) => Error): Rule => ({ when: { error }, failure: TerminalFailure.invalidInput });
+
+/**
+ * Which errors fail which step, and as what. A step's activity may word a failure itself (it
+ * knows the job, the image, the account): toActivityFailure's `say`. What no rule names keeps
+ * its way: a transient client error is retried as `unavailable`; anything else passes through
+ * and is retried by default until the step's time limit, which suits an unknown I/O error.
+ */
+const RULES: Partial<Record<FailureStep, readonly Rule[]>> = {
+  resolve_source: [
+    { when: { error: RepoAddressRefusedError }, failure: TerminalFailure.repoAddressRefused, say: (m) => `Repository address not allowed, no connection made: ${m}` },
+    { when: { error: RepoHostUnresolvedError }, failure: TransientFailure.unavailable },
+    { when: { system: 'source', kinds: ['auth'] }, failure: TerminalFailure.sourceAccessDenied },
+    { when: { system: 'source', kinds: ['not_found'] }, failure: TerminalFailure.sourceNotFound },
+  ],
+  build: [
+    // A missing, disabled (409) or unparameterized (400) job: the platform's Jenkins set-up.
+    { when: { system: 'jenkins', kinds: ['not_found', 'conflict', 'invalid'] }, failure: TerminalFailure.buildJobMissing },
+    { when: { system: 'jenkins', kinds: ['auth'] }, failure: TerminalFailure.unauthorized, say: (m) => `Jenkins refused the credentials: ${m}` },
+  ],
+  verify_image: [
+    { when: { system: 'harbor', kinds: ['unsupported'] }, failure: TerminalFailure.scanFailed },
+    { when: { system: 'harbor', kinds: ['auth'] }, failure: TerminalFailure.unauthorized, say: (m) => `Harbor refused the credentials: ${m}` },
+  ],
+  commit_release: [invalidInput(GitOpsPathError), invalidInput(ChartValuesError), invalidInput(NamingError)],
+  await_live: [
+    { when: { system: 'argocd', kinds: ['forbidden'] }, failure: TerminalFailure.argocdForbidden },
+    { when: { system: 'argocd', kinds: ['auth'] }, failure: TerminalFailure.unauthorized, say: (m) => `Argo CD refused the credentials: ${m}` },
+  ],
+  remove_folder: [invalidInput(GitOpsPathError)],
+  await_gone: [
+    // An undeploy has no failure type of its own for RBAC: the account may not see the app.
+    { when: { system: 'argocd', kinds: ['forbidden'] }, failure: TerminalFailure.unauthorized },
+    { when: { system: 'argocd', kinds: ['auth'] }, failure: TerminalFailure.unauthorized, say: (m) => `Argo CD refused the credentials: ${m}` },
+  ],
+  pull_access: [
+    {
+      when: { system: 'harbor', kinds: ['auth'] },
+      failure: TerminalFailure.unauthorized,
+      say: (m) => `${m}: HARBOR_ROBOT_ADMIN_USERNAME must be a project admin user or a system robot with robot permissions (a project robot cannot create robots)`,
+    },
+    // Whatever else Harbor refuses (a bad robot name, an unexpected answer) retrying cannot fix.
+    { when: { system: 'harbor', kinds: 'any' }, failure: TerminalFailure.invalidInput },
+  ],
+};
+
+function matches(when: Match, error: unknown): boolean {
+  if ('error' in when) return error instanceof when.error;
+  return error instanceof ClientError && error.system === when.system && (when.kinds === 'any' || when.kinds.includes(error.kind));
 }
 
 /**
- * Maps an error thrown by a client into a Temporal failure: errors that declare themselves
- * transient (clients set `transient: true` or `isTransient`) are retried; anything else
- * passes through unchanged and is retried by default, which suits unknown I/O errors.
+ * What an activity throws for `error` at `step`: Temporal's own failures (an ApplicationFailure
+ * made already, a cancellation) unchanged; a transient client error as a transient failure; an
+ * error the step's rules name as that failure (worded by `say` for its type, when given);
+ * anything else unchanged. Use: `catch (error) { throw toActivityFailure(error, 'build') }`.
  */
-export function isTransientError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as { transient?: unknown; isTransient?: unknown };
-  return e.transient === true || e.isTransient === true || (typeof e.isTransient === 'function' && (e.isTransient as () => boolean)() === true);
+export function toActivityFailure(error: unknown, step: FailureStep, say: Partial<Record<TerminalFailureType, (message: string) => string>> = {}): unknown {
+  if (error instanceof TemporalFailure) return error;
+  if (error instanceof ClientError && error.transient) return transient(TransientFailure.unavailable, error.message, error);
+  const rule = RULES[step]?.find((r) => matches(r.when, error));
+  if (!rule || !(error instanceof Error)) return error;
+  if (rule.failure === TransientFailure.unavailable) return transient(rule.failure, error.message, error);
+  const wording = say[rule.failure] ?? rule.say;
+  return terminal(rule.failure, wording ? wording(error.message) : error.message);
 }

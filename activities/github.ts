@@ -1,15 +1,10 @@
 // Reporting each deployment back to GitHub as a deployment with statuses (in progress, success
 // with the live URL, failure with the reason), so the commit page shows it. On only when a
 // GitHub token is configured and the project's repository is on GitHub; a no-op otherwise.
-import { GitHubClient } from '../clients/github.js';
 import type { ActivityDeps } from './deps.js';
 import type { DeployActivities } from './types.js';
 
-export function createGitHubClient(config: ActivityDeps['config']): GitHubClient | undefined {
-  return config.GITHUB_TOKEN ? new GitHubClient({ token: config.GITHUB_TOKEN, baseUrl: config.GITHUB_API_URL }) : undefined;
-}
-
-export function createGitHubActivities({ db }: ActivityDeps, github: GitHubClient | undefined): Pick<DeployActivities, 'reportToGitHub'> {
+export function createGitHubActivities({ db, clients: { github } }: ActivityDeps): Pick<DeployActivities, 'reportToGitHub'> {
   return {
     async reportToGitHub({ deploymentId, state }) {
       if (!github) return;

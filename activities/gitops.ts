@@ -1,15 +1,13 @@
 // Step 4: commit the release values to the GitOps repository. Exactly once: the commit carries
 // a `Deployment-Id:` trailer, and a retried attempt finds that commit instead of committing again.
 import path from 'node:path';
-import { GitOpsRepo, GitOpsPathError } from '../clients/gitops-repo.js';
-import { buildValues, ChartValuesError } from '../gitops/values.js';
+import { buildValues } from '../gitops/values.js';
 import type { BuildValuesInput, PullSecretChoice } from '../gitops/values.js';
 import { renderReleaseFiles } from '../gitops/chart.js';
-import { NamingError } from '../gitops/naming.js';
 import type { ActivityDeps } from './deps.js';
-import { terminal, TerminalFailure } from './errors.js';
+import { terminal, TerminalFailure, toActivityFailure } from './errors.js';
 import { ensureWorkspacePullAccess } from './pull-access.js';
-import { projectNames, servesTls } from './project-view.js';
+import { projectNames, servesTls } from '../gitops/project-view.js';
 import type { DeployActivities } from './types.js';
 
 /** The registry host written into image references. */
@@ -34,17 +32,7 @@ export function platformValues(config: ActivityDeps['config']): Pick<BuildValues
   };
 }
 
-export function createGitOpsRepo(config: ActivityDeps['config']): GitOpsRepo {
-  return new GitOpsRepo({
-    url: config.GITOPS_REPO_URL,
-    branch: config.GITOPS_BRANCH,
-    workDir: path.resolve(config.GITOPS_WORKDIR),
-    author: { name: config.GITOPS_AUTHOR_NAME, email: config.GITOPS_AUTHOR_EMAIL },
-    ...(config.GITOPS_SSH_KEY_FILE && config.GITOPS_SSH_KNOWN_HOSTS_FILE ? { ssh: { keyFile: config.GITOPS_SSH_KEY_FILE, knownHostsFile: config.GITOPS_SSH_KNOWN_HOSTS_FILE } } : {}),
-  });
-}
-
-export function createGitOpsActivities({ db, config, logger }: ActivityDeps, repo: GitOpsRepo = createGitOpsRepo(config)): Pick<DeployActivities, 'commitRelease'> {
+export function createGitOpsActivities({ db, config, logger, clients: { gitops: repo, harborRobotAdmin } }: ActivityDeps): Pick<DeployActivities, 'commitRelease'> {
   return {
     async commitRelease({ deploymentId }) {
       const deployment = await db.deployment.findUniqueOrThrow({ where: { id: deploymentId }, include: { project: true } });
@@ -56,9 +44,10 @@ export function createGitOpsActivities({ db, config, logger }: ActivityDeps, rep
       const identity = { workspaceId: project.workspaceId, userId: project.userId, projectName: project.name };
       // The release's ExternalSecret reads the workspace's pull robot: it must exist before
       // Argo CD applies the chart, or the first pods of a new workspace cannot pull.
-      if (config.PULL_SECRET_MODE === 'external-secret') await ensureWorkspacePullAccess({ db, config, logger }, project.workspaceId);
-      let release: { path: string; files: Record<string, string> };
+      if (config.PULL_SECRET_MODE === 'external-secret') await ensureWorkspacePullAccess({ db, config, logger, harbor: harborRobotAdmin }, project.workspaceId);
       try {
+        // Values that cannot make a release (bad names, a chart template that does not fit) and
+        // bad paths are terminal; push conflicts and remote errors are transient: retried.
         const values = buildValues({
           identity,
           namespaceScope: config.NAMESPACE_SCOPE,
@@ -71,20 +60,14 @@ export function createGitOpsActivities({ db, config, logger }: ActivityDeps, rep
           ...platformValues(config),
           release: { deploymentId, commitSha: deployment.commitSha, kind: deployment.kind },
         });
-        release = renderReleaseFiles(identity, values, config.NAMESPACE_SCOPE, config.CHART_TEMPLATE_DIR ? path.resolve(config.CHART_TEMPLATE_DIR) : undefined);
-      } catch (error) {
-        if (error instanceof ChartValuesError || error instanceof NamingError) throw terminal(TerminalFailure.invalidInput, error.message);
-        throw error;
-      }
-      const verb = deployment.kind === 'rollback' ? 'Roll back' : 'Deploy';
-      const message = `${verb} ${project.workspaceId}/${project.userId}/${project.name} to ${deployment.commitSha.slice(0, 7)} (${deployment.imageTag})`;
-      try {
+        const release = renderReleaseFiles(identity, values, config.NAMESPACE_SCOPE, config.CHART_TEMPLATE_DIR ? path.resolve(config.CHART_TEMPLATE_DIR) : undefined);
+        const verb = deployment.kind === 'rollback' ? 'Roll back' : 'Deploy';
+        const message = `${verb} ${project.workspaceId}/${project.userId}/${project.name} to ${deployment.commitSha.slice(0, 7)} (${deployment.imageTag})`;
         const { sha } = await repo.commitRelease({ path: release.path, files: release.files, deploymentId, message });
         await db.deployment.update({ where: { id: deploymentId }, data: { gitopsCommitSha: sha } });
         return { gitopsCommitSha: sha };
       } catch (error) {
-        if (error instanceof GitOpsPathError) throw terminal(TerminalFailure.invalidInput, error.message);
-        throw error; // push conflicts and remote errors are transient: retried with backoff
+        throw toActivityFailure(error, 'commit_release');
       }
     },
   };

@@ -1,5 +1,5 @@
 // createActivities(deps): every activity of the engine, from one factory per outside system.
-import { GitHubAppClient } from '../clients/github-app.js';
+// The clients come in with deps (clients/index.ts): no factory builds one of its own.
 import type { ActivityDeps } from './deps.js';
 import type { DeployActivities } from './types.js';
 import { createRecordActivities } from './records.js';
@@ -8,29 +8,23 @@ import { createBuildActivities } from './build.js';
 import { createRegistryActivities } from './registry.js';
 import { createGitOpsActivities } from './gitops.js';
 import { createArgoCdActivities } from './argocd.js';
-import { createGitHubActivities, createGitHubClient } from './github.js';
+import { createGitHubActivities } from './github.js';
 import { createRepoCredentials } from './repo-credentials.js';
 import { createUndeployActivities } from './undeploy.js';
 import type { UndeployActivities } from './undeploy-types.js';
 
 export type { ActivityDeps } from './deps.js';
 
-export function createGitHubAppClient(config: ActivityDeps['config']): GitHubAppClient | undefined {
-  if (!config.GITHUB_APP_ID || !config.GITHUB_APP_PRIVATE_KEY) return undefined;
-  return new GitHubAppClient({ appId: config.GITHUB_APP_ID, privateKeyPem: config.GITHUB_APP_PRIVATE_KEY, baseUrl: config.GITHUB_API_URL });
-}
-
 export function createActivities(deps: ActivityDeps): DeployActivities & UndeployActivities {
-  const github = createGitHubClient(deps.config);
-  const credentials = createRepoCredentials(deps, createGitHubAppClient(deps.config));
+  const credentials = createRepoCredentials(deps, deps.clients.githubApp);
   return {
     ...createRecordActivities(deps),
-    ...createSourceActivities(deps, credentials, github),
+    ...createSourceActivities(deps, credentials),
     ...createBuildActivities(deps, credentials),
     ...createRegistryActivities(deps),
     ...createGitOpsActivities(deps),
     ...createArgoCdActivities(deps),
-    ...createGitHubActivities(deps, github),
+    ...createGitHubActivities(deps),
     ...createUndeployActivities(deps),
   };
 }

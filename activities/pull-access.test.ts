@@ -4,6 +4,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HarborClient } from '../clients/harbor.js';
+import { createClients } from '../clients/index.js';
 import { loadConfig, type Env } from '../lib/config.js';
 import { newKeyLine, parseKeyRing } from '../lib/credential-crypto.js';
 import { createDb, type Db } from '../lib/db.js';
@@ -45,7 +46,11 @@ beforeEach(() => {
   logged.length = 0;
 });
 
-const deps = (overrides: Partial<PullAccessDeps> = {}): PullAccessDeps => ({ db, config, logger, ...overrides });
+/** The robot-admin Harbor client comes from the config in use, as the worker's createClients makes it. */
+const deps = (overrides: Partial<PullAccessDeps> = {}): PullAccessDeps => {
+  const used = overrides.config ?? config;
+  return { db, config: used, logger, harbor: createClients(used, ['harborRobotAdmin']).harborRobotAdmin, ...overrides };
+};
 let n = 0;
 async function workspace(): Promise<string> {
   n += 1;

@@ -9,20 +9,21 @@
 //   - Harbor shows a secret only in the answer that made it. A caller that dies after Harbor
 //     created the robot but before the row was written leaves a robot whose secret nobody has:
 //     the next caller's create gets 409, finds the robot by name and refreshes its secret.
-import { HarborAuthError, HarborClient, HarborConflictError, HarborError, type HarborRobot } from '../clients/harbor.js';
+import { ClientError } from '../clients/errors.js';
+import type { HarborClient, HarborRobot } from '../clients/harbor.js';
 import type { Env } from '../lib/config.js';
 import { lockForTransaction, type Db } from '../lib/db.js';
 import type { Logger } from '../lib/logger.js';
 import { pullRegistryHost, pullRobotName, sealPullSecret } from '../lib/pull-robot.js';
 import { keyRingOf } from './repo-credentials.js';
-import { terminal, TerminalFailure, transient, TransientFailure } from './errors.js';
+import { terminal, TerminalFailure, toActivityFailure, transient, TransientFailure } from './errors.js';
 
 export interface PullAccessDeps {
   db: Db;
   config: Env;
   logger: Logger;
-  /** Harbor with HARBOR_ROBOT_ADMIN_* (an account that may create robots); built from config when omitted. */
-  harbor?: HarborClient;
+  /** Harbor with HARBOR_ROBOT_ADMIN_* (an account that may create robots): createClients' harborRobotAdmin. */
+  harbor: HarborClient;
 }
 
 /** What the caller learns: which robot pulls for the workspace. Never its secret. */
@@ -37,21 +38,11 @@ export interface WorkspacePullAccess {
   created: boolean;
 }
 
-/** The Harbor client that manages robots: HARBOR_ROBOT_ADMIN_USERNAME, its password or HARBOR_PASSWORD. */
-export function createRobotAdminClient(config: Env): HarborClient {
-  return new HarborClient({
-    baseUrl: config.HARBOR_URL,
-    username: config.HARBOR_ROBOT_ADMIN_USERNAME,
-    password: config.HARBOR_ROBOT_ADMIN_PASSWORD ?? config.HARBOR_PASSWORD,
-    project: config.HARBOR_PROJECT,
-  });
-}
-
 /** Harbor calls inside the lock take up to three requests of at most 15 s each. */
 const TRANSACTION_TIMEOUT_MS = 60_000;
 
 export async function ensureWorkspacePullAccess(deps: PullAccessDeps, workspaceId: string): Promise<WorkspacePullAccess> {
-  const { db, config, logger } = deps;
+  const { db, config, logger, harbor } = deps;
   const registry = pullRegistryHost(config);
   const ready = (row: { robotName: string; robotId: number | null; secret: string | null }) => row.robotId !== null && row.secret !== null;
 
@@ -63,7 +54,6 @@ export async function ensureWorkspacePullAccess(deps: PullAccessDeps, workspaceI
   if (!(await db.workspace.findUnique({ where: { id: workspaceId }, select: { id: true } }))) {
     throw terminal(TerminalFailure.invalidInput, `Workspace ${workspaceId} does not exist`);
   }
-  const harbor = deps.harbor ?? createRobotAdminClient(config);
   const name = pullRobotName(workspaceId);
 
   return db.$transaction(
@@ -90,7 +80,7 @@ async function createOrRekey(harbor: HarborClient, name: string, project: string
     const created = await harbor.createProjectRobot({ name, repositoryActions: ['pull'], description: 'deploy-engine: pulls this workspace\'s images (docs/pull-credentials.md)' });
     return { id: created.id, name: created.name, secret: created.secret, how: 'created' };
   } catch (error) {
-    if (!(error instanceof HarborConflictError)) throw error;
+    if (!(error instanceof ClientError && error.kind === 'conflict')) throw error;
   }
   const found = await harbor.findProjectRobot(name);
   if (!found) throw transient(TransientFailure.unavailable, `Harbor says robot ${name} exists in project ${project} but does not list it`);
@@ -114,11 +104,6 @@ async function withHarborFailures<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (!(error instanceof HarborError)) throw error;
-    if (error.transient) throw transient(TransientFailure.unavailable, error.message);
-    if (error instanceof HarborAuthError) {
-      throw terminal(TerminalFailure.unauthorized, `${error.message}: HARBOR_ROBOT_ADMIN_USERNAME must be a project admin user or a system robot with robot permissions (a project robot cannot create robots)`);
-    }
-    throw terminal(TerminalFailure.invalidInput, error.message);
+    throw toActivityFailure(error, 'pull_access');
   }
 }

@@ -3,19 +3,21 @@
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Tx } from '../lib/db.js';
 import type { ActivityDeps } from './deps.js';
-import { STEP_NAMES, type DeployActivities, type DeployPlan, type Outcome, type StepName } from './types.js';
+import type { DeployActivities, DeploymentFacts, Outcome } from './types.js';
+import { AUTO_ROLLBACK_REQUESTER, Trigger, deploymentWorkflowId, publicTrigger } from '../lib/workflow-ids.js';
 import { terminal, TerminalFailure } from './errors.js';
-import { liveUrlOf } from './project-view.js';
+import { liveUrlOf } from '../gitops/project-view.js';
 import { pauseAutoDeploy, rollbackRow } from '../lib/deployment-rows.js';
 import { FINAL_STATUSES, publishEvent } from '../lib/events.js';
 
 
 export function createRecordActivities({ db, config, logger }: ActivityDeps): Pick<DeployActivities, 'prepareDeployment' | 'markStep' | 'recordOutcome' | 'startAutoRollback'> {
   return {
-    async prepareDeployment({ deploymentId }): Promise<DeployPlan> {
+    async prepareDeployment({ deploymentId, kind, steps }): Promise<DeploymentFacts> {
       const deployment = await db.deployment.findUnique({ where: { id: deploymentId } });
       if (!deployment) throw terminal(TerminalFailure.invalidInput, `Deployment ${deploymentId} does not exist`);
-      const steps: StepName[] = deployment.kind === 'rollback' ? ['verify_image', 'commit_release', 'await_live'] : [...STEP_NAMES];
+      // The workflow plans by kind: a run that disagrees with the row would run the wrong steps.
+      if (deployment.kind !== kind) throw terminal(TerminalFailure.invalidInput, `Deployment ${deploymentId} is a ${deployment.kind}, not a ${kind}`);
       await db.$transaction([
         db.deployment.updateMany({ where: { id: deploymentId, status: 'queued' }, data: { status: 'running', startedAt: new Date() } }),
         db.deploymentStep.createMany({ data: steps.map((name, position) => ({ deploymentId, name, position })), skipDuplicates: true }),
@@ -23,22 +25,9 @@ export function createRecordActivities({ db, config, logger }: ActivityDeps): Pi
       await publishEvent(db, { type: 'status', deploymentId, status: 'running' });
       logger.info('deployment started', { deploymentId, projectId: deployment.projectId, kind: deployment.kind, trigger: deployment.trigger });
       return {
-        deploymentId,
         projectId: deployment.projectId,
         workspaceId: deployment.workspaceId,
-        kind: deployment.kind,
-        trigger: deployment.trigger === 'auto_rollback' ? 'auto-rollback' : deployment.trigger,
-        steps,
-        stepTimeoutsMs: {
-          resolve_source: config.RESOLVE_SOURCE_TIMEOUT,
-          build: config.BUILD_TIMEOUT,
-          verify_image: config.VERIFY_IMAGE_TIMEOUT,
-          commit_release: config.COMMIT_RELEASE_TIMEOUT,
-          // awaitLive enforces AWAIT_LIVE_TIMEOUT itself (and says why); the activity bound is a backstop.
-          // The live-URL probe runs after Synced and Healthy, within the same step.
-          await_live: config.AWAIT_LIVE_TIMEOUT + (config.LIVE_URL_PROBE === 'on' ? config.LIVE_URL_PROBE_TIMEOUT : 0) + 60_000,
-        },
-        autoRollback: config.AUTO_ROLLBACK,
+        trigger: publicTrigger(deployment.trigger),
         commitSha: deployment.commitSha ?? undefined,
       };
     },
@@ -69,15 +58,15 @@ export function createRecordActivities({ db, config, logger }: ActivityDeps): Pi
 
 /** Finds or creates the rollback row of a failed deploy (none without an earlier release). */
 async function autoRollbackRow(tx: Tx, deploymentId: string): Promise<{ rollbackId: string | null }> {
-  const existing = await tx.deployment.findFirst({ where: { causeDeploymentId: deploymentId, trigger: 'auto_rollback' } });
+  const existing = await tx.deployment.findFirst({ where: { causeDeploymentId: deploymentId, trigger: Trigger.autoRollback } });
   if (existing) return { rollbackId: existing.id };
   const failed = await tx.deployment.findUniqueOrThrow({ where: { id: deploymentId }, include: { project: { include: { liveDeployment: true } } } });
   const live = failed.project.liveDeployment;
   if (!live || live.id === deploymentId || !live.imageDigest) return { rollbackId: null };
   const rollback = await tx.deployment.create({
-    data: rollbackRow(live, { trigger: 'auto_rollback', requestedBy: 'auto-rollback', causeDeploymentId: deploymentId }),
+    data: rollbackRow(live, { trigger: Trigger.autoRollback, requestedBy: AUTO_ROLLBACK_REQUESTER, causeDeploymentId: deploymentId }),
   });
-  await tx.deployment.update({ where: { id: rollback.id }, data: { workflowId: `deployment/${rollback.id}` } });
+  await tx.deployment.update({ where: { id: rollback.id }, data: { workflowId: deploymentWorkflowId(rollback.id) } });
   await pauseAutoDeploy(tx, failed.projectId, `Automatic rollback to ${live.commitSha?.slice(0, 7) ?? live.id} after deployment ${deploymentId} failed: ${failed.errorMessage ?? failed.errorType ?? 'unknown error'}`);
   return { rollbackId: rollback.id };
 }

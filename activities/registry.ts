@@ -1,15 +1,12 @@
 // Step 3: confirm the image in Harbor and apply the scan gate. "Not scanned" is never "clean":
 // the step starts a scan when none exists and waits for its result, heartbeating.
-import { Context, CancelledFailure } from '@temporalio/activity';
-import { HarborAuthError, HarborClient, HarborNotScannableError, meetsSeverityGate, scanSummary, FINDING_SEVERITIES, type ScanSummary } from '../clients/harbor.js';
+import { Context } from '@temporalio/activity';
+import { scanSummary, FINDING_SEVERITIES, type ScanSummary } from '../clients/harbor.js';
 import type { ActivityDeps } from './deps.js';
-import { terminal, TerminalFailure } from './errors.js';
+import { terminal, TerminalFailure, toActivityFailure } from './errors.js';
+import { meetsSeverityGate } from './severity-gate.js';
 import type { DeployActivities } from './types.js';
 import { retryRead } from './retry.js';
-
-export function createHarborClient(config: ActivityDeps['config']): HarborClient {
-  return new HarborClient({ baseUrl: config.HARBOR_URL, username: config.HARBOR_USERNAME, password: config.HARBOR_PASSWORD, project: config.HARBOR_PROJECT });
-}
 
 /** `apps/ws1/alice-shop` -> `ws1/alice-shop`: Harbor's API names repositories inside a project. */
 export function repositoryInProject(imageRepository: string, harborProject: string): string {
@@ -22,7 +19,7 @@ function describeFindings(summary: ScanSummary): string {
   return FINDING_SEVERITIES.filter((s) => summary.counts[s] > 0).map((s) => `${summary.counts[s]} ${s}`).join(', ');
 }
 
-export function createRegistryActivities({ db, config }: ActivityDeps, harbor: HarborClient = createHarborClient(config)): Pick<DeployActivities, 'verifyImage'> {
+export function createRegistryActivities({ db, config, clients: { harbor } }: ActivityDeps): Pick<DeployActivities, 'verifyImage'> {
   return {
     async verifyImage({ deploymentId }) {
       const deployment = await db.deployment.findUniqueOrThrow({ where: { id: deploymentId } });
@@ -61,10 +58,7 @@ export function createRegistryActivities({ db, config }: ActivityDeps, harbor: H
         await db.deployment.update({ where: { id: deploymentId }, data: { imageDigest: artifact.digest } });
         return { imageDigest: artifact.digest };
       } catch (error) {
-        if (error instanceof CancelledFailure) throw error;
-        if (error instanceof HarborNotScannableError) throw terminal(TerminalFailure.scanFailed, `Harbor cannot scan ${image}: ${error.message}`);
-        if (error instanceof HarborAuthError) throw terminal(TerminalFailure.unauthorized, `Harbor refused the credentials: ${error.message}`);
-        throw error;
+        throw toActivityFailure(error, 'verify_image', { [TerminalFailure.scanFailed]: (message) => `Harbor cannot scan ${image}: ${message}` });
       }
     },
   };

@@ -9,11 +9,13 @@
 //   2. the project's own stored credential (PUT /v1/projects/:id/repo-credential), encrypted at
 //      rest (lib/credential-crypto.ts);
 //   3. none: the repository must be public.
-import { GitHubAppError, type GitHubAppClient } from '../clients/github-app.js';
+import { ClientError } from '../clients/errors.js';
+import type { GitHubAppClient } from '../clients/github-app.js';
 import { parseGitHubRepo, webHostOf } from '../clients/github.js';
 import type { GitCredential } from '../clients/git-source.js';
 import { decryptCredential, parseKeyRing, type KeyRing } from '../lib/credential-crypto.js';
 import type { Env } from '../lib/config.js';
+import { terminal, TerminalFailure, transient, TransientFailure } from './errors.js';
 
 export interface ProjectCredentialFields {
   id: string;
@@ -30,14 +32,13 @@ export interface ResolvedCredential {
   note?: string;
 }
 
-export class CredentialUnavailableError extends Error {
-  constructor(
-    message: string,
-    readonly transient: boolean,
-  ) {
-    super(message);
-    this.name = 'CredentialUnavailableError';
-  }
+/**
+ * No credential can be had right now: the same failure at resolve_source and at build (which
+ * fetches the credential again). Retried when the GitHub App's token service was unavailable;
+ * otherwise access is denied until someone fixes the set-up the message names.
+ */
+function credentialUnavailable(message: string, retryable: boolean) {
+  return retryable ? transient(TransientFailure.unavailable, message) : terminal(TerminalFailure.sourceAccessDenied, message);
 }
 
 export interface RepoCredentials {
@@ -66,8 +67,9 @@ export function createRepoCredentials({ config }: { config: Env }, githubApp: Gi
       const { token } = await githubApp.installationToken(repo.owner, repo.repo);
       return { credential: remember({ username: 'x-access-token', password: token }) };
     } catch (error) {
-      if (error instanceof GitHubAppError && error.kind === 'not_installed') return { note: error.message };
-      if (error instanceof GitHubAppError) throw new CredentialUnavailableError(`GitHub App token for ${repo.owner}/${repo.repo}: ${error.message}`, error.transient);
+      // Not installed on this repository: another credential (or none) may still read it.
+      if (error instanceof ClientError && error.kind === 'not_found') return { note: error.message };
+      if (error instanceof ClientError) throw credentialUnavailable(`GitHub App token for ${repo.owner}/${repo.repo}: ${error.message}`, error.transient);
       throw error;
     }
   }
@@ -77,12 +79,12 @@ export function createRepoCredentials({ config }: { config: Env }, githubApp: Gi
       const app = await fromGitHubApp(project.repoUrl);
       if (app.credential) return { credential: app.credential, source: 'github_app' };
       if (project.repoCredential) {
-        if (!ring) throw new CredentialUnavailableError('The project has a stored repository credential but CREDENTIAL_KEYS is not set on the worker: set it to the keys the API encrypts with', false);
+        if (!ring) throw credentialUnavailable('The project has a stored repository credential but CREDENTIAL_KEYS is not set on the worker: set it to the keys the API encrypts with', false);
         let password: string;
         try {
           password = decryptCredential(ring, project.repoCredential, project.id);
         } catch (error) {
-          throw new CredentialUnavailableError(`The project's repository credential cannot be decrypted: ${error instanceof Error ? error.message : String(error)}`, false);
+          throw credentialUnavailable(`The project's repository credential cannot be decrypted: ${error instanceof Error ? error.message : String(error)}`, false);
         }
         return { credential: remember({ username: project.repoCredentialUsername ?? 'x-access-token', password }), source: 'stored', ...(app.note ? { note: app.note } : {}) };
       }

@@ -2,14 +2,14 @@
 // connection while polling should not throw away the attempt's progress. Anything not
 // transient, or still failing after the last try, goes to the activity's retry policy.
 import { Context } from '@temporalio/activity';
-import { isTransientError } from './errors.js';
+import { ClientError } from '../clients/errors.js';
 
 export async function retryRead<T>(read: () => Promise<T>, { attempts = 4, delayMs = 150 } = {}): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await read();
     } catch (error) {
-      if (attempt >= attempts || !isTransientError(error)) throw error;
+      if (attempt >= attempts || !(error instanceof ClientError && error.transient)) throw error;
       await Context.current().sleep(delayMs * attempt);
     }
   }

@@ -1,16 +1,15 @@
 // Step 1: pin the branch to an exact commit and detect the framework. Once pinned, a retry
 // reuses the stored commit: a deploy never drifts to a newer push halfway through.
-import { GitSource, SourceAccessDeniedError, SourceNotFoundError, type GitCredential } from '../clients/git-source.js';
-import { GitHubNotFoundError, type GitHubClient } from '../clients/github.js';
+import { ClientError } from '../clients/errors.js';
+import type { GitCredential } from '../clients/git-source.js';
 import type { ActivityDeps } from './deps.js';
 import { detectFramework } from './framework.js';
-import { terminal, TerminalFailure, transient, TransientFailure } from './errors.js';
-import { accessAdvice, CredentialUnavailableError, type RepoCredentials, type ResolvedCredential } from './repo-credentials.js';
+import { terminal, TerminalFailure, toActivityFailure } from './errors.js';
+import { accessAdvice, type RepoCredentials, type ResolvedCredential } from './repo-credentials.js';
 import type { DeployActivities } from './types.js';
-import { checkRepoUrl, pinRepoUrl, repoHostPolicy, RepoAddressRefusedError, RepoHostUnresolvedError, type PinnedRepo } from '../lib/repo-address.js';
+import { checkRepoUrl, pinRepoUrl, repoHostPolicy, type PinnedRepo } from '../lib/repo-address.js';
 
-export function createSourceActivities({ db, config }: ActivityDeps, credentials: RepoCredentials, github?: GitHubClient): Pick<DeployActivities, 'resolveSource'> {
-  const git = new GitSource(config.WORK_DIR);
+export function createSourceActivities({ db, config, clients: { git, github } }: ActivityDeps, credentials: RepoCredentials): Pick<DeployActivities, 'resolveSource'> {
   const repoHosts = repoHostPolicy(config, github?.webHost);
 
   /**
@@ -28,7 +27,7 @@ export function createSourceActivities({ db, config }: ActivityDeps, credentials
       const info = await github.getRepository(repo.owner, repo.repo);
       return { commitSha: commitSha ?? (await github.resolveBranch(repo.owner, repo.repo, branch)), source: await pinRepoUrl(info.cloneUrl, repoHosts) };
     } catch (error) {
-      if (error instanceof GitHubNotFoundError) throw new SourceNotFoundError(`${repo.owner}/${repo.repo}: ${error.message}`);
+      if (error instanceof ClientError && error.kind === 'not_found') throw terminal(TerminalFailure.sourceNotFound, `${repo.owner}/${repo.repo}: ${error.message}`);
       throw error;
     }
   }
@@ -58,15 +57,9 @@ export function createSourceActivities({ db, config }: ActivityDeps, credentials
           await snapshot.dispose();
         }
       } catch (error) {
-        if (error instanceof RepoAddressRefusedError) throw terminal(TerminalFailure.repoAddressRefused, `Repository address not allowed, no connection made: ${error.message}`);
-        if (error instanceof RepoHostUnresolvedError) throw transient(TransientFailure.unavailable, error.message);
-        if (error instanceof SourceAccessDeniedError) throw terminal(TerminalFailure.sourceAccessDenied, `${error.message}. ${accessAdvice(project.id, resolved ?? { credential: undefined, source: 'none' })}`);
-        if (error instanceof CredentialUnavailableError) {
-          throw error.transient ? transient(TransientFailure.unavailable, error.message) : terminal(TerminalFailure.sourceAccessDenied, error.message);
-        }
-        if (error instanceof SourceNotFoundError) throw terminal(TerminalFailure.sourceNotFound, error.message);
-        if (error instanceof Error && error.name === 'SourceUnavailableError') throw transient(TransientFailure.unavailable, error.message);
-        throw error;
+        throw toActivityFailure(error, 'resolve_source', {
+          [TerminalFailure.sourceAccessDenied]: (message) => `${message}. ${accessAdvice(project.id, resolved ?? { credential: undefined, source: 'none' })}`,
+        });
       }
     },
   };

@@ -1,23 +1,17 @@
 // Types shared by the workflows (as `import type`) and the activities.
+import type { DeploymentTrigger } from '../lib/workflow-ids.js';
+
 export const STEP_NAMES = ['resolve_source', 'build', 'verify_image', 'commit_release', 'await_live'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 export type DeploymentKind = 'deploy' | 'rollback';
-export type DeploymentTrigger = 'manual' | 'webhook' | 'rollback' | 'auto-rollback' | 'retry';
 export type FinalStatus = 'succeeded' | 'failed' | 'cancelled' | 'superseded';
 
-/** Everything a deploy workflow needs to know, read from the database and the worker's config. */
-export interface DeployPlan {
-  deploymentId: string;
+/** What the bookkeeping knows of a deployment when it starts (workflows/plan.ts decides the rest). */
+export interface DeploymentFacts {
   projectId: string;
   workspaceId: string;
-  kind: DeploymentKind;
   trigger: DeploymentTrigger;
-  /** Steps this deployment runs, in order (a rollback skips resolve_source and build). */
-  steps: StepName[];
-  /** Time bound of each step, in ms. */
-  stepTimeoutsMs: Record<StepName, number>;
-  autoRollback: boolean;
-  /** Known at plan time for rollbacks and retries; resolved by the first step otherwise. */
+  /** Known at the start for rollbacks and retries; resolved by the first step otherwise. */
   commitSha?: string;
 }
 
@@ -58,7 +52,8 @@ export interface Outcome {
 
 /** The activities the workflows call (implemented in activities/*.ts). */
 export interface DeployActivities {
-  prepareDeployment(input: { deploymentId: string }): Promise<DeployPlan>;
+  /** Marks the deployment running with the workflow's steps; refuses a kind that is not the row's. */
+  prepareDeployment(input: { deploymentId: string; kind: DeploymentKind; steps: StepName[] }): Promise<DeploymentFacts>;
   resolveSource(input: { deploymentId: string }): Promise<SourceResult>;
   build(input: { deploymentId: string }): Promise<BuildResult>;
   verifyImage(input: { deploymentId: string }): Promise<VerifiedImage>;

@@ -4,14 +4,11 @@ export const UNDEPLOY_STEPS = ['close_lane', 'remove_folder', 'await_gone', 'rel
 export type UndeployStep = (typeof UNDEPLOY_STEPS)[number];
 export type UndeployStatus = 'running' | 'succeeded' | 'failed';
 
-export interface UndeployPlan {
+/** What the bookkeeping knows of the project being undeployed (workflows/plan.ts holds the limits). */
+export interface UndeployFacts {
   projectId: string;
   workspaceId: string;
   appName: string;
-  /** UNDEPLOY_TIMEOUT of the worker: bounds the wait for the lane and for Argo CD. */
-  timeoutMs: number;
-  /** COMMIT_RELEASE_TIMEOUT: bounds the removal commit like a release commit. */
-  commitTimeoutMs: number;
 }
 
 export interface UndeployError {
@@ -29,7 +26,7 @@ export interface UndeployOutcome {
 
 export interface UndeployActivities {
   /** Reads the project; marks the undeploy running (again, after a failed one). */
-  prepareUndeploy(input: { projectId: string }): Promise<UndeployPlan>;
+  prepareUndeploy(input: { projectId: string }): Promise<UndeployFacts>;
   markUndeployStep(input: { projectId: string; step: UndeployStep }): Promise<void>;
   /** After the lane closed: deployment rows it never knew of (queued in the database only) are cancelled. */
   cancelStrayDeployments(input: { projectId: string }): Promise<{ cancelled: number }>;

@@ -2,16 +2,12 @@
 // and keyed by the undeploy's id, which is the project id (one undeploy per project, ever):
 // the GitOps removal commit carries `Undeploy-Id: <projectId>`, the Argo CD wait resumes from
 // its heartbeat, and every database write is guarded by the current undeploy status.
-import { Context, activityInfo, CancelledFailure } from '@temporalio/activity';
-import { ArgoCdAuthError, ArgoCdForbiddenError, type ArgoCdClient } from '../clients/argocd.js';
-import { GitOpsPathError, type GitOpsRepo } from '../clients/gitops-repo.js';
+import { Context, activityInfo } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.js';
-import { createArgoCdClient } from './argocd.js';
-import { terminal, TerminalFailure } from './errors.js';
-import { createGitOpsRepo } from './gitops.js';
-import { projectNames } from './project-view.js';
+import { terminal, TerminalFailure, toActivityFailure } from './errors.js';
+import { projectNames } from '../gitops/project-view.js';
 import { retryRead, withHeartbeats } from './retry.js';
-import type { UndeployActivities, UndeployPlan } from './undeploy-types.js';
+import type { UndeployActivities, UndeployFacts } from './undeploy-types.js';
 
 interface GoneProgress {
   startedAt: number;
@@ -22,7 +18,7 @@ interface GoneProgress {
 /** How often to refresh the app of apps while the app still exists (the ApplicationSet requeues every 30 s). */
 const NUDGE_EVERY_MS = 45_000;
 
-export function createUndeployActivities({ db, config, logger }: ActivityDeps, argo: ArgoCdClient = createArgoCdClient(config), repo: GitOpsRepo = createGitOpsRepo(config)): UndeployActivities {
+export function createUndeployActivities({ db, config, logger, clients: { argocd: argo, gitops: repo } }: ActivityDeps): UndeployActivities {
   const load = async (projectId: string) => {
     const project = await db.project.findUnique({ where: { id: projectId } });
     if (!project) throw terminal(TerminalFailure.invalidInput, `Project ${projectId} does not exist`);
@@ -31,7 +27,7 @@ export function createUndeployActivities({ db, config, logger }: ActivityDeps, a
   };
 
   return {
-    async prepareUndeploy({ projectId }): Promise<UndeployPlan> {
+    async prepareUndeploy({ projectId }): Promise<UndeployFacts> {
       const project = await load(projectId);
       // A run after a failed one: the API set it running again already; this covers a run an
       // operator started from the Temporal UI.
@@ -41,8 +37,6 @@ export function createUndeployActivities({ db, config, logger }: ActivityDeps, a
         projectId,
         workspaceId: project.workspaceId,
         appName: projectNames(project, config).appName,
-        timeoutMs: config.UNDEPLOY_TIMEOUT,
-        commitTimeoutMs: config.COMMIT_RELEASE_TIMEOUT,
       };
     },
 
@@ -69,8 +63,7 @@ export function createUndeployActivities({ db, config, logger }: ActivityDeps, a
         if (sha) await db.project.update({ where: { id: projectId }, data: { undeployCommitSha: sha } });
         return { gitopsCommitSha: sha ?? null };
       } catch (error) {
-        if (error instanceof GitOpsPathError) throw terminal(TerminalFailure.invalidInput, error.message);
-        throw error; // push conflicts and remote errors are transient: retried with backoff
+        throw toActivityFailure(error, 'remove_folder'); // push conflicts and remote errors are transient: retried with backoff
       }
     },
 
@@ -103,10 +96,7 @@ export function createUndeployActivities({ db, config, logger }: ActivityDeps, a
           await Context.current().sleep(config.POLL_INTERVAL);
         }
       } catch (error) {
-        if (error instanceof CancelledFailure) throw error;
-        if (error instanceof ArgoCdForbiddenError) throw terminal(TerminalFailure.unauthorized, error.message);
-        if (error instanceof ArgoCdAuthError) throw terminal(TerminalFailure.unauthorized, `Argo CD refused the credentials: ${error.message}`);
-        throw error;
+        throw toActivityFailure(error, 'await_gone');
       }
     },
 

@@ -1,4 +1,5 @@
-// The API process: config, database, Temporal client, services, then the Hono app on a socket.
+// The API process: config, database, Temporal client, outside-system clients, services, then the
+// Hono app on a socket.
 import { openApiDocument } from './openapi/index.js';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { createDb, type Db } from '../lib/db.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { configuredSecrets } from '../lib/secrets.js';
 import { connectTemporalClient } from '../lib/temporal.js';
+import { createClients } from '../clients/index.js';
 import { createApp } from './app.js';
 import { createHealthService } from './services/health.js';
 import { buildV1 } from './v1.js';
@@ -18,7 +20,9 @@ export async function createServices(config: Env, logger: Logger, db: Db = creat
   const temporal = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   const health = createHealthService({ db, temporal });
   const hub = new DeploymentEventHub(config.DATABASE_URL, logger);
-  const app = createApp({ logger, health, v1: buildV1({ config, db, temporal, logger, hub }), corsOrigins: config.CORS_ORIGINS, openapi: openApiDocument(config) });
+  // Only the client the API uses: it holds no Harbor, Jenkins or Argo CD account.
+  const clients = createClients(config, ['github']);
+  const app = createApp({ logger, health, v1: buildV1({ config, db, temporal, logger, hub, clients }), corsOrigins: config.CORS_ORIGINS, openapi: openApiDocument(config) });
   return { app, db, temporal, hub };
 }
 

@@ -1,6 +1,6 @@
 // The API's view of a project's undeploy (DELETE /v1/projects/:id, GET .../undeploy).
 import type { Project } from '../generated/prisma/client.js';
-import { undeployWorkflowId } from '../workflows/messages.js';
+import { undeployWorkflowId } from '../lib/workflow-ids.js';
 
 export function undeployView(p: Project, appName: string) {
   return {

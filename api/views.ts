@@ -1,7 +1,7 @@
 // What the API shows of the rows: stable JSON shapes, never a secret.
 import type { Deployment, DeploymentStep, Project } from '../generated/prisma/client.js';
 import type { Env } from '../lib/config.js';
-import { projectNames } from '../activities/project-view.js';
+import { projectNames } from '../gitops/project-view.js';
 
 const trigger = (t: Deployment['trigger']) => (t === 'auto_rollback' ? 'auto-rollback' : t);
 
@@ -86,10 +86,4 @@ export function releaseView(d: Deployment, liveDeploymentId: string | null) {
     live: d.id === liveDeploymentId,
     restoredDeploymentId: d.kind === 'rollback' ? d.targetDeploymentId : null,
   };
-}
-
-/** A page of items: `nextCursor` is the id to pass as `cursor` for the next page, or null. */
-export function page<T extends { id: string }>(rows: T[], limit: number) {
-  const items = rows.slice(0, limit);
-  return { items, nextCursor: rows.length > limit ? (items[items.length - 1]?.id ?? null) : null };
 }

@@ -4,40 +4,15 @@
 // Credentials travel as an HTTP header in git's environment (GIT_CONFIG_COUNT/KEY/VALUE), never
 // in the URL or on the command line: a URL ends up in error messages, logs and `ps`, the
 // environment of a child process does not.
+//
+// Failures are ClientErrors (clients/errors.ts) of system `source`: `not_found` (no such branch
+// or commit, or no such repository), `auth` (the repository wants credentials it was not given,
+// or refused the ones it was given: retrying with the same credential cannot help, and the
+// message says which of the two) and transient `unavailable` for anything else git reports.
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-
-export class SourceNotFoundError extends Error {
-  readonly isTransient = false;
-  constructor(message: string) {
-    super(message);
-    this.name = 'SourceNotFoundError';
-  }
-}
-
-export class SourceUnavailableError extends Error {
-  readonly isTransient = true;
-  constructor(message: string) {
-    super(message);
-    this.name = 'SourceUnavailableError';
-  }
-}
-
-/**
- * The repository wants credentials it was not given, or refused the ones it was given. Terminal:
- * retrying with the same credential cannot help. `credentialSent` tells the two apart.
- */
-export class SourceAccessDeniedError extends Error {
-  readonly isTransient = false;
-  constructor(
-    message: string,
-    readonly credentialSent: boolean,
-  ) {
-    super(message);
-    this.name = 'SourceAccessDeniedError';
-  }
-}
+import { ClientError } from './errors.js';
 
 /** HTTP Basic credentials for an https repository: a token as password (GitHub: any user name). */
 export interface GitCredential {
@@ -60,15 +35,15 @@ const ACCESS_DENIED = /could not read (Username|Password)|terminal prompts disab
 const NOT_FOUND = /not our ref|couldn't find remote ref|does not appear to be a git repository|Repository not found|not found|no such|unadvertised object|invalid object|bad object|unable to read tree/i;
 
 /** Git errors that mean "it is not there" or "you may not" rather than "try again". */
-function classify(error: unknown, what: string, credential: GitCredential | undefined): Error {
+function classify(error: unknown, what: string, credential: GitCredential | undefined): ClientError {
   const message = scrub(error instanceof Error ? error.message : String(error), credential);
   // GitHub hides a private repository from a token without access behind "not found": with a
   // credential sent, that is the credential's fault (or a wrong URL), said as such.
   if (ACCESS_DENIED.test(message) || (credential && /Repository not found|repository '[^']*' not found/i.test(message))) {
-    return new SourceAccessDeniedError(`${what}: ${credential ? 'the repository refused the credential' : 'the repository needs a credential and none was given'} (${firstLine(message)})`, credential !== undefined);
+    return new ClientError('source', 'auth', `${what}: ${credential ? 'the repository refused the credential' : 'the repository needs a credential and none was given'} (${firstLine(message)})`);
   }
-  if (NOT_FOUND.test(message)) return new SourceNotFoundError(`${what}: ${firstLine(message)}`);
-  return new SourceUnavailableError(`${what}: ${firstLine(message)}`);
+  if (NOT_FOUND.test(message)) return new ClientError('source', 'not_found', `${what}: ${firstLine(message)}`);
+  return new ClientError('source', 'unavailable', `${what}: ${firstLine(message)}`);
 }
 
 /** Git never prints the header, but a server's error page might echo what it was sent. */
@@ -136,13 +111,13 @@ export class GitSource {
       throw classify(error, `Cannot read repository ${repoUrl}`, options.credential);
     }
     const sha = out.split('\n').map((l) => l.split('\t')).find(([, ref]) => ref === `refs/heads/${branch}`)?.[0];
-    if (!sha) throw new SourceNotFoundError(`Branch ${branch} does not exist in ${repoUrl}`);
+    if (!sha) throw new ClientError('source', 'not_found', `Branch ${branch} does not exist in ${repoUrl}`);
     return sha;
   }
 
   /** Fetches exactly `commitSha` (depth 1) into a scratch repository named after `key`. */
   async snapshot(repoUrl: string, commitSha: string, key: string, options: GitReadOptions = {}): Promise<SourceSnapshot> {
-    if (!SHA.test(commitSha)) throw new SourceNotFoundError(`Not a full commit SHA: ${commitSha}`);
+    if (!SHA.test(commitSha)) throw new ClientError('source', 'not_found', `Not a full commit SHA: ${commitSha}`);
     const dir = path.join(this.workDir, 'sources', key);
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });

@@ -4,8 +4,8 @@ import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGitHubFixture, type CreatedGitRepo, type GitHubFixture, type RegisteredApp } from '../simulators/github/test-helpers.js';
-import { GitHubAppClient, GitHubAppError } from './github-app.js';
-import { isGitHubTransient } from './github.js';
+import { GitHubAppClient } from './github-app.js';
+import { ClientError } from './errors.js';
 
 const MINT_ROUTE = 'POST /app/installations/:installation_id/access_tokens';
 
@@ -16,13 +16,14 @@ function lsRemote(url: string, token: string): Promise<number> {
   return new Promise((resolve) => execFile('git', ['-c', `http.extraHeader=${header}`, 'ls-remote', url], { env, timeout: 30_000 }, (error) => resolve(error ? 1 : 0)));
 }
 
-async function caught(promise: Promise<unknown>): Promise<GitHubAppError> {
+async function caught(promise: Promise<unknown>): Promise<ClientError> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(GitHubAppError);
-  return error as GitHubAppError;
+  expect(error).toBeInstanceOf(ClientError);
+  expect(error).toMatchObject({ system: 'github' });
+  return error as ClientError;
 }
 
 describe('GitHubAppClient', () => {
@@ -102,26 +103,25 @@ describe('GitHubAppClient', () => {
 
   it('not installed: names the app and the repository and says to install it', async () => {
     const error = await caught(client().installationToken('acme', 'lonely'));
-    expect(error).toMatchObject({ kind: 'not_installed', transient: false, status: 404 });
+    expect(error).toMatchObject({ kind: 'not_found', transient: false, status: 404 });
     expect(error.message).toBe(`The GitHub App ${ghApp.id} is not installed on acme/lonely: install it on that repository (or add the repository to its installation)`);
   });
 
-  it('a key that is not the app key, or not a key at all: refused, and the message holds no secret', async () => {
+  it('a key that is not the app key, or not a key at all: refused (auth), and the message holds no secret', async () => {
     const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const wrong = await caught(client({ privateKeyPem: stranger }).installationToken('acme', 'shop-app'));
-    expect(wrong).toMatchObject({ kind: 'refused', transient: false, status: 401 });
+    expect(wrong).toMatchObject({ kind: 'auth', transient: false, status: 401 });
     expect(wrong.message).toContain('A JSON web token could not be decoded');
     expect(wrong.message).toContain('GITHUB_APP_PRIVATE_KEY');
     expect(wrong.message).not.toContain('PRIVATE KEY');
     expect(wrong.message).not.toMatch(/eyJ/);
 
     const garbage = await caught(client({ privateKeyPem: 'not a key' }).installationToken('acme', 'shop-app'));
-    expect(garbage).toMatchObject({ kind: 'refused', transient: false });
+    expect(garbage).toMatchObject({ kind: 'auth', transient: false });
     expect(garbage.message).not.toContain('not a key');
-    expect(isGitHubTransient(garbage)).toBe(false);
 
     const unknownApp = await caught(client({ appId: 999 }).installationToken('acme', 'shop-app'));
-    expect(unknownApp).toMatchObject({ kind: 'refused', status: 401 });
+    expect(unknownApp).toMatchObject({ kind: 'auth', status: 401 });
   });
 
   it('GitHub down or unreachable: unavailable and transient', async () => {
@@ -130,7 +130,6 @@ describe('GitHubAppClient', () => {
       const down = await caught(client().installationToken('acme', 'api'));
       expect(down).toMatchObject({ kind: 'unavailable', transient: true });
       expect(down.status).toBeGreaterThanOrEqual(500);
-      expect(isGitHubTransient(down)).toBe(true);
     } finally {
       await fx.control('/_sim/faults', { method: 'PUT', json: {} });
     }

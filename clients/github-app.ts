@@ -2,25 +2,15 @@
 // installation on a repository and mints an installation token scoped to exactly that
 // repository with `contents: read`, cached until 5 minutes before it expires. It knows HTTP,
 // nothing of Temporal. Messages say what to fix and never hold the private key, the JWT or a
-// token.
+// token. Failures are ClientErrors (clients/errors.ts) of system `github`: `not_found` when the
+// app is not installed on the repository (callers fall back to another credential), `auth` or
+// `forbidden` when GitHub refuses the app, and transient `unavailable` only for 5xx, 429,
+// timeouts and network failures.
 import { createPrivateKey, createSign, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { GitHubError } from './github.js';
+import { ClientError, type ClientErrorKind } from './errors.js';
 
-export type GitHubAppErrorKind = 'not_installed' | 'refused' | 'unavailable';
-
-/** `transient` (by default: kind `unavailable`) only for 5xx, 429, timeouts and network failures. */
-export class GitHubAppError extends GitHubError {
-  constructor(
-    readonly kind: GitHubAppErrorKind,
-    message: string,
-    status?: number,
-    transient: boolean = kind === 'unavailable',
-  ) {
-    super(message, transient, status);
-    this.name = 'GitHubAppError';
-  }
-}
+const appError = (kind: ClientErrorKind, message: string, status?: number) => new ClientError('github', kind, message, { status });
 
 export interface InstallationToken {
   token: string;
@@ -92,7 +82,7 @@ export class GitHubAppClient {
     try {
       this.key ??= createPrivateKey(this.options.privateKeyPem);
     } catch {
-      throw new GitHubAppError('refused', `The private key of the GitHub App ${this.options.appId} (GITHUB_APP_PRIVATE_KEY) is not a PEM private key: set it to the .pem file GitHub generated for the app`);
+      throw appError('auth', `The private key of the GitHub App ${this.options.appId} (GITHUB_APP_PRIVATE_KEY) is not a PEM private key: set it to the .pem file GitHub generated for the app`);
     }
     const now = Math.floor(Date.now() / 1000);
     const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -101,7 +91,7 @@ export class GitHubAppClient {
     try {
       return `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(this.key, 'base64url')}`;
     } catch {
-      throw new GitHubAppError('refused', `The private key of the GitHub App ${this.options.appId} (GITHUB_APP_PRIVATE_KEY) cannot sign RS256: it must be the app's RSA key`);
+      throw appError('auth', `The private key of the GitHub App ${this.options.appId} (GITHUB_APP_PRIVATE_KEY) cannot sign RS256: it must be the app's RSA key`);
     }
   }
 
@@ -123,7 +113,7 @@ export class GitHubAppClient {
       });
     } catch (error) {
       const why = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError') ? `no answer within ${this.timeoutMs} ms` : 'the connection failed';
-      throw new GitHubAppError('unavailable', `GitHub (${this.baseUrl}) could not be reached for a token of ${app} on ${where}: ${why}`);
+      throw appError('unavailable', `GitHub (${this.baseUrl}) could not be reached for a token of ${app} on ${where}: ${why}`);
     }
     const text = await res.text().catch(() => '');
     let json: unknown;
@@ -135,25 +125,25 @@ export class GitHubAppClient {
     if (res.ok) return json;
     const said = errorSchema.safeParse(json);
     const quote = said.success ? ` ("${said.data.message.slice(0, 200)}")` : '';
-    if (res.status >= 500 || res.status === 429) throw new GitHubAppError('unavailable', `GitHub answered ${res.status}${quote} while minting a token of ${app} on ${where}: try again later`, res.status);
+    if (res.status >= 500 || res.status === 429) throw appError('unavailable', `GitHub answered ${res.status}${quote} while minting a token of ${app} on ${where}: try again later`, res.status);
     if (res.status === 401) {
-      throw new GitHubAppError('refused', `GitHub refused the credentials of ${app}${quote}: check GITHUB_APP_ID and that GITHUB_APP_PRIVATE_KEY is the app's current private key, and this machine's clock`, 401);
+      throw appError('auth', `GitHub refused the credentials of ${app}${quote}: check GITHUB_APP_ID and that GITHUB_APP_PRIVATE_KEY is the app's current private key, and this machine's clock`, 401);
     }
     if (res.status === 404) {
-      throw new GitHubAppError('not_installed', `${capitalize(app)} is not installed on ${where}: install it on that repository (or add the repository to its installation)`, 404);
+      throw appError('not_found', `${capitalize(app)} is not installed on ${where}: install it on that repository (or add the repository to its installation)`, 404);
     }
     if (res.status === 422 && said.success && /permission/i.test(said.data.message)) {
-      throw new GitHubAppError('refused', `${capitalize(app)} may not read contents on ${where}${quote}: grant it "Contents: Read-only" and accept the new permissions on the installation`, 422);
+      throw appError('forbidden', `${capitalize(app)} may not read contents on ${where}${quote}: grant it "Contents: Read-only" and accept the new permissions on the installation`, 422);
     }
     if (res.status === 422) {
-      throw new GitHubAppError('not_installed', `${capitalize(app)} is installed but ${where} is not among its repositories${quote}: add the repository to the installation`, 422);
+      throw appError('not_found', `${capitalize(app)} is installed but ${where} is not among its repositories${quote}: add the repository to the installation`, 422);
     }
-    throw new GitHubAppError('refused', `GitHub refused a token of ${app} on ${where} with ${res.status}${quote}`, res.status);
+    throw appError('protocol', `GitHub refused a token of ${app} on ${where} with ${res.status}${quote}`, res.status);
   }
 
   private parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
     const parsed = schema.safeParse(value);
-    if (!parsed.success) throw new GitHubAppError('unavailable', `GitHub's answer for a token of the GitHub App ${this.options.appId} on ${where} has not the expected shape`, undefined, false);
+    if (!parsed.success) throw appError('protocol', `GitHub's answer for a token of the GitHub App ${this.options.appId} on ${where} has not the expected shape`);
     return parsed.data;
   }
 }

@@ -1,88 +1,17 @@
 // The engine's GitHub client, on @octokit/rest: repository URLs, branch heads, the push
 // webhook, deployments and their statuses. It knows HTTP, nothing of Temporal. Answers the
-// engine relies on are validated with zod; failures are named errors that say whether retrying
-// can help (`transient`). The token lives in Octokit's auth hook and never reaches a message;
+// engine relies on are validated with zod; failures are ClientErrors (clients/errors.ts) that
+// say whether retrying can help (`transient`). The token lives in Octokit's auth hook and never reaches a message;
 // Octokit's own errors (whose request copy holds bodies such as a webhook secret) are not kept
 // as causes.
 import { Octokit } from '@octokit/rest';
 import { z } from 'zod';
+import { ClientError, type ClientErrorKind, type ClientErrorOptions } from './errors.js';
 
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-/** Base of every GitHub failure. `transient`: retrying later may succeed. */
-export class GitHubError extends Error {
-  constructor(
-    message: string,
-    readonly transient: boolean,
-    readonly status?: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'GitHubError';
-  }
-}
-
-/** 5xx, connection refused/reset, an answer cut short. Transient. */
-export class GitHubUnavailableError extends GitHubError {
-  constructor(message: string, status?: number, cause?: unknown) {
-    super(message, true, status, { cause });
-    this.name = 'GitHubUnavailableError';
-  }
-}
-
-/** The request took longer than the client allows. Transient. */
-export class GitHubTimeoutError extends GitHubError {
-  constructor(message: string, cause?: unknown) {
-    super(message, true, undefined, { cause });
-    this.name = 'GitHubTimeoutError';
-  }
-}
-
-/** Primary (`x-ratelimit-remaining: 0`) or secondary rate limit (403/429). Transient: wait `retryAfterMs`. */
-export class GitHubRateLimitError extends GitHubError {
-  constructor(
-    message: string,
-    status: number,
-    readonly kind: 'primary' | 'secondary',
-    readonly retryAfterMs: number,
-  ) {
-    super(message, true, status);
-    this.name = 'GitHubRateLimitError';
-  }
-}
-
-/** 401: the token is missing, wrong, expired or revoked. Terminal. */
-export class GitHubAuthError extends GitHubError {
-  constructor(message: string, status = 401) {
-    super(message, false, status);
-    this.name = 'GitHubAuthError';
-  }
-}
-
-/** 403 (not a rate limit): the token may not do this. Terminal. */
-export class GitHubForbiddenError extends GitHubError {
-  constructor(message: string) {
-    super(message, false, 403);
-    this.name = 'GitHubForbiddenError';
-  }
-}
-
-/** 404: no such repository, branch, hook or deployment, or the token may not see it. Terminal. */
-export class GitHubNotFoundError extends GitHubError {
-  constructor(message: string) {
-    super(message, false, 404);
-    this.name = 'GitHubNotFoundError';
-  }
-}
-
-/** 409: e.g. required status checks failed for a deployment. Terminal. */
-export class GitHubConflictError extends GitHubError {
-  constructor(message: string) {
-    super(message, false, 409);
-    this.name = 'GitHubConflictError';
-  }
-}
+const githubError = (kind: ClientErrorKind, message: string, options?: ClientErrorOptions) => new ClientError('github', kind, message, options);
 
 export interface GitHubValidationDetail {
   resource?: string;
@@ -91,28 +20,20 @@ export interface GitHubValidationDetail {
   message?: string;
 }
 
-/** 400/422: GitHub refused the request as sent ("Validation Failed", "No commit found for SHA"). Terminal. */
-export class GitHubValidationError extends GitHubError {
+/**
+ * 400/422: GitHub refused the request as sent ("Validation Failed", "No commit found for SHA").
+ * Terminal. Its own class because createWebhook reads the field errors: "already exists" there
+ * means the hook is in place.
+ */
+export class GitHubValidationError extends ClientError {
+  override readonly name = 'GitHubValidationError';
   constructor(
     message: string,
     status: number,
     readonly errors: GitHubValidationDetail[] = [],
   ) {
-    super(message, false, status);
-    this.name = 'GitHubValidationError';
+    super('github', 'invalid', message, { status });
   }
-}
-
-/** Any other answer, or one without the shape of GitHub's API. Terminal. */
-export class GitHubProtocolError extends GitHubError {
-  constructor(message: string, status?: number) {
-    super(message, false, status);
-    this.name = 'GitHubProtocolError';
-  }
-}
-
-export function isGitHubTransient(error: unknown): boolean {
-  return error instanceof GitHubError && error.transient;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,7 +196,7 @@ export class GitHubClient {
     return { fullName: data.full_name, cloneUrl: data.clone_url, defaultBranch: data.default_branch, private: data.private };
   }
 
-  /** The head commit SHA of a branch. A missing repository or branch is a GitHubNotFoundError. */
+  /** The head commit SHA of a branch. A missing repository or branch is a `not_found` ClientError. */
   async resolveBranch(owner: string, repo: string, branch: string): Promise<string> {
     const data = await this.call(`resolving branch ${branch} of ${owner}/${repo}`, branchSchema, (request) => this.#octokit.rest.repos.getBranch({ owner, repo, branch, request }));
     return data.commit.sha;
@@ -298,7 +219,7 @@ export class GitHubClient {
       if (!(error instanceof GitHubValidationError && error.errors.some((e) => /already exists/i.test(e.message ?? '')))) throw error;
     }
     const existing = await this.findWebhook(owner, repo, spec.url);
-    if (!existing) throw new GitHubUnavailableError(`GitHub: ${where} reported a webhook for this URL but does not list it; try again`);
+    if (!existing) throw githubError('unavailable', `GitHub: ${where} reported a webhook for this URL but does not list it; try again`);
     // A config sent on update replaces the old one: the secret we hold becomes the hook's.
     await this.call(`updating webhook ${existing.id} on ${where}`, hookSchema, (request) =>
       this.#octokit.rest.repos.updateWebhook({ owner, repo, hook_id: existing.id, active: true, events, config, request }),
@@ -320,7 +241,7 @@ export class GitHubClient {
     try {
       await this.call(`deleting webhook ${hookId} of ${owner}/${repo}`, z.unknown(), (request) => this.#octokit.rest.repos.deleteWebhook({ owner, repo, hook_id: hookId, request }));
     } catch (error) {
-      if (!(error instanceof GitHubNotFoundError)) throw error;
+      if (!(error instanceof ClientError && error.kind === 'not_found')) throw error;
     }
   }
 
@@ -346,7 +267,7 @@ export class GitHubClient {
       }),
     );
     if (spec.sha && data.sha !== spec.sha.toLowerCase()) {
-      throw new GitHubProtocolError(`GitHub recorded deployment ${data.id} of ${owner}/${repo} at ${data.sha}, not ${spec.sha}`);
+      throw githubError('protocol', `GitHub recorded deployment ${data.id} of ${owner}/${repo} at ${data.sha}, not ${spec.sha}`);
     }
     return data.id;
   }
@@ -383,13 +304,13 @@ export class GitHubClient {
     if (parsed.success) return parsed.data;
     // A dropped connection leaves Octokit with an empty or partial body on a 2xx.
     if (typeof response.data !== 'object' || response.data === null) {
-      throw new GitHubUnavailableError(this.scrub(`GitHub: ${what}: the answer was cut short or unreadable`), response.status);
+      throw githubError('unavailable', this.scrub(`GitHub: ${what}: the answer was cut short or unreadable`), { status: response.status });
     }
-    throw new GitHubProtocolError(this.scrub(`GitHub: ${what}: unexpected answer (${parsed.error.issues.map((i) => `${i.path.join('.') || '<root>'}: ${i.message}`).join('; ')})`), response.status);
+    throw githubError('protocol', this.scrub(`GitHub: ${what}: unexpected answer (${parsed.error.issues.map((i) => `${i.path.join('.') || '<root>'}: ${i.message}`).join('; ')})`), { status: response.status });
   }
 
-  private classify(what: string, error: unknown): GitHubError {
-    if (error instanceof GitHubError) return error;
+  private classify(what: string, error: unknown): ClientError {
+    if (error instanceof ClientError) return error;
     const e = (typeof error === 'object' && error !== null ? error : {}) as {
       name?: unknown;
       message?: unknown;
@@ -399,15 +320,15 @@ export class GitHubClient {
     };
     const cause = e.cause as { name?: unknown; message?: unknown } | undefined;
     if (e.name === 'AbortError' || e.name === 'TimeoutError' || cause?.name === 'TimeoutError' || cause?.name === 'AbortError') {
-      return new GitHubTimeoutError(this.scrub(`GitHub: ${what}: no answer within ${this.#timeoutMs} ms`));
+      return githubError('timeout', this.scrub(`GitHub: ${what}: no answer within ${this.#timeoutMs} ms`));
     }
     if (e.name !== 'HttpError' || typeof e.status !== 'number') {
-      return new GitHubUnavailableError(this.scrub(`GitHub: ${what}: ${typeof e.message === 'string' ? e.message : String(error)}`));
+      return githubError('unavailable', this.scrub(`GitHub: ${what}: ${typeof e.message === 'string' ? e.message : String(error)}`));
     }
     // Octokit reports a failed fetch (refused, reset) as status 500 without a response.
     if (!e.response) {
       const detail = typeof cause?.message === 'string' ? cause.message : typeof e.message === 'string' ? e.message : 'request failed';
-      return new GitHubUnavailableError(this.scrub(`GitHub: ${what}: ${detail}`), undefined, e.cause);
+      return githubError('unavailable', this.scrub(`GitHub: ${what}: ${detail}`), { cause: e.cause });
     }
     const { status, headers } = e.response;
     const body = errorBodySchema.safeParse(e.response.data);
@@ -420,22 +341,25 @@ export class GitHubClient {
       const remaining = header('x-ratelimit-remaining');
       const reset = Number(header('x-ratelimit-reset'));
       const secondary = /secondary rate limit|abuse/i.test(message) || Number.isFinite(retryAfter);
-      if (secondary) return new GitHubRateLimitError(text, status, 'secondary', Number.isFinite(retryAfter) ? retryAfter * 1000 : 60_000);
+      // Secondary limits say how long to wait (Retry-After); the primary one says when it resets.
+      if (secondary) return githubError('rate_limited', text, { status, retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : 60_000 });
       if (remaining === '0' || status === 429 || /rate limit/i.test(message)) {
-        return new GitHubRateLimitError(text, status, 'primary', Number.isFinite(reset) ? Math.max(1_000, reset * 1000 - Date.now()) : 60_000);
+        return githubError('rate_limited', text, { status, retryAfterMs: Number.isFinite(reset) ? Math.max(1_000, reset * 1000 - Date.now()) : 60_000 });
       }
-      return new GitHubForbiddenError(text);
+      return githubError('forbidden', text, { status });
     }
-    if (status >= 500) return new GitHubUnavailableError(text, status);
-    if (status === 401) return new GitHubAuthError(text);
-    if (status === 404) return new GitHubNotFoundError(text);
-    if (status === 409) return new GitHubConflictError(text);
+    if (status >= 500) return githubError('unavailable', text, { status });
+    if (status === 401) return githubError('auth', text, { status });
+    // 404: no such repository, branch, hook or deployment, or the token may not see it.
+    if (status === 404) return githubError('not_found', text, { status });
+    // 409: e.g. required status checks failed for a deployment.
+    if (status === 409) return githubError('conflict', text, { status });
     if (status === 400 || status === 422) {
       const errors = body.success ? (body.data.errors ?? []).map((x) => (typeof x === 'string' ? { message: x } : x)) : [];
       const details = errors.map((x) => x.message ?? [x.resource, x.field, x.code].filter(Boolean).join(' ')).filter(Boolean);
       return new GitHubValidationError(details.length > 0 ? `${text}: ${details.join('; ')}` : text, status, errors);
     }
-    return new GitHubProtocolError(text, status);
+    return githubError('protocol', text, { status });
   }
 
   /** Defence in depth: a message never carries the token, whatever an answer echoed. */

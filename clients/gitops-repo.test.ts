@@ -8,11 +8,15 @@ import { parse } from 'yaml';
 import { renderReleaseFiles } from '../gitops/chart.js';
 import type { Identity } from '../gitops/naming.js';
 import { buildValues } from '../gitops/values.js';
-import { GitOpsConfigError, GitOpsIdempotencyError, GitOpsPathError, GitOpsPushConflictError, GitOpsRepo } from './gitops-repo.js';
+import { ClientError } from './errors.js';
+import { GitOpsPathError, GitOpsRepo } from './gitops-repo.js';
 import type { GitOpsRepoOptions } from './gitops-repo.js';
 
 const base = mkdtempSync(path.join(os.tmpdir(), 'gitops-repo-test-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+/** Bad options, ids and revisions: refused before any git runs, and never retried. */
+const invalid = { system: 'gitops', kind: 'invalid', transient: false };
 
 const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GIT_')));
 function git(cwd: string, ...args: string[]): string {
@@ -124,8 +128,8 @@ describe('commitRelease', () => {
     expect(await repo.isAncestor(a.sha, a.sha)).toBe(true);
     expect(await repo.isAncestor(b.sha, a.sha)).toBe(false);
     expect(await repo.isAncestor('0'.repeat(40), b.sha)).toBe(false);
-    await expect(repo.isAncestor('HEAD', b.sha)).rejects.toThrow(GitOpsConfigError);
-    await expect(repo.readFileAt('--all', 'x')).rejects.toThrow(GitOpsConfigError);
+    await expect(repo.isAncestor('HEAD', b.sha)).rejects.toMatchObject(invalid);
+    await expect(repo.readFileAt('--all', 'x')).rejects.toMatchObject(invalid);
   });
 
   it('a retry with the same deployment id returns the same commit and makes no second one', async () => {
@@ -156,8 +160,8 @@ describe('commitRelease', () => {
     await repo.commitRelease(input);
     const other = release({ ...shop, projectName: 'blog' }, input.deploymentId).input;
     const error = await repo.commitRelease(other).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(GitOpsIdempotencyError);
-    expect((error as GitOpsIdempotencyError).transient).toBe(false);
+    expect(error).toBeInstanceOf(ClientError);
+    expect(error).toMatchObject({ system: 'gitops', kind: 'conflict', transient: false });
     expect(commitCount(remote)).toBe(2);
   });
 
@@ -266,7 +270,7 @@ git update-ref refs/heads/main "$c"
     expect(git(remote, 'rev-parse', 'main')).toBe(result.sha);
   });
 
-  it('gives up after the attempt budget with GitOpsPushConflictError (transient)', async () => {
+  it('gives up after the attempt budget with a transient conflict', async () => {
     const hook = path.join(remote, 'hooks', 'pre-receive');
     writeFileSync(
       hook,
@@ -280,9 +284,9 @@ git update-ref refs/heads/main "$c"
     chmodSync(hook, 0o755);
     const repo = newRepo(remote, { push: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 } });
     const error = await repo.commitRelease(release(shop).input).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(GitOpsPushConflictError);
-    expect((error as GitOpsPushConflictError).transient).toBe(true);
-    expect((error as GitOpsPushConflictError).attempts).toBe(3);
+    expect(error).toBeInstanceOf(ClientError);
+    expect(error).toMatchObject({ system: 'gitops', kind: 'conflict', transient: true });
+    expect((error as Error).message).toContain('was rejected 3 times');
     expect(remoteFiles(remote, 'apps')).toEqual([]);
   });
 });
@@ -371,25 +375,25 @@ describe('setup errors', () => {
     await repoA.ensureClone();
     const repoB = new GitOpsRepo({ url: b, branch: 'main', workDir: repoA.workDir, author: { name: 'x', email: 'x@y' } });
     const error = await repoB.commitRelease(release(shop).input).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(GitOpsConfigError);
-    expect((error as GitOpsConfigError).transient).toBe(false);
+    expect(error).toBeInstanceOf(ClientError);
+    expect(error).toMatchObject(invalid);
   });
 
   it('refuses bad options and deployment ids up front', async () => {
     const remote = makeRemote();
-    expect(() => newRepo(remote, { branch: '-delete' })).toThrow(GitOpsConfigError);
-    expect(() => newRepo(remote, { branch: 'a..b' })).toThrow(GitOpsConfigError);
-    expect(() => newRepo('--upload-pack=evil')).toThrow(GitOpsConfigError);
+    expect(() => newRepo(remote, { branch: '-delete' })).toThrow(ClientError);
+    expect(() => newRepo(remote, { branch: 'a..b' })).toThrow(ClientError);
+    expect(() => newRepo('--upload-pack=evil')).toThrow(ClientError);
     const repo = newRepo(remote);
-    await expect(repo.commitRelease({ ...release(shop).input, deploymentId: 'x\nGitOps-Path: apps/other' })).rejects.toThrow(GitOpsConfigError);
-    await expect(repo.findCommitByDeploymentId('--all')).rejects.toThrow(GitOpsConfigError);
+    await expect(repo.commitRelease({ ...release(shop).input, deploymentId: 'x\nGitOps-Path: apps/other' })).rejects.toMatchObject(invalid);
+    await expect(repo.findCommitByDeploymentId('--all')).rejects.toMatchObject(invalid);
   });
 
   it('reports an unreachable remote as transient', async () => {
     const repo = newRepo(path.join(base, 'does-not-exist.git'));
     const error = await repo.commitRelease(release(shop).input).catch((e: unknown) => e);
-    expect((error as { transient?: boolean }).transient).toBe(true);
-    expect((error as Error).name).toBe('GitOpsRemoteError');
+    expect(error).toBeInstanceOf(ClientError);
+    expect(error).toMatchObject({ system: 'gitops', kind: 'unavailable', transient: true });
   });
 });
 
@@ -447,9 +451,9 @@ describe('removeFolder', () => {
     await repo.commitRelease(release(shop).input);
     await repo.commitRelease(release(bob).input);
     await repo.removeFolder(removal);
-    await expect(repo.removeFolder({ ...removal, path: 'apps/ws1/bob/api' })).rejects.toBeInstanceOf(GitOpsIdempotencyError);
+    await expect(repo.removeFolder({ ...removal, path: 'apps/ws1/bob/api' })).rejects.toMatchObject({ kind: 'conflict', transient: false });
     expect(remoteFiles(remote, 'apps/ws1/bob/api')).toHaveLength(chartFiles);
-    await expect(repo.removeFolder({ ...removal, undeployId: '../x' })).rejects.toBeInstanceOf(GitOpsConfigError);
+    await expect(repo.removeFolder({ ...removal, undeployId: '../x' })).rejects.toMatchObject(invalid);
     await expect(repo.removeFolder({ ...removal, path: 'apps/../..' })).rejects.toBeInstanceOf(GitOpsPathError);
   });
 

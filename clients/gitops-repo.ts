@@ -23,67 +23,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { simpleGit } from 'simple-git';
 import type { SimpleGit } from 'simple-git';
 import { GitOpsPathError, emptyDirInside, joinSafe, safeRelativePath, writeFileInside } from '../gitops/paths.js';
+import { ClientError, type ClientErrorKind, type ClientErrorOptions } from './errors.js';
 
 export { GitOpsPathError };
 
-/** Base of the client's errors. `transient` tells the activity whether a retry can help. */
-export class GitOpsError extends Error {
-  override readonly name: string = 'GitOpsError';
-  constructor(
-    message: string,
-    readonly transient: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-/** The push lost the race every time within the attempt budget. Transient: retry later. */
-export class GitOpsPushConflictError extends GitOpsError {
-  override readonly name = 'GitOpsPushConflictError';
-  constructor(
-    message: string,
-    readonly attempts: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, true, options);
-  }
-}
-
-/** Clone, fetch or push failed for another reason (network, server). Transient. */
-export class GitOpsRemoteError extends GitOpsError {
-  override readonly name = 'GitOpsRemoteError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, true, options);
-  }
-}
-
-/**
- * A local git or file-system step failed in the clone (not the remote, not a bad path). The
- * clone is dropped so the next attempt starts from a fresh one. Transient.
- */
-export class GitOpsWorkDirError extends GitOpsError {
-  override readonly name = 'GitOpsWorkDirError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, true, options);
-  }
-}
-
-/** Bad options or a workDir that is not our clone: retrying cannot help. Terminal. */
-export class GitOpsConfigError extends GitOpsError {
-  override readonly name = 'GitOpsConfigError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, false, options);
-  }
-}
-
-/** The deployment id already has a commit, for another path. Terminal (a caller bug). */
-export class GitOpsIdempotencyError extends GitOpsError {
-  override readonly name = 'GitOpsIdempotencyError';
-  constructor(message: string) {
-    super(message, false);
-  }
-}
+// Failures are ClientErrors (clients/errors.ts) of system `gitops`, `transient` telling the
+// activity whether a retry can help: a push that lost the race every time within the attempt
+// budget (`conflict`, transient) and a failed clone, fetch or push (`unavailable`) are; so is a
+// local git or file-system step that failed in the clone (`local`: the clone is dropped and the
+// next attempt starts from a fresh one). Bad options or a workDir that is not our clone
+// (`invalid`), and a deployment id that already has a commit for another path (`conflict`, a
+// caller bug), are terminal. Bad paths are GitOpsPathError (gitops/paths.ts).
+const gitopsError = (kind: ClientErrorKind, message: string, options?: ClientErrorOptions) => new ClientError('gitops', kind, message, options);
 
 export interface GitOpsRepoOptions {
   /** Remote URL (`https://`, `ssh://`, `file://`) or a local path (made absolute). */
@@ -199,7 +150,7 @@ export function isLocalRepoUrl(url: string): boolean {
 const REVISION = /^[0-9a-fA-F]{4,64}$/;
 
 function checkRevision(revision: string): string {
-  if (!REVISION.test(revision)) throw new GitOpsConfigError(`invalid commit SHA ${JSON.stringify(revision)}`);
+  if (!REVISION.test(revision)) throw gitopsError('invalid', `invalid commit SHA ${JSON.stringify(revision)}`);
   return revision.toLowerCase();
 }
 
@@ -227,10 +178,10 @@ export class GitOpsRepo {
   private readonly sshCommand?: string;
 
   constructor(options: GitOpsRepoOptions) {
-    if (!options.url || options.url.startsWith('-') || /[\s\0]/.test(options.url)) throw new GitOpsConfigError(`invalid GitOps repository URL ${JSON.stringify(options.url)}`);
-    if (!BRANCH.test(options.branch)) throw new GitOpsConfigError(`invalid GitOps branch ${JSON.stringify(options.branch)}`);
+    if (!options.url || options.url.startsWith('-') || /[\s\0]/.test(options.url)) throw gitopsError('invalid', `invalid GitOps repository URL ${JSON.stringify(options.url)}`);
+    if (!BRANCH.test(options.branch)) throw gitopsError('invalid', `invalid GitOps branch ${JSON.stringify(options.branch)}`);
     const { name, email } = options.author;
-    if (!name || !email || /[<>\n\r\0]/.test(name + email)) throw new GitOpsConfigError('invalid commit author');
+    if (!name || !email || /[<>\n\r\0]/.test(name + email)) throw gitopsError('invalid', 'invalid commit author');
     this.url = isLocalRepoUrl(options.url) ? path.resolve(options.url) : options.url;
     this.branch = options.branch;
     this.workDir = path.resolve(options.workDir);
@@ -270,13 +221,13 @@ export class GitOpsRepo {
       try {
         origin = (await this.git().raw(['config', '--get', 'remote.origin.url'])).trim();
       } catch (error) {
-        throw new GitOpsConfigError(`${this.workDir} is not a usable git clone: ${gitMessage(error)}`, { cause: error });
+        throw gitopsError('invalid', `${this.workDir} is not a usable git clone: ${gitMessage(error)}`, { cause: error });
       }
-      if (origin !== this.url) throw new GitOpsConfigError(`${this.workDir} is a clone of ${origin}, not of ${this.url}: remove it or choose another GITOPS_WORKDIR`);
+      if (origin !== this.url) throw gitopsError('invalid', `${this.workDir} is a clone of ${origin}, not of ${this.url}: remove it or choose another GITOPS_WORKDIR`);
       return;
     }
     if (existsSync(this.workDir) && (await readdir(this.workDir)).length > 0) {
-      throw new GitOpsConfigError(`${this.workDir} exists, is not empty and is not a git clone: remove it or choose another GITOPS_WORKDIR`);
+      throw gitopsError('invalid', `${this.workDir} exists, is not empty and is not a git clone: remove it or choose another GITOPS_WORKDIR`);
     }
     const parent = path.dirname(this.workDir);
     await mkdir(parent, { recursive: true });
@@ -288,7 +239,7 @@ export class GitOpsRepo {
       await rename(temporary, this.workDir);
     } catch (error) {
       await rm(temporary, { recursive: true, force: true });
-      throw new GitOpsRemoteError(`cannot clone ${this.url}: ${gitMessage(error)}`, { cause: error });
+      throw gitopsError('unavailable', `cannot clone ${this.url}: ${gitMessage(error)}`, { cause: error });
     }
   }
 
@@ -302,8 +253,8 @@ export class GitOpsRepo {
         await this.git().raw(['update-ref', '-d', this.remoteRef]);
         return false;
       }
-      if (LOCAL_LOCK.test(gitMessage(error))) throw new GitOpsWorkDirError(`cannot update the clone: ${gitMessage(error)}`, { cause: error });
-      throw new GitOpsRemoteError(`cannot fetch ${this.branch} from ${this.url}: ${gitMessage(error)}`, { cause: error });
+      if (LOCAL_LOCK.test(gitMessage(error))) throw gitopsError('local', `cannot update the clone: ${gitMessage(error)}`, { cause: error });
+      throw gitopsError('unavailable', `cannot fetch ${this.branch} from ${this.url}: ${gitMessage(error)}`, { cause: error });
     }
   }
 
@@ -334,7 +285,7 @@ export class GitOpsRepo {
     try {
       return await this.syncToRemote();
     } catch (error) {
-      if (error instanceof GitOpsError && !(error instanceof GitOpsWorkDirError)) throw error;
+      if (error instanceof ClientError && error.kind !== 'local') throw error;
       await this.dropClone();
       await this.ensureCloneUnlocked();
       return this.syncToRemote();
@@ -350,9 +301,9 @@ export class GitOpsRepo {
       try {
         return await fn();
       } catch (error) {
-        if (error instanceof GitOpsError || error instanceof GitOpsPathError) throw error;
+        if (error instanceof ClientError || error instanceof GitOpsPathError) throw error;
         await this.dropClone().catch(() => undefined);
-        throw new GitOpsWorkDirError(`${what} failed in ${this.workDir}: ${gitMessage(error)}`, { cause: error });
+        throw gitopsError('local', `${what} failed in ${this.workDir}: ${gitMessage(error)}`, { cause: error });
       }
     });
   }
@@ -373,7 +324,7 @@ export class GitOpsRepo {
 
   /** The commit on the remote branch that carries `Deployment-Id: <id>`, if any. */
   async findCommitByDeploymentId(deploymentId: string): Promise<ReleaseCommit | undefined> {
-    if (!DEPLOYMENT_ID.test(deploymentId)) throw new GitOpsConfigError(`invalid deployment id ${JSON.stringify(deploymentId)}`);
+    if (!DEPLOYMENT_ID.test(deploymentId)) throw gitopsError('invalid', `invalid deployment id ${JSON.stringify(deploymentId)}`);
     return this.guarded('findCommitByDeploymentId', async () => {
       await this.ensureCloneUnlocked();
       if (!(await this.fetch())) return undefined;
@@ -452,7 +403,7 @@ export class GitOpsRepo {
    * release of its own).
    */
   async commitRelease(input: CommitReleaseInput): Promise<CommitResult> {
-    if (!DEPLOYMENT_ID.test(input.deploymentId)) throw new GitOpsConfigError(`invalid deployment id ${JSON.stringify(input.deploymentId)}`);
+    if (!DEPLOYMENT_ID.test(input.deploymentId)) throw gitopsError('invalid', `invalid deployment id ${JSON.stringify(input.deploymentId)}`);
     const dir = safeRelativePath(input.path);
     const files = this.checkFiles(dir, input.files);
     const subject = cleanMessage(input.message) || `Release ${dir}`;
@@ -465,7 +416,7 @@ export class GitOpsRepo {
         allowEmpty: true,
         existing: async () => {
           const found = await this.findUnlocked(input.deploymentId);
-          if (found && found.path !== dir) throw new GitOpsIdempotencyError(`deployment ${input.deploymentId} was already committed for ${found.path ?? 'another path'} (${found.sha}), not ${dir}`);
+          if (found && found.path !== dir) throw gitopsError('conflict', `deployment ${input.deploymentId} was already committed for ${found.path ?? 'another path'} (${found.sha}), not ${dir}`);
           return found?.sha;
         },
       }),
@@ -491,7 +442,7 @@ export class GitOpsRepo {
    * and `sha` is undefined. Lost push races are retried on top of the other writer, like releases.
    */
   async removeFolder(input: RemoveFolderInput): Promise<RemoveFolderResult> {
-    if (!DEPLOYMENT_ID.test(input.undeployId)) throw new GitOpsConfigError(`invalid undeploy id ${JSON.stringify(input.undeployId)}`);
+    if (!DEPLOYMENT_ID.test(input.undeployId)) throw gitopsError('invalid', `invalid undeploy id ${JSON.stringify(input.undeployId)}`);
     const dir = safeRelativePath(input.path);
     const subject = cleanMessage(input.message) || `Remove ${dir}`;
     const message = `${subject}\n\n${UNDEPLOY_ID_TRAILER}: ${input.undeployId}\n${PATH_TRAILER}: ${dir}\n`;
@@ -501,7 +452,7 @@ export class GitOpsRepo {
         if (!(await this.syncFresh())) return { sha: undefined, created: false };
         const found = await this.findUnlocked(input.undeployId, UNDEPLOY_ID_TRAILER);
         if (found) {
-          if (found.path !== dir) throw new GitOpsIdempotencyError(`undeploy ${input.undeployId} already removed ${found.path ?? 'another path'} (${found.sha}), not ${dir}`);
+          if (found.path !== dir) throw gitopsError('conflict', `undeploy ${input.undeployId} already removed ${found.path ?? 'another path'} (${found.sha}), not ${dir}`);
           return { sha: found.sha, created: false };
         }
         const git = this.git();
@@ -515,7 +466,7 @@ export class GitOpsRepo {
         lastError = pushed.error;
         if (pushed.last) break;
       }
-      throw new GitOpsPushConflictError(`push to ${this.branch} of ${this.url} was rejected ${this.attempts} times (concurrent writers)`, this.attempts, { cause: lastError });
+      throw gitopsError('conflict', `push to ${this.branch} of ${this.url} was rejected ${this.attempts} times (concurrent writers)`, { transient: true, cause: lastError });
     });
   }
 
@@ -529,7 +480,7 @@ export class GitOpsRepo {
       return true;
     } catch (error) {
       const reason = gitMessage(error);
-      if (!NON_FAST_FORWARD.test(reason)) throw new GitOpsRemoteError(`cannot push to ${this.url}: ${reason}`, { cause: error });
+      if (!NON_FAST_FORWARD.test(reason)) throw gitopsError('unavailable', `cannot push to ${this.url}: ${reason}`, { cause: error });
       if (attempt === this.attempts) return { error, last: true };
       const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
       const delayMs = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
@@ -576,6 +527,6 @@ export class GitOpsRepo {
       lastError = pushed.error;
       if (pushed.last) break;
     }
-    throw new GitOpsPushConflictError(`push to ${this.branch} of ${this.url} was rejected ${this.attempts} times (concurrent writers)`, this.attempts, { cause: lastError });
+    throw gitopsError('conflict', `push to ${this.branch} of ${this.url} was rejected ${this.attempts} times (concurrent writers)`, { transient: true, cause: lastError });
   }
 }

@@ -1,28 +1,19 @@
-// The Harbor client: scan summary and gate rules, then against the Harbor simulator over
-// HTTP (double encoding, scans, deletion, errors, robot accounts), and under injected faults.
+// The Harbor client: scan summary rules, then against the Harbor simulator over HTTP (double
+// encoding, scans, deletion, errors, robot accounts), and under injected faults. The gate that
+// reads the summaries is tested in activities/severity-gate.test.ts.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN, OTHER_ROBOT, ROBOT, RegistrySession, eventually, pushImage, startHarbor, type RunningHarbor } from '../simulators/harbor/test-helpers.js';
-import {
-  HarborAuthError,
-  HarborClient,
-  HarborConflictError,
-  HarborError,
-  HarborInvalidReferenceError,
-  HarborNotFoundError,
-  HarborNotScannableError,
-  HarborUnavailableError,
-  VULNERABILITY_REPORT_MIME,
-  meetsSeverityGate,
-  scanSummary,
-  type ScanSummary,
-} from './harbor.js';
+import { meetsSeverityGate } from '../activities/severity-gate.js';
+import { ClientError } from './errors.js';
+import { HarborClient, VULNERABILITY_REPORT_MIME, scanSummary, type ScanSummary } from './harbor.js';
 
-async function failure(promise: Promise<unknown>): Promise<HarborError> {
+async function failure(promise: Promise<unknown>): Promise<ClientError> {
   try {
     await promise;
   } catch (error) {
-    expect(error).toBeInstanceOf(HarborError);
-    return error as HarborError;
+    expect(error).toBeInstanceOf(ClientError);
+    expect(error).toMatchObject({ system: 'harbor' });
+    return error as ClientError;
   }
   throw new Error('expected a failure');
 }
@@ -62,25 +53,6 @@ describe('scanSummary', () => {
   it('finds the report under another vulnerability MIME key', () => {
     const summary = scanSummary({ scan_overview: { 'application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0': { scan_status: 'Running', complete_percent: 40 } } });
     expect(summary).toMatchObject({ status: 'running', completePercent: 40 });
-  });
-});
-
-describe('meetsSeverityGate', () => {
-  const success = (severity: string, counts: Record<string, number>) => scanSummary(report({ severity, summary: { total: Object.values(counts).reduce((a, b) => a + b, 0), summary: counts } }));
-
-  it('fails on any finding at or above the threshold', () => {
-    expect(meetsSeverityGate(success('High', { High: 1 }), 'Critical')).toBe(true);
-    expect(meetsSeverityGate(success('Critical', { Critical: 1 }), 'Critical')).toBe(false);
-    expect(meetsSeverityGate(success('High', { High: 1 }), 'High')).toBe(false);
-    expect(meetsSeverityGate(success('Medium', { Medium: 2, Low: 1 }), 'High')).toBe(true);
-    expect(meetsSeverityGate(success('Low', { Low: 1 }), 'Low')).toBe(false);
-    expect(meetsSeverityGate(success('Unknown', { Unknown: 1 }), 'Negligible')).toBe(true);
-    expect(meetsSeverityGate(success('None', {}), 'None')).toBe(true);
-    expect(meetsSeverityGate(success('Negligible', { Negligible: 1 }), 'None')).toBe(false);
-  });
-
-  it('never passes a scan that did not succeed', () => {
-    for (const status of ['Pending', 'Running', 'Error', 'Stopped']) expect(meetsSeverityGate(scanSummary(report({ scan_status: status })), 'Critical')).toBe(false);
   });
 });
 
@@ -128,16 +100,14 @@ describe('against the Harbor simulator', () => {
       expect(headers.get('cookie')).toBeNull();
     }
     const bad = await failure(client({ password: 'hunter2-secret' }).getArtifact('ws1/alice-shop', 'v1'));
-    expect(bad).toBeInstanceOf(HarborAuthError);
-    expect(bad).toMatchObject({ status: 401, transient: false });
+    expect(bad).toMatchObject({ kind: 'auth', status: 401, transient: false });
     expect(bad.message).not.toContain('hunter2-secret');
     expect(JSON.stringify(bad)).not.toContain('hunter2-secret');
   });
 
   it('fails terminally for a robot of another project', async () => {
     const error = await failure(client({ username: OTHER_ROBOT.username, password: OTHER_ROBOT.password }).getArtifact('ws1/alice-shop', 'v1'));
-    expect(error).toBeInstanceOf(HarborAuthError);
-    expect(error).toMatchObject({ status: 403, transient: false });
+    expect(error).toMatchObject({ kind: 'auth', status: 403, transient: false });
   });
 
   it('refuses invalid repositories and references before sending anything', async () => {
@@ -148,7 +118,7 @@ describe('against the Harbor simulator', () => {
       ['ws1/alice-shop', 'x'.repeat(129)],
     ] as const) {
       const error = await failure(client().getArtifact(repo, ref));
-      expect(error).toBeInstanceOf(HarborInvalidReferenceError);
+      expect(error).toMatchObject({ kind: 'invalid', transient: false });
     }
     expect(harbor.sim.counters.snapshot().total).toBe(0);
   });
@@ -164,20 +134,20 @@ describe('against the Harbor simulator', () => {
     expect(await harborClient.triggerScan('ws1/gated', 'v1')).toBe('already-running');
     const early = harborClient.scanSummary((await harborClient.getArtifact('ws1/gated', 'v1', { withScanOverview: true })) ?? {});
     expect(['pending', 'running']).toContain(early.status);
-    expect(harborClient.meetsSeverityGate(early, 'Critical')).toBe(false);
+    expect(meetsSeverityGate(early, 'Critical')).toBe(false);
 
     const done = await eventually(async () => {
       const summary = harborClient.scanSummary((await harborClient.getArtifact('ws1/gated', 'v1', { withScanOverview: true })) ?? {});
       return summary.status === 'success' ? summary : undefined;
     });
     expect(done).toMatchObject({ severity: 'Critical', total: 3, counts: { Critical: 1, Medium: 2 } });
-    expect(harborClient.meetsSeverityGate(done, 'Critical')).toBe(false);
+    expect(meetsSeverityGate(done, 'Critical')).toBe(false);
 
     harbor.scenarios.set('ws1-clean', { scan: { findings: { Low: 1 }, durationMs: 0, onPush: true } });
     await pushImage(session, 'apps/ws1/clean', 'v1');
     const clean = harborClient.scanSummary((await harborClient.getArtifact('ws1/clean', 'v1', { withScanOverview: true })) ?? {});
     expect(clean).toMatchObject({ status: 'success', severity: 'Low' });
-    expect(harborClient.meetsSeverityGate(clean, 'Critical')).toBe(true);
+    expect(meetsSeverityGate(clean, 'Critical')).toBe(true);
   });
 
   it('reports a scan that ends in Error', async () => {
@@ -187,14 +157,12 @@ describe('against the Harbor simulator', () => {
     expect(summary.status).toBe('error');
   });
 
-  it('throws NotScannable (422) and NotFound (404) from triggerScan', async () => {
+  it('throws unsupported (422: not scannable) and not_found (404) from triggerScan', async () => {
     await pushImage(session, 'apps/ws1/chart', '1.0.0', { kind: 'chart' });
     const notScannable = await failure(client().triggerScan('ws1/chart', '1.0.0'));
-    expect(notScannable).toBeInstanceOf(HarborNotScannableError);
-    expect(notScannable).toMatchObject({ status: 422, transient: false });
+    expect(notScannable).toMatchObject({ kind: 'unsupported', status: 422, transient: false });
     const missing = await failure(client().triggerScan('ws1/chart', '9.9.9'));
-    expect(missing).toBeInstanceOf(HarborNotFoundError);
-    expect(missing.transient).toBe(false);
+    expect(missing).toMatchObject({ kind: 'not_found', status: 404, transient: false });
   });
 
   it('also reads Harbor 2.x\'s 400 "does not support scanning" as not scannable', async () => {
@@ -204,8 +172,7 @@ describe('against the Harbor simulator', () => {
         headers: { 'content-type': 'application/json', 'x-request-id': 'r1' },
       });
     const error = await failure(client({ fetch: stub }).triggerScan('ws1/x', 'v1'));
-    expect(error).toBeInstanceOf(HarborNotScannableError);
-    expect(error).toMatchObject({ status: 400, code: 'BAD_REQUEST', requestId: 'r1' });
+    expect(error).toMatchObject({ kind: 'unsupported', status: 400, code: 'BAD_REQUEST', requestId: 'r1' });
   });
 
   it('lists artifacts with q and pages', async () => {
@@ -229,17 +196,15 @@ describe('against the Harbor simulator', () => {
   it('classifies 5xx, dropped connections and timeouts as transient', async () => {
     harbor.sim.faults.configure({ errorRate: 1 });
     const unavailable = await failure(client().getArtifact('ws1/alice-shop', 'v1'));
-    expect(unavailable).toBeInstanceOf(HarborUnavailableError);
-    expect(unavailable).toMatchObject({ status: 503, transient: true });
+    expect(unavailable).toMatchObject({ kind: 'unavailable', status: 503, transient: true });
 
     harbor.sim.faults.configure({ dropRate: 1 });
     const dropped = await failure(client({ timeoutMs: 500 }).getArtifact('ws1/alice-shop', 'v1'));
-    expect(dropped).toBeInstanceOf(HarborUnavailableError);
-    expect(dropped.transient).toBe(true);
+    expect(dropped).toMatchObject({ kind: 'unavailable', transient: true });
 
     harbor.sim.faults.configure({ latencyMs: 300 });
     const slow = await failure(client({ timeoutMs: 100 }).getArtifact('ws1/alice-shop', 'v1'));
-    expect(slow).toBeInstanceOf(HarborUnavailableError);
+    expect(slow).toMatchObject({ kind: 'unavailable', transient: true });
     expect(slow.message).toMatch(/timed out/);
   });
 
@@ -252,9 +217,8 @@ describe('against the Harbor simulator', () => {
           expect((await harborClient.getArtifact('ws1/alice-shop', 'v1'))?.digest).toBe(shop.digest);
           outcomes.push('ok');
         } catch (error) {
-          expect(error).toBeInstanceOf(HarborUnavailableError);
-          expect((error as HarborError).transient).toBe(true);
-          outcomes.push((error as HarborError).status === 503 ? '503' : 'dropped');
+          expect(error).toMatchObject({ system: 'harbor', kind: 'unavailable', transient: true });
+          outcomes.push((error as ClientError).status === 503 ? '503' : 'dropped');
         }
       }
       return outcomes;
@@ -296,25 +260,23 @@ describe('robot accounts against the Harbor simulator', () => {
     expect(await admin().deleteRobot(created.id)).toBe(false);
   });
 
-  it('names the failures: 409 HarborConflictError, 403 for a project robot, 404 for a missing robot, 400 as protocol error', async () => {
+  it('names the failures: 409 conflict, 403 for a project robot, 404 for a missing robot, 400 as protocol error', async () => {
     await admin().createProjectRobot({ name: 'dup', repositoryActions: ['pull'] });
     const conflict = await failure(admin().createProjectRobot({ name: 'dup', repositoryActions: ['pull'] }));
-    expect(conflict).toBeInstanceOf(HarborConflictError);
-    expect(conflict).toMatchObject({ status: 409, code: 'CONFLICT', transient: false });
+    expect(conflict).toMatchObject({ kind: 'conflict', status: 409, code: 'CONFLICT', transient: false });
     const refused = await failure(new HarborClient({ baseUrl: harbor.url, username: ROBOT.username, password: ROBOT.password, project: 'apps' }).createProjectRobot({ name: 'x', repositoryActions: ['pull'] }));
-    expect(refused).toBeInstanceOf(HarborAuthError);
-    expect(refused).toMatchObject({ status: 403, transient: false });
+    expect(refused).toMatchObject({ kind: 'auth', status: 403, transient: false });
     expect(await failure(admin({ password: 'wrong' }).findProjectRobot('dup'))).toMatchObject({ status: 401 });
-    expect(await failure(admin().refreshRobotSecret(424242))).toBeInstanceOf(HarborNotFoundError);
+    expect(await failure(admin().refreshRobotSecret(424242))).toMatchObject({ kind: 'not_found' });
     const bad = await failure(admin().createProjectRobot({ name: 'Not_Valid', repositoryActions: ['pull'] }));
-    expect(bad).toMatchObject({ status: 400, code: 'BAD_REQUEST', transient: false });
+    expect(bad).toMatchObject({ kind: 'protocol', status: 400, code: 'BAD_REQUEST', transient: false });
     expect(bad.message).toContain('robot name is not in lower case');
   });
 
-  it('retries nothing itself: a 503 is HarborUnavailableError (transient)', async () => {
+  it('retries nothing itself: a 503 is unavailable (transient)', async () => {
     harbor.sim.faults.configure({ errorRate: 1, seed: 1 });
     try {
-      expect(await failure(admin().createProjectRobot({ name: 'down', repositoryActions: ['pull'] }))).toBeInstanceOf(HarborUnavailableError);
+      expect(await failure(admin().createProjectRobot({ name: 'down', repositoryActions: ['pull'] }))).toMatchObject({ kind: 'unavailable', transient: true });
     } finally {
       harbor.sim.faults.configure({});
     }

@@ -1,12 +1,17 @@
-// A client for the Harbor v2.0 API: artifacts (with scan overview), scans, deletion, the
-// scan gate, and project robot accounts (create, find, refresh the secret, delete). Basic auth with a user or robot account and NO cookie jar (a session cookie
-// turns on Harbor's CSRF check and POSTs start failing with 403). Repository names inside the
-// project are double-encoded here (`ws1/app` -> `ws1%252Fapp`). Answers are validated with
-// zod; failures are named errors that say whether retrying can help. Credentials are never
-// put in messages or logs.
+// A client for the Harbor v2.0 API: artifacts (with scan overview and its summary), scans,
+// deletion, and project robot accounts (create, find, refresh the secret, delete). Basic auth with
+// a user or robot account and NO cookie jar (a session cookie turns on Harbor's CSRF check and
+// POSTs start failing with 403). Repository names inside the project are double-encoded here
+// (`ws1/app` -> `ws1%252Fapp`). Answers are validated with zod; failures are ClientErrors
+// (clients/errors.ts) that say whether retrying can help, with Harbor's error code and the
+// X-Request-Id of the answer (to find it in Harbor's logs). Which scans pass is the verify_image
+// step's rule (activities/severity-gate.ts). Credentials are never put in messages or logs.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { ClientError, type ClientErrorKind, type ClientErrorOptions } from './errors.js';
 import { DIGEST_PATTERN, describeNetworkError, isValidRepository, isValidTag, isValidDigest } from './oci.js';
+
+const harborError = (kind: ClientErrorKind, message: string, options?: ClientErrorOptions) => new ClientError('harbor', kind, message, options);
 
 export const VULNERABILITY_REPORT_MIME = 'application/vnd.security.vulnerability.report; version=1.1';
 export const HARBOR_NATIVE_REPORT_MIME = 'application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0';
@@ -19,82 +24,6 @@ export const FINDING_SEVERITIES: readonly FindingSeverity[] = ['Critical', 'High
 
 export function severityRank(severity: Severity): number {
   return SEVERITIES.indexOf(severity);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Errors
-
-/** Base of every Harbor failure. `transient`: retrying later may succeed. */
-export class HarborError extends Error {
-  constructor(
-    message: string,
-    readonly transient: boolean,
-    readonly status?: number,
-    /** Harbor's error code (`NOT_FOUND`, `CONFLICT`, ...) when the answer had one */
-    readonly code?: string,
-    /** the X-Request-Id of the answer, to find it in Harbor's logs */
-    readonly requestId?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'HarborError';
-  }
-}
-
-/** 401/403: bad credentials or no permission on the project. Terminal. */
-export class HarborAuthError extends HarborError {
-  constructor(message: string, status: number, code?: string, requestId?: string) {
-    super(message, false, status, code, requestId);
-    this.name = 'HarborAuthError';
-  }
-}
-
-/** 5xx, 429, connection refused/reset/dropped, timeout, a body cut short. Transient. */
-export class HarborUnavailableError extends HarborError {
-  constructor(message: string, status?: number, cause?: unknown, requestId?: string) {
-    super(message, true, status, undefined, requestId, { cause });
-    this.name = 'HarborUnavailableError';
-  }
-}
-
-/** The artifact to scan or delete does not exist. Terminal. */
-export class HarborNotFoundError extends HarborError {
-  constructor(message: string, code?: string, requestId?: string) {
-    super(message, false, 404, code, requestId);
-    this.name = 'HarborNotFoundError';
-  }
-}
-
-/** The scanner cannot scan this artifact (not an image). Terminal. */
-export class HarborNotScannableError extends HarborError {
-  constructor(message: string, status: number, code?: string, requestId?: string) {
-    super(message, false, status, code, requestId);
-    this.name = 'HarborNotScannableError';
-  }
-}
-
-/** 409: the thing to create exists already (a robot account of that name in the project). Terminal. */
-export class HarborConflictError extends HarborError {
-  constructor(message: string, code?: string, requestId?: string) {
-    super(message, false, 409, code, requestId);
-    this.name = 'HarborConflictError';
-  }
-}
-
-/** A repository name or reference that can never be valid; nothing was sent. Terminal. */
-export class HarborInvalidReferenceError extends HarborError {
-  constructor(message: string) {
-    super(message, false);
-    this.name = 'HarborInvalidReferenceError';
-  }
-}
-
-/** Any other answer the client cannot use (unexpected status, body that fails validation). Terminal. */
-export class HarborProtocolError extends HarborError {
-  constructor(message: string, status?: number, code?: string, requestId?: string) {
-    super(message, false, status, code, requestId);
-    this.name = 'HarborProtocolError';
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,7 +118,7 @@ const systemInfoSchema = z.object({ harbor_version: z.string().optional() }).loo
 export type HarborSystemInfo = z.infer<typeof systemInfoSchema>;
 
 // ---------------------------------------------------------------------------------------------
-// Scan summary and gate
+// Scan summary
 
 export type ScanState = 'not-scanned' | 'pending' | 'running' | 'success' | 'error' | 'stopped';
 
@@ -253,18 +182,6 @@ function mapStatus(status: string): ScanState {
     default:
       return 'error';
   }
-}
-
-/**
- * Does a scan pass the gate? `threshold` like 'Critical': any finding at or above it fails
- * ('None' fails on any finding). Only a successful scan can pass: not scanned, pending,
- * running, error and stopped all answer false (check `summary.status` to tell them apart).
- */
-export function meetsSeverityGate(summary: ScanSummary, threshold: Severity): boolean {
-  if (summary.status !== 'success') return false;
-  const bar = Math.max(severityRank(threshold), severityRank('Unknown'));
-  if (summary.severity && summary.severity !== 'None' && severityRank(summary.severity) >= bar) return false;
-  return FINDING_SEVERITIES.every((s) => summary.counts[s] === 0 || severityRank(s) < bar);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -370,9 +287,9 @@ export class HarborClient {
   }
 
   /**
-   * Starts a scan: 'started' (202) or 'already-running' (409). Throws HarborNotScannableError
-   * when the scanner cannot scan the artifact (422, or 400 "does not support scanning"), and
-   * HarborNotFoundError for a missing artifact.
+   * Starts a scan: 'started' (202) or 'already-running' (409). Throws `unsupported` when the
+   * scanner cannot scan the artifact (422, or 400 "does not support scanning": not an image), and
+   * `not_found` for a missing artifact.
    */
   async triggerScan(repository: string, reference: string): Promise<'started' | 'already-running'> {
     const path = `${this.artifactPath(repository, reference)}/scan`;
@@ -382,9 +299,9 @@ export class HarborClient {
     if (answer.status === 409) return 'already-running';
     const error = harborErrorOf(answer);
     if (answer.status === 422 || (answer.status === 400 && /does not support scanning/i.test(error.message ?? ''))) {
-      throw new HarborNotScannableError(`${what}: not scannable: ${error.message ?? answer.status}`, answer.status, error.code, answer.requestId);
+      throw harborError('unsupported', `${what}: not scannable: ${error.message ?? answer.status}`, { status: answer.status, code: error.code, requestId: answer.requestId });
     }
-    if (answer.status === 404) throw new HarborNotFoundError(`${what}: no such artifact`, error.code, answer.requestId);
+    if (answer.status === 404) throw harborError('not_found', `${what}: no such artifact`, { status: 404, code: error.code, requestId: answer.requestId });
     throw this.failure(what, answer);
   }
 
@@ -399,8 +316,8 @@ export class HarborClient {
 
   /**
    * Creates a project-level robot account in the client's project. Harbor shows the secret only
-   * in this answer. Throws HarborConflictError (409) when a robot of that name exists there,
-   * HarborAuthError when this account may not create robots (a project robot never may: it takes
+   * in this answer. Throws `conflict` (409) when a robot of that name exists there, `auth` when
+   * this account may not create robots (a project robot never may: it takes
    * a project admin user or a system robot with robot permissions).
    */
   async createProjectRobot(options: CreateProjectRobotOptions): Promise<HarborRobotCreated> {
@@ -417,7 +334,7 @@ export class HarborClient {
     if (answer.status === 201) return parseJson(robotCreatedSchema, answer, what);
     if (answer.status === 409) {
       const error = harborErrorOf(answer);
-      throw new HarborConflictError(`${what}: robot ${options.name} exists already in project ${this.project}${error.message ? `: ${error.message}` : ''}`, error.code, answer.requestId);
+      throw harborError('conflict', `${what}: robot ${options.name} exists already in project ${this.project}${error.message ? `: ${error.message}` : ''}`, { status: 409, code: error.code, requestId: answer.requestId });
     }
     throw this.failure(what, answer);
   }
@@ -442,7 +359,7 @@ export class HarborClient {
     const path = `/api/v2.0/robots/${id}`;
     const what = `PATCH ${path}`;
     const answer = await this.call('PATCH', path, { body: {} });
-    if (answer.status === 404) throw new HarborNotFoundError(`${what}: no such robot`, harborErrorOf(answer).code, answer.requestId);
+    if (answer.status === 404) throw harborError('not_found', `${what}: no such robot`, { status: 404, code: harborErrorOf(answer).code, requestId: answer.requestId });
     if (answer.status !== 200) throw this.failure(what, answer);
     return parseJson(robotSecretSchema, answer, what).secret;
   }
@@ -461,7 +378,7 @@ export class HarborClient {
     const path = `/api/v2.0/projects/${encodeURIComponent(this.project)}`;
     const what = `GET ${path}`;
     const answer = await this.call('GET', path);
-    if (answer.status === 404) throw new HarborNotFoundError(`${what}: project ${this.project} does not exist`, harborErrorOf(answer).code, answer.requestId);
+    if (answer.status === 404) throw harborError('not_found', `${what}: project ${this.project} does not exist`, { status: 404, code: harborErrorOf(answer).code, requestId: answer.requestId });
     if (answer.status !== 200) throw this.failure(what, answer);
     return parseJson(projectSchema, answer, what).project_id;
   }
@@ -470,24 +387,20 @@ export class HarborClient {
     return scanSummary(artifact);
   }
 
-  meetsSeverityGate(summary: ScanSummary, threshold: Severity): boolean {
-    return meetsSeverityGate(summary, threshold);
-  }
-
   /** `/api/v2.0/projects/<project>/repositories/<name double-encoded>` */
   private repositoryPath(repository: string): string {
-    if (!isValidRepository(repository)) throw new HarborInvalidReferenceError(`invalid repository name: ${JSON.stringify(repository)} (give the name inside project ${this.project})`);
+    if (!isValidRepository(repository)) throw harborError('invalid', `invalid repository name: ${JSON.stringify(repository)} (give the name inside project ${this.project})`);
     return `/api/v2.0/projects/${encodeURIComponent(this.project)}/repositories/${encodeURIComponent(encodeURIComponent(repository))}`;
   }
 
   private artifactPath(repository: string, reference: string): string {
     if (!isValidTag(reference) && !isValidDigest(reference)) {
-      throw new HarborInvalidReferenceError(`invalid tag or digest: ${JSON.stringify(reference)} (tags match [A-Za-z0-9_][A-Za-z0-9._-]{0,127})`);
+      throw harborError('invalid', `invalid tag or digest: ${JSON.stringify(reference)} (tags match [A-Za-z0-9_][A-Za-z0-9._-]{0,127})`);
     }
     return `${this.repositoryPath(repository)}/artifacts/${encodeURIComponent(reference)}`;
   }
 
-  /** One request; network failures, timeouts, 5xx/429 and bodies cut short become HarborUnavailableError. */
+  /** One request; network failures, timeouts, 5xx/429 and bodies cut short are `unavailable`. */
   private async call(method: string, path: string, { auth = true, body }: { auth?: boolean; body?: unknown } = {}): Promise<Answer & { total?: number }> {
     const what = `${method} ${path}`;
     const headers: Record<string, string> = { accept: 'application/json', 'x-request-id': randomUUID() };
@@ -497,29 +410,30 @@ export class HarborClient {
     try {
       response = await this.fetchFn(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
-      throw new HarborUnavailableError(`${what}: ${describeNetworkError(error)}`, undefined, error);
+      throw harborError('unavailable', `${what}: ${describeNetworkError(error)}`, { cause: error });
     }
     const requestId = response.headers.get('x-request-id') ?? undefined;
     let text: string;
     try {
       text = await response.text();
     } catch (error) {
-      throw new HarborUnavailableError(`${what}: connection dropped while reading the answer (${describeNetworkError(error)})`, response.status, error, requestId);
+      throw harborError('unavailable', `${what}: connection dropped while reading the answer (${describeNetworkError(error)})`, { status: response.status, cause: error, requestId });
     }
     if (response.status >= 500 || response.status === 429) {
-      throw new HarborUnavailableError(`${what}: Harbor answered ${response.status}${summarize(text)}`, response.status, undefined, requestId);
+      throw harborError('unavailable', `${what}: Harbor answered ${response.status}${summarize(text)}`, { status: response.status, requestId });
     }
     const total = response.headers.get('x-total-count');
     return { status: response.status, text, requestId, total: total === null ? undefined : Number(total) };
   }
 
-  private failure(what: string, answer: Answer): HarborError {
+  private failure(what: string, answer: Answer): ClientError {
     const error = harborErrorOf(answer);
     const detail = error.message ? `: ${error.message}` : '';
     if (answer.status === 401 || answer.status === 403) {
-      return new HarborAuthError(`${what}: ${answer.status === 401 ? 'unauthorized (check the Harbor user or robot account)' : 'forbidden'}${detail}`, answer.status, error.code, answer.requestId);
+      // 401 bad credentials, 403 no permission on the project: both are the account's, not the request's.
+      return harborError('auth', `${what}: ${answer.status === 401 ? 'unauthorized (check the Harbor user or robot account)' : 'forbidden'}${detail}`, { status: answer.status, code: error.code, requestId: answer.requestId });
     }
-    return new HarborProtocolError(`${what}: unexpected status ${answer.status}${detail}`, answer.status, error.code, answer.requestId);
+    return harborError('protocol', `${what}: unexpected status ${answer.status}${detail}`, { status: answer.status, code: error.code, requestId: answer.requestId });
   }
 }
 
@@ -537,11 +451,11 @@ function parseJson<T extends z.ZodType>(schema: T, answer: Answer, what: string)
   try {
     json = JSON.parse(answer.text);
   } catch {
-    throw new HarborProtocolError(`${what}: answer is not JSON${summarize(answer.text)}`, answer.status, undefined, answer.requestId);
+    throw harborError('protocol', `${what}: answer is not JSON${summarize(answer.text)}`, { status: answer.status, requestId: answer.requestId });
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    throw new HarborProtocolError(`${what}: unexpected answer: ${z.prettifyError(parsed.error).slice(0, 300)}`, answer.status, undefined, answer.requestId);
+    throw harborError('protocol', `${what}: unexpected answer: ${z.prettifyError(parsed.error).slice(0, 300)}`, { status: answer.status, requestId: answer.requestId });
   }
   return parsed.data;
 }

@@ -2,19 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { basic, deployParams, eventually, startJenkinsFixture, USERS, type JenkinsFixture } from '../simulators/jenkins/test-helpers.js';
-import {
-  isTransientJenkinsError,
-  JenkinsAuthError,
-  JenkinsClient,
-  type JenkinsError,
-  JenkinsJobDisabledError,
-  JenkinsNotFoundError,
-  JenkinsNotParameterizedError,
-  JenkinsTransientError,
-  stripConsoleNotes,
-  type JenkinsBuild,
-  type QueueItemStatus,
-} from './jenkins.js';
+import { ClientError, type ClientErrorKind } from './errors.js';
+import { JenkinsClient, stripConsoleNotes, type JenkinsBuild, type QueueItemStatus } from './jenkins.js';
 
 const LEFT_TTL_MS = 1_000;
 const deployResultSchema = z.object({ imageRepository: z.string(), imageTag: z.string(), imageDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/), commitSha: z.string() });
@@ -130,36 +119,37 @@ describe('JenkinsClient', () => {
     const done = await waitFinished(n);
     expect(done.result).toBe('ABORTED');
     await client.stopBuild(n); // finished: still fine (302)
-    await expect(client.stopBuild(987_654)).rejects.toBeInstanceOf(JenkinsNotFoundError);
+    await expect(client.stopBuild(987_654)).rejects.toMatchObject({ system: 'jenkins', kind: 'not_found' });
   });
 
   it('maps terminal answers to named, non-transient errors', async () => {
-    const expectError = async (p: Promise<unknown>, type: typeof JenkinsError, status?: number) => {
+    const expectError = async (p: Promise<unknown>, kind: ClientErrorKind, status?: number) => {
       const error = await p.then(
         () => undefined,
         (e: unknown) => e,
       );
-      expect(error).toBeInstanceOf(type);
-      expect(isTransientJenkinsError(error)).toBe(false);
-      if (status) expect((error as JenkinsError).status).toBe(status);
+      expect(error).toBeInstanceOf(ClientError);
+      expect(error).toMatchObject({ system: 'jenkins', kind, transient: false });
+      if (status) expect((error as ClientError).status).toBe(status);
     };
     const params = deployParams(fx.repo);
-    await expectError(clientFor({ jobPath: 'platform/nope' }).triggerBuild(params), JenkinsNotFoundError, 404);
-    await expectError(clientFor({ jobPath: 'platform/cleanup' }).triggerBuild(params), JenkinsNotParameterizedError, 400);
+    await expectError(clientFor({ jobPath: 'platform/nope' }).triggerBuild(params), 'not_found', 404);
+    // Not parameterized.
+    await expectError(clientFor({ jobPath: 'platform/cleanup' }).triggerBuild(params), 'invalid', 400);
     await control('/jenkins/jobs/disable', { method: 'POST' });
     try {
-      await expectError(client.triggerBuild(params), JenkinsJobDisabledError, 409);
+      await expectError(client.triggerBuild(params), 'conflict', 409);
     } finally {
       await control('/jenkins/jobs/enable', { method: 'POST' });
     }
     const intruder = clientFor({ apiToken: 'wrong' });
-    await expectError(intruder.triggerBuild(params), JenkinsAuthError, 401);
-    await expectError(intruder.getBuild(1), JenkinsAuthError, 401);
-    await expectError(clientFor({ user: USERS.carol.name, apiToken: USERS.carol.apiToken }).triggerBuild(params), JenkinsAuthError, 403);
-    await expectError(client.getBuild(987_654), JenkinsNotFoundError, 404);
-    await expectError(client.readLog(987_654, 0), JenkinsNotFoundError, 404);
-    await expectError(client.getArtifactJson(987_654, 'deploy-result.json'), JenkinsNotFoundError, 404);
-    await expectError(clientFor({ jobPath: 'platform/nope' }).listBuilds(), JenkinsNotFoundError, 404);
+    await expectError(intruder.triggerBuild(params), 'auth', 401);
+    await expectError(intruder.getBuild(1), 'auth', 401);
+    await expectError(clientFor({ user: USERS.carol.name, apiToken: USERS.carol.apiToken }).triggerBuild(params), 'auth', 403);
+    await expectError(client.getBuild(987_654), 'not_found', 404);
+    await expectError(client.readLog(987_654, 0), 'not_found', 404);
+    await expectError(client.getArtifactJson(987_654, 'deploy-result.json'), 'not_found', 404);
+    await expectError(clientFor({ jobPath: 'platform/nope' }).listBuilds(), 'not_found', 404);
   });
 
   it('never puts credentials in error messages', async () => {
@@ -167,7 +157,7 @@ describe('JenkinsClient', () => {
     const c = clientFor({ apiToken: secret });
     for (const call of [() => c.triggerBuild({}), () => c.getBuild(1), () => c.getQueueItem(1), () => c.readLog(1, 0)]) {
       const error = (await call().catch((e: unknown) => e)) as Error;
-      expect(error).toBeInstanceOf(JenkinsAuthError);
+      expect(error).toMatchObject({ system: 'jenkins', kind: 'auth' });
       expect(`${error.message} ${error.stack ?? ''} ${JSON.stringify(error)}`).not.toContain(secret);
       expect(`${error.message} ${JSON.stringify(error)}`).not.toContain(Buffer.from(`alice:${secret}`).toString('base64'));
     }
@@ -194,9 +184,8 @@ describe('JenkinsClient', () => {
             successes += 1;
           } catch (error) {
             failures += 1;
-            expect(error).toBeInstanceOf(JenkinsTransientError);
-            expect((error as JenkinsError).isTransient).toBe(true);
-            expect((error as JenkinsError).status).toBe(503);
+            expect(error).toBeInstanceOf(ClientError);
+            expect(error).toMatchObject({ system: 'jenkins', kind: 'unavailable', transient: true, status: 503 });
           }
         }
       }
@@ -208,15 +197,16 @@ describe('JenkinsClient', () => {
       await put({ dropRate: 1, seed: 1 });
       for (const call of [() => faulty.getBuild(n), () => faulty.readLog(n, 0)]) {
         const error = await call().catch((e: unknown) => e);
-        expect(error).toBeInstanceOf(JenkinsTransientError);
+        expect(error).toMatchObject({ system: 'jenkins', transient: true });
       }
     } finally {
       await put({});
     }
     const refused = new JenkinsClient({ baseUrl: 'http://127.0.0.1:9', user: 'a', apiToken: 'b', jobPath: 'platform/app-build', timeoutMs: 2_000 });
-    await expect(refused.getBuild(1)).rejects.toBeInstanceOf(JenkinsTransientError);
-    await expect(refused.triggerBuild({})).rejects.toBeInstanceOf(JenkinsTransientError);
-    await expect(refused.readLog(1, 0)).rejects.toBeInstanceOf(JenkinsTransientError);
+    const transient = { system: 'jenkins', transient: true };
+    await expect(refused.getBuild(1)).rejects.toMatchObject(transient);
+    await expect(refused.triggerBuild({})).rejects.toMatchObject(transient);
+    await expect(refused.readLog(1, 0)).rejects.toMatchObject(transient);
   });
 
   it('works with a password-less API token on a fresh client (no crumb request)', async () => {

@@ -7,10 +7,11 @@
 //   - log: node-jenkins' build.log POSTs; we GET progressiveText and return X-Text-Size as
 //     the next offset (the body is CR+LF normalized, so its length is NOT the offset delta);
 //   - queue cancel and artifacts: not in node-jenkins (or only the legacy cancelQueue URL).
-// Errors are typed (see JenkinsError and subclasses) with `isTransient` for retry policies.
+// Failures are ClientErrors (clients/errors.ts) whose `transient` tells retry policies apart.
 // Credentials never appear in messages: the Authorization header is built once and kept private.
 import { createRequire } from 'node:module';
 import { z } from 'zod';
+import { ClientError, type ClientErrorKind } from './errors.js';
 
 export interface JenkinsClientOptions {
   /** e.g. https://jenkins.example.com (a context path like /jenkins is kept). */
@@ -81,51 +82,14 @@ export type CancelOutcome = 'cancelled' | 'not-found' | 'too-late';
 
 // ---------------------------------------------------------------------------------- errors
 
-export class JenkinsError extends Error {
-  override name = 'JenkinsError';
-  readonly isTransient: boolean = false;
-  constructor(
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
-  }
-}
-
-/** 404: no such job, build, queue item or artifact. Terminal. */
-export class JenkinsNotFoundError extends JenkinsError {
-  override name = 'JenkinsNotFoundError';
-}
-
-/** 401 bad credentials, 403 no permission or missing crumb. Terminal. */
-export class JenkinsAuthError extends JenkinsError {
-  override name = 'JenkinsAuthError';
-}
-
-/** 409: the job is disabled. Terminal (until someone enables it). */
-export class JenkinsJobDisabledError extends JenkinsError {
-  override name = 'JenkinsJobDisabledError';
-}
-
-/** 400 on trigger: the job is not parameterized (or rejected the parameters). Terminal. */
-export class JenkinsNotParameterizedError extends JenkinsError {
-  override name = 'JenkinsNotParameterizedError';
-}
-
-/** An answer we cannot use (unexpected status, missing header, JSON not of the expected shape). Terminal. */
-export class JenkinsProtocolError extends JenkinsError {
-  override name = 'JenkinsProtocolError';
-}
-
-/** 5xx, connection refused/reset/dropped, timeouts. Retry with backoff. */
-export class JenkinsTransientError extends JenkinsError {
-  override name = 'JenkinsTransientError';
-  override readonly isTransient = true;
-}
-
-export function isTransientJenkinsError(error: unknown): boolean {
-  return error instanceof JenkinsError && error.isTransient;
-}
+/**
+ * Jenkins' answers as ClientErrors: 404 `not_found` (no such job, build, queue item or
+ * artifact); 401/403 `auth` (bad credentials, no permission, a missing crumb); 409 `conflict`
+ * (the job is disabled, until someone enables it); 400 on trigger `invalid` (the job is not
+ * parameterized, or rejected the parameters); 5xx, 408, 429, connection refused/reset/dropped
+ * `unavailable` and timeouts `timeout` (both transient); anything else `protocol`.
+ */
+const jenkinsError = (kind: ClientErrorKind, message: string, status?: number) => new ClientError('jenkins', kind, message, { status });
 
 // ------------------------------------------------------------------------------ node-jenkins
 
@@ -208,10 +172,10 @@ export class JenkinsClient {
 
   constructor(options: JenkinsClientOptions) {
     const url = new URL(options.baseUrl);
-    if (url.username || url.password) throw new JenkinsProtocolError('baseUrl must not carry credentials: pass user and apiToken');
+    if (url.username || url.password) throw jenkinsError('protocol', 'baseUrl must not carry credentials: pass user and apiToken');
     this.base = url.toString().replace(/\/+$/, '');
     const segments = options.jobPath.split('/').filter(Boolean);
-    if (segments.length === 0) throw new JenkinsProtocolError('jobPath is empty');
+    if (segments.length === 0) throw jenkinsError('protocol', 'jobPath is empty');
     this.jobPath = segments.join('/');
     this.jobUrlPath = `/job/${segments.map(encodeURIComponent).join('/job/')}`;
     this.authorization = `Basic ${Buffer.from(`${options.user}:${options.apiToken}`).toString('base64')}`;
@@ -233,10 +197,10 @@ export class JenkinsClient {
     if (res.status === 201 || res.status === 303) {
       const location = res.headers.get('location') ?? '';
       const m = /\/queue\/item\/(\d+)\/?/.exec(location);
-      if (!m) throw new JenkinsProtocolError(`${what}: ${res.status} without a queue item Location`, res.status);
+      if (!m) throw jenkinsError('protocol', `${what}: ${res.status} without a queue item Location`, res.status);
       return { queueId: Number(m[1]), merged: res.status === 303 };
     }
-    if (res.status === 302) throw new JenkinsProtocolError(`${what}: Jenkins did not schedule the build (302 to the job page)`, 302);
+    if (res.status === 302) throw jenkinsError('protocol', `${what}: Jenkins did not schedule the build (302 to the job page)`, 302);
     throw this.statusError(res.status, what);
   }
 
@@ -247,7 +211,7 @@ export class JenkinsClient {
       raw = await this.lib.queue.item(queueId);
     } catch (error) {
       const mapped = this.libError(error, what);
-      if (mapped instanceof JenkinsNotFoundError) return { state: 'gone', queueId };
+      if (mapped.kind === 'not_found') return { state: 'gone', queueId };
       throw mapped;
     }
     const item = parse(queueItemSchema, raw, what);
@@ -258,11 +222,11 @@ export class JenkinsClient {
       return { state: 'left', queueId: item.id, cancelled: item.cancelled ?? false, buildNumber: exe?.number, buildUrl: exe?.url, inQueueSince };
     }
     const state = kind === 'WaitingItem' ? 'waiting' : kind === 'BlockedItem' ? 'blocked' : kind === 'BuildableItem' ? 'buildable' : undefined;
-    if (!state) throw new JenkinsProtocolError(`${what}: unknown queue item class ${item._class}`);
+    if (!state) throw jenkinsError('protocol', `${what}: unknown queue item class ${item._class}`);
     return { state, queueId: item.id, cancelled: false, why: item.why ?? null, inQueueSince };
   }
 
-  /** The build; JenkinsNotFoundError when there is no such build. */
+  /** The build; a `not_found` ClientError when there is no such build. */
   async getBuild(number: number): Promise<JenkinsBuild> {
     const what = `build ${this.jobPath} #${number}`;
     let raw: unknown;
@@ -324,7 +288,7 @@ export class JenkinsClient {
     }
     const bytes = await this.readBody(res, what);
     const size = res.headers.get('x-text-size');
-    if (size === null || !/^\d+$/.test(size)) throw new JenkinsProtocolError(`${what}: answer without X-Text-Size`);
+    if (size === null || !/^\d+$/.test(size)) throw jenkinsError('protocol', `${what}: answer without X-Text-Size`);
     const nextOffset = Number(size);
     return { text: new TextDecoder('utf-8').decode(bytes), nextOffset, more: res.headers.get('x-more-data') === 'true', restarted: nextOffset < start };
   }
@@ -358,7 +322,7 @@ export class JenkinsClient {
   /** GET an archived artifact and parse it as JSON (validated by `schema` when given). */
   async getArtifactJson<T = unknown>(number: number, relativePath: string, schema?: z.ZodType<T>): Promise<T> {
     const segments = relativePath.split('/').filter(Boolean);
-    if (segments.length === 0 || segments.some((s) => s === '..' || s === '.')) throw new JenkinsProtocolError(`bad artifact path ${JSON.stringify(relativePath)}`);
+    if (segments.length === 0 || segments.some((s) => s === '..' || s === '.')) throw jenkinsError('protocol', `bad artifact path ${JSON.stringify(relativePath)}`);
     const what = `artifact ${relativePath} of ${this.jobPath} #${number}`;
     const res = await this.fetch('GET', `${this.jobUrlPath}/${number}/artifact/${segments.map(encodeURIComponent).join('/')}`, what);
     if (res.status !== 200) {
@@ -370,7 +334,7 @@ export class JenkinsClient {
     try {
       value = JSON.parse(text);
     } catch {
-      throw new JenkinsProtocolError(`${what}: not JSON`);
+      throw jenkinsError('protocol', `${what}: not JSON`);
     }
     return schema ? parse(schema, value, what) : (value as T);
   }
@@ -387,7 +351,7 @@ export class JenkinsClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      throw new JenkinsTransientError(`${what}: ${describeNetworkError(error)}`);
+      throw jenkinsError(isTimeout(error) ? 'timeout' : 'unavailable', `${what}: ${describeNetworkError(error)}`);
     }
   }
 
@@ -395,30 +359,30 @@ export class JenkinsClient {
     try {
       return new Uint8Array(await res.arrayBuffer());
     } catch (error) {
-      throw new JenkinsTransientError(`${what}: connection lost while reading the answer (${describeNetworkError(error)})`, res.status);
+      throw jenkinsError(isTimeout(error) ? 'timeout' : 'unavailable', `${what}: connection lost while reading the answer (${describeNetworkError(error)})`, res.status);
     }
   }
 
-  private statusError(status: number, what: string): JenkinsError {
+  private statusError(status: number, what: string): ClientError {
     const message = `${what}: Jenkins answered ${status}`;
-    if (status === 404) return new JenkinsNotFoundError(message, status);
-    if (status === 401 || status === 403) return new JenkinsAuthError(message, status);
-    if (status === 409) return new JenkinsJobDisabledError(`${message} (job disabled)`, status);
-    if (status === 400) return new JenkinsNotParameterizedError(`${message} (job not parameterized or parameters rejected)`, status);
-    if (status >= 500 || status === 429 || status === 408) return new JenkinsTransientError(message, status);
-    return new JenkinsProtocolError(message, status);
+    if (status === 404) return jenkinsError('not_found', message, status);
+    if (status === 401 || status === 403) return jenkinsError('auth', message, status);
+    if (status === 409) return jenkinsError('conflict', `${message} (job disabled)`, status);
+    if (status === 400) return jenkinsError('invalid', `${message} (job not parameterized or parameters rejected)`, status);
+    if (status >= 500 || status === 429 || status === 408) return jenkinsError('unavailable', message, status);
+    return jenkinsError('protocol', message, status);
   }
 
   /** Maps a node-jenkins/papi error without keeping it (it references the request and its headers). */
-  private libError(error: unknown, what: string): JenkinsError {
+  private libError(error: unknown, what: string): ClientError {
     const e = (error ?? {}) as PapiError;
-    if (e.notFound) return new JenkinsNotFoundError(`${what}: Jenkins answered 404`, 404);
+    if (e.notFound) return jenkinsError('not_found', `${what}: Jenkins answered 404`, 404);
     if (typeof e.statusCode === 'number') return this.statusError(e.statusCode, what);
-    if (e.isTimeout) return new JenkinsTransientError(`${what}: timed out after ${this.timeoutMs} ms`);
-    if (e.code || e.isAbort) return new JenkinsTransientError(`${what}: ${e.code ?? 'aborted'}`);
-    if (e.isCodec) return new JenkinsTransientError(`${what}: unreadable answer`);
-    if (error instanceof JenkinsError) return error;
-    return new JenkinsProtocolError(`${what}: ${typeof e.message === 'string' ? e.message : 'unexpected error'}`);
+    if (e.isTimeout) return jenkinsError('timeout', `${what}: timed out after ${this.timeoutMs} ms`);
+    if (e.code || e.isAbort) return jenkinsError('unavailable', `${what}: ${e.code ?? 'aborted'}`);
+    if (e.isCodec) return jenkinsError('unavailable', `${what}: unreadable answer`);
+    if (error instanceof ClientError) return error;
+    return jenkinsError('protocol', `${what}: ${typeof e.message === 'string' ? e.message : 'unexpected error'}`);
   }
 }
 
@@ -440,13 +404,17 @@ function parametersOf(actions: Array<{ parameters?: Array<{ name: string; value?
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
-  if (!result.success) throw new JenkinsProtocolError(`${what}: unexpected answer (${z.prettifyError(result.error).slice(0, 500)})`);
+  if (!result.success) throw jenkinsError('protocol', `${what}: unexpected answer (${z.prettifyError(result.error).slice(0, 500)})`);
   return result.data;
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
 }
 
 function describeNetworkError(error: unknown): string {
   if (error instanceof Error) {
-    if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'timed out';
+    if (isTimeout(error)) return 'timed out';
     const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
     return cause?.code ?? cause?.message ?? error.message;
   }

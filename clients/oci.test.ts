@@ -6,14 +6,16 @@ import { Hono } from 'hono';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { dockerRegistryAvailable, startDockerRegistry, type RunningRegistry } from '../test/support/registry.js';
 import { OTHER_ROBOT, ROBOT, RegistrySession, pushImage, serveApp, startHarbor, type RunningHarbor } from '../simulators/harbor/test-helpers.js';
-import { MANIFEST_ACCEPT, OciAuthError, OciError, OciInvalidReferenceError, OciRegistryClient, OciUnavailableError, isValidTag, parseWwwAuthenticate } from './oci.js';
+import { ClientError } from './errors.js';
+import { MANIFEST_ACCEPT, OciRegistryClient, isValidTag, parseWwwAuthenticate } from './oci.js';
 
-async function failure(promise: Promise<unknown>): Promise<OciError> {
+async function failure(promise: Promise<unknown>): Promise<ClientError> {
   try {
     await promise;
   } catch (error) {
-    expect(error).toBeInstanceOf(OciError);
-    return error as OciError;
+    expect(error).toBeInstanceOf(ClientError);
+    expect(error).toMatchObject({ system: 'oci' });
+    return error as ClientError;
   }
   throw new Error('expected a failure');
 }
@@ -94,8 +96,7 @@ describe('against the Harbor simulator (token flow)', () => {
       ['apps/ws1/shop', 'sha256:short'],
     ] as const) {
       const error = await failure(client().manifestDigest(repo, ref));
-      expect(error).toBeInstanceOf(OciInvalidReferenceError);
-      expect(error.transient).toBe(false);
+      expect(error).toMatchObject({ kind: 'invalid', transient: false });
     }
     expect(harbor.sim.counters.snapshot().total).toBe(0);
   });
@@ -107,8 +108,7 @@ describe('against the Harbor simulator (token flow)', () => {
       {},
     ]) {
       const error = await failure(new OciRegistryClient({ baseUrl: harbor.url, ...options }).manifestDigest('apps/ws1/shop', 'v1'));
-      expect(error).toBeInstanceOf(OciAuthError);
-      expect(error.transient).toBe(false);
+      expect(error).toMatchObject({ kind: 'auth', transient: false });
       expect(error.message).not.toContain('wrong-password');
     }
   });
@@ -116,20 +116,18 @@ describe('against the Harbor simulator (token flow)', () => {
   it('classifies 5xx, timeouts and refused connections as transient', async () => {
     harbor.sim.faults.configure({ errorRate: 1 });
     const unavailable = await failure(client().manifestDigest('apps/ws1/shop', 'v1'));
-    expect(unavailable).toBeInstanceOf(OciUnavailableError);
-    expect(unavailable).toMatchObject({ transient: true, status: 503 });
+    expect(unavailable).toMatchObject({ kind: 'unavailable', transient: true, status: 503 });
 
     harbor.sim.faults.configure({ latencyMs: 400 });
     const slow = await failure(new OciRegistryClient({ baseUrl: harbor.url, username: ROBOT.username, password: ROBOT.password, timeoutMs: 100 }).manifestDigest('apps/ws1/shop', 'v1'));
-    expect(slow).toBeInstanceOf(OciUnavailableError);
+    expect(slow).toMatchObject({ kind: 'unavailable', transient: true });
     expect(slow.message).toMatch(/timed out/);
     harbor.sim.faults.configure({});
 
     const closed = await serveApp(new Hono());
     await closed.close();
     const refused = await failure(new OciRegistryClient({ baseUrl: closed.url }).manifestDigest('apps/ws1/shop', 'v1'));
-    expect(refused).toBeInstanceOf(OciUnavailableError);
-    expect(refused.transient).toBe(true);
+    expect(refused).toMatchObject({ kind: 'unavailable', transient: true });
   });
 
   it('under 30% seeded faults: every failure is transient, counted, and the run replays from the seed', async () => {
@@ -142,9 +140,8 @@ describe('against the Harbor simulator (token flow)', () => {
           expect(digest).toBe(images.shop.digest);
           outcomes.push('ok');
         } catch (error) {
-          expect(error).toBeInstanceOf(OciUnavailableError);
-          expect((error as OciError).transient).toBe(true);
-          outcomes.push((error as OciError).status === 503 ? '503' : 'dropped');
+          expect(error).toMatchObject({ system: 'oci', kind: 'unavailable', transient: true });
+          outcomes.push((error as ClientError).status === 503 ? '503' : 'dropped');
         }
       }
       return outcomes;
@@ -211,6 +208,6 @@ describe('against a registry with Basic auth', () => {
     expect(await client.manifestDigest('apps/x', 'v2')).toBeNull();
     expect(unauthenticated).toBe(1);
     const anonymous = await failure(new OciRegistryClient({ baseUrl: served.url }).manifestDigest('apps/x', 'v1'));
-    expect(anonymous).toBeInstanceOf(OciAuthError);
+    expect(anonymous).toMatchObject({ kind: 'auth' });
   });
 });

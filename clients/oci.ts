@@ -1,9 +1,10 @@
 // A client for any OCI registry (Harbor's /v2/, distribution, ...): does a manifest exist,
 // and what is its digest. Speaks the token flow (401 + `WWW-Authenticate: Bearer realm=..`,
 // token from the realm with Basic credentials, retry with `Authorization: Bearer`, tokens
-// cached per scope) and plain Basic. Knows HTTP only; failures are named errors that say
-// whether retrying can help.
+// cached per scope) and plain Basic. Knows HTTP only; failures are ClientErrors
+// (clients/errors.ts) that say whether retrying can help.
 import { createHash } from 'node:crypto';
+import { ClientError, type ClientErrorKind, type ClientErrorOptions } from './errors.js';
 
 /** Every manifest type a registry may hold, so it never answers 404 for a type we did not list. */
 export const MANIFEST_MEDIA_TYPES = [
@@ -31,52 +32,12 @@ export function isValidRepository(name: string): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Errors
+// Errors: 401/403 after the auth flow, or a token service that refused the credentials, is
+// `auth`; 5xx, 429, connection refused/reset, a dropped connection and timeouts `unavailable`
+// (transient); a repository name, tag or digest that can never be valid `invalid` (nothing was
+// sent); any other answer the client cannot use (unexpected 4xx, missing digest) `protocol`.
 
-/** Base of every registry failure. `transient`: retrying later may succeed. */
-export class OciError extends Error {
-  constructor(
-    message: string,
-    readonly transient: boolean,
-    readonly status?: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'OciError';
-  }
-}
-
-/** 401/403 after the auth flow, or the token service refused the credentials: terminal. */
-export class OciAuthError extends OciError {
-  constructor(message: string, status?: number) {
-    super(message, false, status);
-    this.name = 'OciAuthError';
-  }
-}
-
-/** 5xx, 429, connection refused/reset, dropped connection, timeout: transient. */
-export class OciUnavailableError extends OciError {
-  constructor(message: string, status?: number, cause?: unknown) {
-    super(message, true, status, { cause });
-    this.name = 'OciUnavailableError';
-  }
-}
-
-/** A repository name, tag or digest that can never be valid: terminal, nothing was sent. */
-export class OciInvalidReferenceError extends OciError {
-  constructor(message: string) {
-    super(message, false);
-    this.name = 'OciInvalidReferenceError';
-  }
-}
-
-/** Any other answer the client cannot use (unexpected 4xx, missing digest): terminal. */
-export class OciProtocolError extends OciError {
-  constructor(message: string, status?: number) {
-    super(message, false, status);
-    this.name = 'OciProtocolError';
-  }
-}
+const ociError = (kind: ClientErrorKind, message: string, options?: ClientErrorOptions) => new ClientError('oci', kind, message, options);
 
 // ---------------------------------------------------------------------------------------------
 // Challenges
@@ -164,8 +125,8 @@ export class OciRegistryClient {
     if (head.status !== 200) throw this.unexpected(`HEAD ${path}`, head.status);
     const digest = head.headers.get('docker-content-digest');
     if (digest) {
-      if (!isValidDigest(digest)) throw new OciProtocolError(`HEAD ${path}: malformed Docker-Content-Digest ${digest}`, 200);
-      if (isValidDigest(reference) && digest !== reference) throw new OciProtocolError(`HEAD ${path}: registry answered digest ${digest}`, 200);
+      if (!isValidDigest(digest)) throw ociError('protocol', `HEAD ${path}: malformed Docker-Content-Digest ${digest}`, { status: 200 });
+      if (isValidDigest(reference) && digest !== reference) throw ociError('protocol', `HEAD ${path}: registry answered digest ${digest}`, { status: 200 });
       return digest;
     }
     const get = await this.send('GET', path, { accept: MANIFEST_ACCEPT }, scope);
@@ -195,23 +156,23 @@ export class OciRegistryClient {
     if (first.status !== 401) return this.checkForbidden(first, what);
     await drain(first);
     const challenge = parseWwwAuthenticate(first.headers.get('www-authenticate'));
-    if (!challenge) throw new OciAuthError(`${what}: 401 without a WWW-Authenticate challenge`, 401);
+    if (!challenge) throw ociError('auth', `${what}: 401 without a WWW-Authenticate challenge`, { status: 401 });
     let authorization: string;
     if (challenge.scheme === 'basic') {
-      if (!this.basic) throw new OciAuthError(`${what}: registry requires credentials and none are configured`, 401);
+      if (!this.basic) throw ociError('auth', `${what}: registry requires credentials and none are configured`, { status: 401 });
       this.basicChallenged = true;
       authorization = this.basic;
     } else if (challenge.scheme === 'bearer') {
       const token = await this.fetchToken(challenge, scope, what);
       authorization = `Bearer ${token}`;
     } else {
-      throw new OciAuthError(`${what}: unsupported auth scheme ${challenge.scheme}`, 401);
+      throw ociError('auth', `${what}: unsupported auth scheme ${challenge.scheme}`, { status: 401 });
     }
     const second = await this.attempt(method, path, headers, { authorization }, what);
     if (second.status === 401) {
       await drain(second);
       if (scope) this.tokens.delete(scope);
-      throw new OciAuthError(`${what}: unauthorized (credentials lack access${scope ? ` to ${scope}` : ''})`, 401);
+      throw ociError('auth', `${what}: unauthorized (credentials lack access${scope ? ` to ${scope}` : ''})`, { status: 401 });
     }
     return this.checkForbidden(second, what);
   }
@@ -226,17 +187,17 @@ export class OciRegistryClient {
   private async checkForbidden(response: Response, what: string): Promise<Response> {
     if (response.status !== 403) return response;
     await drain(response);
-    throw new OciAuthError(`${what}: forbidden`, 403);
+    throw ociError('auth', `${what}: forbidden`, { status: 403 });
   }
 
   private async fetchToken(challenge: AuthChallenge, scope: string | undefined, what: string): Promise<string> {
     const realm = challenge.params.realm;
-    if (!realm) throw new OciAuthError(`${what}: Bearer challenge without realm`, 401);
+    if (!realm) throw ociError('auth', `${what}: Bearer challenge without realm`, { status: 401 });
     let url: URL;
     try {
       url = new URL(realm);
     } catch {
-      throw new OciAuthError(`${what}: Bearer challenge with an invalid realm`, 401);
+      throw ociError('auth', `${what}: Bearer challenge with an invalid realm`, { status: 401 });
     }
     if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
     const challengeScope = challenge.params.scope ?? scope;
@@ -245,7 +206,7 @@ export class OciRegistryClient {
     const response = await this.request(url, { method: 'GET', headers: this.basic ? { authorization: this.basic } : {} }, tokenWhat);
     if (response.status === 401 || response.status === 403) {
       await drain(response);
-      throw new OciAuthError(`${tokenWhat}: credentials refused`, response.status);
+      throw ociError('auth', `${tokenWhat}: credentials refused`, { status: response.status });
     }
     if (response.status !== 200) {
       await drain(response);
@@ -256,10 +217,10 @@ export class OciRegistryClient {
     try {
       body = JSON.parse(text) as typeof body;
     } catch {
-      throw new OciProtocolError(`${tokenWhat}: answer is not JSON`, 200);
+      throw ociError('protocol', `${tokenWhat}: answer is not JSON`, { status: 200 });
     }
     const token = typeof body.token === 'string' && body.token ? body.token : typeof body.access_token === 'string' ? body.access_token : '';
-    if (!token) throw new OciProtocolError(`${tokenWhat}: answer has no token`, 200);
+    if (!token) throw ociError('protocol', `${tokenWhat}: answer has no token`, { status: 200 });
     // The token spec's default lifetime is 60 s; renew 10 s early.
     const lifetime = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 60;
     const cached = { token, expiresAt: Date.now() + Math.max(0, lifetime - 10) * 1000 };
@@ -279,28 +240,28 @@ export class OciRegistryClient {
     try {
       response = await this.fetchFn(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
-      throw new OciUnavailableError(`${what}: ${describeNetworkError(error)}`, undefined, error);
+      throw ociError('unavailable', `${what}: ${describeNetworkError(error)}`, { cause: error });
     }
     if (response.status >= 500 || response.status === 429) {
       await drain(response);
-      throw new OciUnavailableError(`${what}: registry answered ${response.status}`, response.status);
+      throw ociError('unavailable', `${what}: registry answered ${response.status}`, { status: response.status });
     }
     return response;
   }
 
-  private unexpected(what: string, status: number): OciError {
-    if (status === 401 || status === 403) return new OciAuthError(`${what}: ${status}`, status);
-    return new OciProtocolError(`${what}: unexpected status ${status}`, status);
+  private unexpected(what: string, status: number): ClientError {
+    if (status === 401 || status === 403) return ociError('auth', `${what}: ${status}`, { status });
+    return ociError('protocol', `${what}: unexpected status ${status}`, { status });
   }
 }
 
 function validateRepository(repository: string): void {
-  if (!isValidRepository(repository)) throw new OciInvalidReferenceError(`invalid repository name: ${JSON.stringify(repository)}`);
+  if (!isValidRepository(repository)) throw ociError('invalid', `invalid repository name: ${JSON.stringify(repository)}`);
 }
 
 function validateReference(reference: string): void {
   if (!isValidTag(reference) && !isValidDigest(reference)) {
-    throw new OciInvalidReferenceError(`invalid tag or digest: ${JSON.stringify(reference)} (tags match [A-Za-z0-9_][A-Za-z0-9._-]{0,127})`);
+    throw ociError('invalid', `invalid tag or digest: ${JSON.stringify(reference)} (tags match [A-Za-z0-9_][A-Za-z0-9._-]{0,127})`);
   }
 }
 
@@ -309,7 +270,7 @@ async function readBody(response: Response, what: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await response.arrayBuffer());
   } catch (error) {
-    throw new OciUnavailableError(`${what}: connection dropped while reading the answer (${describeNetworkError(error)})`, response.status, error);
+    throw ociError('unavailable', `${what}: connection dropped while reading the answer (${describeNetworkError(error)})`, { status: response.status, cause: error });
   }
 }
 

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { cpSync, rmSync as removeFile } from 'node:fs';
 import { platformValues } from '../activities/gitops.js';
-import { liveUrlOf } from '../activities/project-view.js';
+import { liveUrlOf } from './project-view.js';
 import { loadConfig } from '../lib/config.js';
 import { helmPath } from '../scripts/lib/tools.js';
 import { APP_CONFIG_FILE, CHART_TEMPLATE_DIR, TEMPLATE_FILES, renderAppConfig, renderChartFiles, renderReleaseFiles } from './chart.js';

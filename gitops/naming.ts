@@ -1,4 +1,4 @@
-// The identity rules of the house (docs/architecture.md, "Rules of the house"): every id that
+// The identity rules of the house (docs/identity.md): every id that
 // reaches a path, a YAML value, a Kubernetes name or a Helm name is validated here first.
 //
 //   application   <workspaceId>-<userId>-<projectName>        (Argo CD Application name)
@@ -19,39 +19,14 @@
 //   - the default host label `<project>-<user>` is at most 42 (< 63).
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { DNS_LABEL, NAME_LIMITS, dnsLabel, projectNameSchema, userIdSchema, workspaceIdSchema } from '../lib/ids.js';
 
-export const NAME_LIMITS = {
-  workspaceId: 20,
-  userId: 20,
-  projectName: 21,
-  /** Kubernetes label values and DNS labels. */
-  label: 63,
-  /** Helm release names (Helm stores releases in Secrets whose names add a suffix). */
-  helmRelease: 53,
-} as const;
+export { NAME_LIMITS, dnsLabel, workspaceIdSchema, userIdSchema, projectNameSchema };
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Helm's release name rule (helm/pkg/chartutil ValidateReleaseName). */
 export const HELM_RELEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** OCI distribution spec tag grammar. */
 export const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
-
-const labelMessage = 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit';
-
-/** A DNS-1123 label (RFC 1123): what Kubernetes accepts for most names. */
-export const dnsLabel = z.string().min(1, 'must not be empty').max(NAME_LIMITS.label, `must be at most ${NAME_LIMITS.label} characters`).regex(DNS_LABEL, labelMessage);
-
-function boundedLabel(what: string, max: number) {
-  return z
-    .string({ message: `${what} must be a string` })
-    .min(1, `${what} must not be empty`)
-    .max(max, `${what} must be at most ${max} characters`)
-    .regex(DNS_LABEL, `${what} ${labelMessage}`);
-}
-
-export const workspaceIdSchema = boundedLabel('workspace id', NAME_LIMITS.workspaceId);
-export const userIdSchema = boundedLabel('user id', NAME_LIMITS.userId);
-export const projectNameSchema = boundedLabel('project name', NAME_LIMITS.projectName);
 
 /** A lowercase DNS name (RFC 1123 subdomain) of at least two labels, e.g. `shop.example.com`. */
 export const hostnameSchema = z

@@ -1,9 +1,9 @@
 // The Prisma client over the pg driver adapter (Prisma 7 needs no native engine for queries).
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient, type Prisma } from '../generated/prisma/client.js';
+import { Prisma, PrismaClient } from '../generated/prisma/client.js';
 
 export type Db = PrismaClient;
-export { Prisma } from '../generated/prisma/client.js';
+export { Prisma };
 /** The client inside `db.$transaction(async (tx) => ...)`. */
 export type Tx = Prisma.TransactionClient;
 
@@ -13,6 +13,11 @@ export type Tx = Prisma.TransactionClient;
  */
 export async function lockForTransaction(tx: Tx, key: string): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${key}))`;
+}
+
+/** True for Prisma's unique-constraint violation (P2002): the row already exists. */
+export function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 }
 
 export function createDb(databaseUrl: string, { max = 10 }: { max?: number } = {}): Db {

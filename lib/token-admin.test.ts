@@ -10,6 +10,7 @@ import { createApiToken, createWorkspace, listApiTokens, parseExpiry, revokeApiT
 import { bearerAuth, principalFromBearer } from '../api/middleware/auth.js';
 import { handleError } from '../api/errors.js';
 import { tokenRoutes } from '../api/routes/tokens.js';
+import { createTokenService } from '../api/services/tokens.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/db.js';
 
 let database: TestDatabase;
@@ -165,7 +166,7 @@ describe('/v1/tokens (admin only)', () => {
     // Mounted the way the lead mounts it: behind bearerAuth, at /v1/tokens.
     const v1 = new Hono();
     v1.use('*', bearerAuth(db));
-    v1.route('/tokens', tokenRoutes({ db }));
+    v1.route('/tokens', tokenRoutes({ tokens: createTokenService(db) }));
     app = new Hono();
     app.onError(handleError(createLogger({ level: 'error' })));
     app.route('/v1', v1);

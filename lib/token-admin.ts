@@ -3,8 +3,7 @@
 // stored. Listings never read the hash. Every function validates its input with zod and fails with
 // a TokenAdminError naming the field and the rule.
 import { z } from 'zod';
-import type { Db } from './db.js';
-import { Prisma } from './db.js';
+import { isUniqueViolation, type Db, type Prisma } from './db.js';
 import { generateToken, hashToken, tokenDisplayPrefix } from './tokens.js';
 
 export const TOKEN_ROLES = ['viewer', 'deployer', 'admin'] as const;
@@ -134,8 +133,6 @@ export function validateInput<S extends z.ZodType>(schema: S, input: unknown, wh
   }));
   throw new TokenAdminError('invalid_input', `Invalid ${what}: ${issues.map((i) => `${i.field} ${i.rule}`).join('; ')}`, issues);
 }
-
-const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 
 export async function createWorkspace(db: Db, input: CreateWorkspaceInput): Promise<WorkspaceView> {
   const { id, name } = validateInput(createWorkspaceSchema, input, 'workspace');

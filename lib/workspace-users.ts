@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { lockForTransaction, type Db, type Tx } from './db.js';
 import { TokenAdminError, validateInput, workspaceIdSchema } from './token-admin.js';
-import { userIdSchema } from '../gitops/naming.js';
+import { userIdSchema } from './ids.js';
 
 export { userIdSchema };
 

@@ -1,4 +1,5 @@
-// Writes the Argo CD bootstrap manifests into the GitOps repository (gitops/bootstrap.ts).
+// Writes the Argo CD bootstrap manifests (gitops/bootstrap.ts) into the GitOps repository
+// (scripts/lib/gitops-bootstrap-writer.ts).
 //
 //   npx tsx scripts/gitops-bootstrap.ts [--repo <path-or-url>] [--branch main]
 //                                       [--argocd-repo-url <url>] [--argocd-namespace argocd]
@@ -16,7 +17,7 @@
 // Secrets, or one that gets the store elsewhere).
 import { parseArgs } from 'node:util';
 import { envSchema } from '../lib/config.js';
-import { bootstrapGitOpsRepo } from '../gitops/bootstrap.js';
+import { bootstrapGitOpsRepo } from './lib/gitops-bootstrap-writer.js';
 
 const settingsSchema = envSchema.pick({
   GITOPS_REPO_URL: true,

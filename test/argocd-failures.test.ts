@@ -2,12 +2,11 @@
 // ends `failed` at await_live with its own type and the cause in its message; a repository Argo
 // CD cannot fetch does not roll back; an app Argo CD never generates fails within
 // APP_GENERATE_TIMEOUT, not AWAIT_LIVE_TIMEOUT.
-import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, waitForDeployment, type TestStack, type DeploymentBody } from './support/stack.js';
 import { createAppRepo, gitIn } from './support/git.js';
-import { keepsLastReleaseFailures } from '../activities/errors.js';
 import { DEFAULT_APPSET_REQUEUE_SECONDS } from '../gitops/bootstrap.js';
 import { loadConfig } from '../lib/config.js';
 
@@ -110,15 +109,6 @@ describe('Argo CD failures told apart', () => {
       await simControl('repo-error', { kind: null });
     }
   }, 180_000);
-
-  it('the workflow keeps the last release for exactly the failures errors.ts lists', () => {
-    // workflows/ may not import activity values, so deploy.ts spells the list itself.
-    const source = readFileSync(path.join(import.meta.dirname, '../workflows/deploy.ts'), 'utf8');
-    const line = /const rollBack = .*!\[([^\]]*)\]\.includes\(outcome\.error!\.type\)/.exec(source);
-    expect(line, 'the rollback condition of workflows/deploy.ts').not.toBeNull();
-    const spelled = [...line![1]!.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]);
-    expect([...spelled].sort()).toEqual([...keepsLastReleaseFailures].sort());
-  });
 
   it("an account Argo CD's RBAC refuses the app fails with argocd_forbidden, naming the account and the project", async () => {
     const project = await newProject();

@@ -58,7 +58,7 @@ describe('secrets stay secret', () => {
 
   it('a workspace pull robot\'s secret reaches External Secrets only: not the logs, not the activity\'s answer', async () => {
     const before = logs.length;
-    const access = await ensureWorkspacePullAccess({ db: stack.db, config: stack.config, logger: stack.logger }, stack.config.DEV_WORKSPACE_ID);
+    const access = await ensureWorkspacePullAccess({ db: stack.db, config: stack.config, logger: stack.logger, harbor: stack.clients.harborRobotAdmin }, stack.config.DEV_WORKSPACE_ID);
     const answer = await stack.app.request(`/v1/pull-credentials/${stack.config.DEV_WORKSPACE_ID}`, { headers: { authorization: `Bearer ${PULL_TOKEN}` } });
     expect(answer.status).toBe(200);
     const { password } = (await answer.json()) as { password: string };

@@ -7,10 +7,14 @@ import { Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { DeployActivities, DeployPlan, Outcome } from '../activities/types.js';
-import type { UndeployActivities, UndeployOutcome } from '../activities/undeploy-types.js';
+import type { DeployActivities, Outcome } from '../activities/types.js';
+import type { UndeployActivities } from '../activities/undeploy-types.js';
 import { workflowBundle } from './support/engine-stack.js';
-import { enqueueDeployment, laneWorkflowId, undeployWorkflowId } from '../workflows/messages.js';
+import { laneWorkflowId, undeployWorkflowId } from '../lib/workflow-ids.js';
+import type { projectLane } from '../workflows/lane.js';
+import { enqueueDeployment, type LaneRequest } from '../workflows/messages.js';
+import type { DeploySettings } from '../workflows/plan.js';
+import type { undeployWorkflow } from '../workflows/undeploy.js';
 
 const taskQueue = `undeploy-wf-${randomUUID().slice(0, 8)}`;
 const events: string[] = [];
@@ -21,13 +25,12 @@ let nativeConnection: NativeConnection;
 let worker: Worker;
 let running: Promise<void>;
 
-const plan = (deploymentId: string): DeployPlan => ({
-  deploymentId, projectId: 'p', workspaceId: 'w', kind: 'deploy', trigger: 'manual', steps: ['build'], autoRollback: false,
-  stepTimeoutsMs: { resolve_source: 60_000, build: 60_000, verify_image: 60_000, commit_release: 60_000, await_live: 60_000 },
-});
+const settings: DeploySettings = { timeoutsMs: { resolveSource: 60_000, build: 60_000, verifyImage: 60_000, commitRelease: 60_000, awaitLive: 60_000 }, autoRollback: false };
+const undeploySettings = { timeoutMs: 30_000, commitTimeoutMs: 10_000 };
 
 const activities: Partial<DeployActivities> & UndeployActivities = {
-  prepareDeployment: async ({ deploymentId }) => plan(deploymentId),
+  prepareDeployment: async () => ({ projectId: 'p', workspaceId: 'w', trigger: 'manual' }),
+  resolveSource: async () => ({ commitSha: 'b'.repeat(40), framework: 'node' }),
   markStep: async () => {},
   reportToGitHub: async () => {},
   stopBuild: async ({ deploymentId }) => void events.push(`stopBuild ${deploymentId}`),
@@ -43,7 +46,7 @@ const activities: Partial<DeployActivities> & UndeployActivities = {
     outcomes.set(deploymentId, outcome);
     events.push(`${outcome.status} ${deploymentId}`);
   },
-  prepareUndeploy: async ({ projectId }) => ({ projectId, workspaceId: 'w', appName: 'w-u-p', timeoutMs: 30_000, commitTimeoutMs: 10_000 }),
+  prepareUndeploy: async ({ projectId }) => ({ projectId, workspaceId: 'w', appName: 'w-u-p' }),
   markUndeployStep: async () => {},
   cancelStrayDeployments: async () => ({ cancelled: 0 }),
   removeAppFolder: async () => {
@@ -84,12 +87,12 @@ describe('undeployWorkflow and the closed lane', () => {
     const projectId = randomUUID();
     const [d1, d2, d3] = [randomUUID(), randomUUID(), randomUUID()];
     const enqueue = (deploymentId: string) =>
-      client.workflow.signalWithStart('projectLane', { workflowId: laneWorkflowId(projectId), taskQueue, args: [{ projectId }], signal: enqueueDeployment, signalArgs: [{ deploymentId, kind: 'deploy' }] });
+      client.workflow.signalWithStart<typeof projectLane, [LaneRequest]>('projectLane', { workflowId: laneWorkflowId(projectId), taskQueue, args: [{ projectId }], signal: enqueueDeployment, signalArgs: [{ deploymentId, kind: 'deploy', settings }] });
     await enqueue(d1);
     await until('d1 building', () => events.includes(`build ${d1}`));
     await enqueue(d2);
 
-    const outcome = await client.workflow.execute('undeployWorkflow', { workflowId: undeployWorkflowId(projectId), taskQueue, args: [{ projectId }] }) as UndeployOutcome;
+    const outcome = await client.workflow.execute<typeof undeployWorkflow>('undeployWorkflow', { workflowId: undeployWorkflowId(projectId), taskQueue, args: [{ projectId, settings: undeploySettings }] });
     expect(outcome).toEqual({ status: 'succeeded', gitopsCommitSha: 'a'.repeat(40) });
     expect(outcomes.get(d1)?.status).toBe('cancelled');
     expect(outcomes.get(d2)).toMatchObject({ status: 'cancelled', error: { step: 'queue', message: 'Cancelled: the project was deleted' } });
@@ -109,7 +112,7 @@ describe('undeployWorkflow and the closed lane', () => {
   it('a project with no lane: the undeploy does not wait for one', async () => {
     const projectId = randomUUID();
     const started = Date.now();
-    const outcome = await client.workflow.execute('undeployWorkflow', { workflowId: undeployWorkflowId(projectId), taskQueue, args: [{ projectId }] }) as UndeployOutcome;
+    const outcome = await client.workflow.execute<typeof undeployWorkflow>('undeployWorkflow', { workflowId: undeployWorkflowId(projectId), taskQueue, args: [{ projectId, settings: undeploySettings }] });
     expect(outcome.status).toBe('succeeded');
     expect(Date.now() - started).toBeLessThan(10_000);
   });

@@ -1,10 +1,11 @@
 // One deployment, as numbered steps. Every step is an idempotent activity keyed by the
 // deployment id; the workflow only sequences them and records the outcome.
 import { CancellationScope, executeChild, isCancellation, proxyActivities, upsertSearchAttributes, ApplicationFailure, log } from '@temporalio/workflow';
-import type { DeployActivities, DeployPlan, Outcome, StepName } from '../activities/types.js';
+import type { DeployActivities, DeploymentKind, Outcome, StepName } from '../activities/types.js';
+import { deploymentWorkflowId } from '../lib/workflow-ids.js';
 import { describeFailure } from './failures.js';
-import { deploymentWorkflowId } from './messages.js';
 import { recordOptions, stepOptions } from './options.js';
+import { deployPlan, rollsBack, type DeployPlan, type DeploySettings } from './plan.js';
 import { CommitSha, DeployKind, DeploymentId, DeployStatus, DeployTrigger, ProjectId, WorkspaceId } from './search-attributes.js';
 
 const records = proxyActivities<DeployActivities>(recordOptions);
@@ -13,25 +14,29 @@ const github = proxyActivities<DeployActivities>({ startToCloseTimeout: '20s', r
 
 export interface DeployInput {
   deploymentId: string;
+  kind: DeploymentKind;
+  settings: DeploySettings;
 }
 
-export async function deployWorkflow({ deploymentId }: DeployInput): Promise<Outcome> {
-  const plan = await records.prepareDeployment({ deploymentId });
+export async function deployWorkflow({ deploymentId, kind, settings }: DeployInput): Promise<Outcome> {
+  const plan = deployPlan(kind, settings);
+  const facts = await records.prepareDeployment({ deploymentId, kind, steps: plan.steps.map((s) => s.name) });
   // What ops filter on in the Temporal UI (e.g. ProjectId = "..." AND DeployStatus = "failed").
   upsertSearchAttributes([
     { key: DeploymentId, value: deploymentId },
-    { key: ProjectId, value: plan.projectId },
-    { key: WorkspaceId, value: plan.workspaceId },
-    { key: DeployKind, value: plan.kind },
-    { key: DeployTrigger, value: plan.trigger },
+    { key: ProjectId, value: facts.projectId },
+    { key: WorkspaceId, value: facts.workspaceId },
+    { key: DeployKind, value: kind },
+    { key: DeployTrigger, value: facts.trigger },
     { key: DeployStatus, value: 'running' },
-    ...(plan.commitSha ? [{ key: CommitSha, value: plan.commitSha }] : []),
+    ...(facts.commitSha ? [{ key: CommitSha, value: facts.commitSha }] : []),
   ]);
-  const run = stepRunner(plan);
+  const run = stepRunner(deploymentId, plan);
   let reported = false;
-  let step: StepName = plan.steps[0] ?? 'resolve_source';
+  let step: StepName = plan.steps[0]!.name;
   try {
-    for (step of plan.steps) {
+    for (const planned of plan.steps) {
+      step = planned.name;
       await records.markStep({ deploymentId, step, status: 'running' });
       await run[step]();
       await records.markStep({ deploymentId, step, status: 'succeeded' });
@@ -47,17 +52,17 @@ export async function deployWorkflow({ deploymentId }: DeployInput): Promise<Out
       });
       throw error;
     }
-    const outcome: Outcome = { status: 'failed', error: describeFailure(error, step) };
+    const failure = describeFailure(error, step);
     // A build that ran out of time is still running in Jenkins: stop it (a no-op if it ended).
-    if (step === 'build' && outcome.error!.type === 'timeout') await records.stopBuild({ deploymentId });
+    if (step === 'build' && failure.type === 'timeout') await records.stopBuild({ deploymentId });
     // Failed after the release was committed (Degraded, timeout, failed sync, broken chart):
     // put the last live release back, in this same workflow. The failure and the rollback's row
     // are recorded together.
-    const rollBack = step === 'await_live' && plan.kind === 'deploy' && plan.autoRollback && !['superseded', 'repo_unreachable', 'argocd_forbidden'].includes(outcome.error!.type);
-    await finish(deploymentId, outcome, rollBack);
-    if (rollBack) await rollBackAfter(deploymentId);
+    const rollBack = rollsBack(plan, step, failure.type);
+    await finish(deploymentId, { status: 'failed', error: failure }, rollBack);
+    if (rollBack) await rollBackAfter(deploymentId, settings);
     // Fail the workflow too, so the Temporal UI shows what the database says.
-    throw ApplicationFailure.nonRetryable(outcome.error!.message, outcome.error!.type, outcome.error);
+    throw ApplicationFailure.nonRetryable(failure.message, failure.type, failure);
   }
   const outcome: Outcome = { status: 'succeeded' };
   await finish(deploymentId, outcome);
@@ -65,35 +70,38 @@ export async function deployWorkflow({ deploymentId }: DeployInput): Promise<Out
 }
 
 /** The steps, each through an activity proxy bounded by that step's own time limit. */
-function stepRunner(plan: DeployPlan): Record<StepName, () => Promise<unknown>> {
-  const { deploymentId, stepTimeoutsMs } = plan;
-  const step = (name: StepName, heartbeat: boolean) => proxyActivities<DeployActivities>(stepOptions(stepTimeoutsMs[name], { heartbeat }));
+function stepRunner(deploymentId: string, plan: DeployPlan): Record<StepName, () => Promise<unknown>> {
+  const limits = new Map(plan.steps.map((s) => [s.name, s]));
+  const step = (name: StepName) => {
+    const planned = limits.get(name)!;
+    return proxyActivities<DeployActivities>(stepOptions(planned.limitMs, { heartbeat: planned.heartbeat }));
+  };
   return {
     // 1. pin the branch to an exact commit and detect the framework
     resolve_source: async () => {
-      const source = await step('resolve_source', false).resolveSource({ deploymentId });
+      const source = await step('resolve_source').resolveSource({ deploymentId });
       upsertSearchAttributes([{ key: CommitSha, value: source.commitSha }]);
     },
     // 2. Jenkins builds, scans and pushes the image (log followed live, heartbeating its offset)
-    build: () => step('build', true).build({ deploymentId }),
+    build: () => step('build').build({ deploymentId }),
     // 3. the image and its scan, confirmed in the registry
-    verify_image: () => step('verify_image', true).verifyImage({ deploymentId }),
+    verify_image: () => step('verify_image').verifyImage({ deploymentId }),
     // 4. the release values committed to the GitOps repository
-    commit_release: () => step('commit_release', false).commitRelease({ deploymentId }),
+    commit_release: () => step('commit_release').commitRelease({ deploymentId }),
     // 5. Argo CD reports the app Synced and Healthy at exactly that commit
-    await_live: () => step('await_live', true).awaitLive({ deploymentId }),
+    await_live: () => step('await_live').awaitLive({ deploymentId }),
   };
 }
 
 /** Runs the auto-rollback as a child deployment; its own outcome is recorded by itself. */
-async function rollBackAfter(deploymentId: string): Promise<void> {
+async function rollBackAfter(deploymentId: string, settings: DeploySettings): Promise<void> {
   const { rollbackId } = await records.startAutoRollback({ deploymentId });
   if (!rollbackId) {
     log.info('no earlier release to roll back to', { deploymentId });
     return;
   }
   try {
-    await executeChild(deployWorkflow, { workflowId: deploymentWorkflowId(rollbackId), args: [{ deploymentId: rollbackId }] });
+    await executeChild(deployWorkflow, { workflowId: deploymentWorkflowId(rollbackId), args: [{ deploymentId: rollbackId, kind: 'rollback', settings }] });
   } catch (error) {
     log.warn('automatic rollback failed', { deploymentId, rollbackId, error: error instanceof Error ? error.message : String(error) });
   }

@@ -1,14 +1,19 @@
-// The messages of the project lane. The API imports these and nothing else from workflows/.
+// The messages of the project lane. The API imports these (and the workflow types for typed
+// starts) from workflows/; workflow ids live in lib/workflow-ids.ts.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { DeploymentKind } from '../activities/types.js';
+import type { DeploySettings } from './plan.js';
 
 export interface LaneRequest {
   deploymentId: string;
-  kind: 'deploy' | 'rollback';
+  kind: DeploymentKind;
+  /** The limits it runs under, from the requesting API's configuration. */
+  settings: DeploySettings;
 }
 
 export type CancelResult = 'cancelling' | 'cancelled' | 'not-in-lane';
 
-export interface LaneState {
+export interface LaneSnapshot {
   running?: string;
   queued: string[];
 }
@@ -21,7 +26,7 @@ export interface LaneState {
 export const enqueueDeployment = defineSignal<[LaneRequest]>('enqueueDeployment');
 /** Cancels a queued or running deployment of the lane. */
 export const cancelDeployment = defineUpdate<CancelResult, [{ deploymentId: string }]>('cancelDeployment');
-export const laneState = defineQuery<LaneState>('laneState');
+export const laneState = defineQuery<LaneSnapshot>('laneState');
 /**
  * Closes the lane for good (the project is being undeployed): queued deployments are cancelled,
  * a running one is cancelled (its Jenkins build stopped) and waited for, later requests are
@@ -31,8 +36,3 @@ export const laneState = defineQuery<LaneState>('laneState');
 export const closeLane = defineSignal<[{ reason: string; notify: string }]>('closeLane');
 /** Sent by a closed lane once nothing of the project runs and every outcome is recorded. */
 export const laneClosed = defineSignal('laneClosed');
-
-export const laneWorkflowId = (projectId: string) => `project/${projectId}`;
-export const deploymentWorkflowId = (deploymentId: string) => `deployment/${deploymentId}`;
-/** One undeploy per project, ever: its id is the project's, and so is the workflow's. */
-export const undeployWorkflowId = (projectId: string) => `undeploy/${projectId}`;

@@ -3,30 +3,34 @@
 // has deleted the app (and, through the resources finalizer, what it ran), release its names.
 // Every step is an idempotent activity keyed by the project id; this only sequences them.
 import { ApplicationFailure, condition, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { UndeployActivities, UndeployOutcome, UndeployPlan, UndeployStep } from '../activities/undeploy-types.js';
+import type { UndeployActivities, UndeployOutcome, UndeployStep } from '../activities/undeploy-types.js';
+import { laneWorkflowId } from '../lib/workflow-ids.js';
 import { describeFailure } from './failures.js';
-import { closeLane, laneClosed, laneWorkflowId } from './messages.js';
+import { closeLane, laneClosed } from './messages.js';
+import { undeployPlan, type UndeployPlan, type UndeploySettings } from './plan.js';
 import { recordOptions, stepOptions } from './options.js';
 
 const records = proxyActivities<UndeployActivities>(recordOptions);
 
 export interface UndeployInput {
   projectId: string;
+  settings: UndeploySettings;
 }
 
-export async function undeployWorkflow({ projectId }: UndeployInput): Promise<UndeployOutcome> {
+export async function undeployWorkflow({ projectId, settings }: UndeployInput): Promise<UndeployOutcome> {
   let closed = false;
   setHandler(laneClosed, () => {
     closed = true;
   });
-  const plan = await records.prepareUndeploy({ projectId });
+  const plan = undeployPlan(settings);
   const steps = stepsOf(plan);
+  await records.prepareUndeploy({ projectId });
   let step: UndeployStep = 'close_lane';
   let gitopsCommitSha: string | null = null;
   try {
     step = 'close_lane';
     await records.markUndeployStep({ projectId, step });
-    await closeTheLane(projectId, () => closed, plan.timeoutMs);
+    await closeTheLane(projectId, () => closed, plan.laneCloseMs);
     await records.cancelStrayDeployments({ projectId });
 
     step = 'remove_folder';
@@ -70,10 +74,7 @@ async function closeTheLane(projectId: string, isClosed: () => boolean, timeoutM
 
 function stepsOf(plan: UndeployPlan) {
   return {
-    // One GitOps commit. Each attempt is bounded like commit_release, but attempts go on for the
-    // whole UNDEPLOY_TIMEOUT: a worker that died mid-push is replaced, and its retry finds the commit.
-    git: proxyActivities<UndeployActivities>({ ...stepOptions(plan.commitTimeoutMs, { heartbeat: false }), scheduleToCloseTimeout: plan.timeoutMs }),
-    // awaitAppGone enforces UNDEPLOY_TIMEOUT itself (and says why); the activity bound is a backstop.
-    argo: proxyActivities<UndeployActivities>(stepOptions(plan.timeoutMs + 60_000, { heartbeat: true })),
+    git: proxyActivities<UndeployActivities>({ ...stepOptions(plan.removeFolder.attemptMs, { heartbeat: false }), scheduleToCloseTimeout: plan.removeFolder.totalMs }),
+    argo: proxyActivities<UndeployActivities>(stepOptions(plan.awaitGoneMs, { heartbeat: true })),
   };
 }

@@ -3,21 +3,20 @@
 import { Hono } from 'hono';
 import { userIdSchema } from '../../lib/workspace-users.js';
 import { requireRole } from '../middleware/auth.js';
-import { parseOr400 } from '../validate.js';
+import { paramInput } from '../validate.js';
 import type { WorkspaceUserService } from '../services/workspace-users.js';
 
 export function workspaceUserRoutes({ users }: { users: WorkspaceUserService }) {
+  const userId = paramInput('userId', userIdSchema, 'user id');
   return new Hono()
     .use('*', requireRole('admin'))
     .get('/', async (c) => c.json(await users.list(c.get('principal').workspaceId)))
-    .put('/:userId', async (c) => {
-      const userId = parseOr400(userIdSchema, c.req.param('userId'), 'user id');
-      const user = await users.add(c.get('principal').workspaceId, userId);
+    .put('/:userId', userId, async (c) => {
+      const user = await users.add(c.get('principal').workspaceId, c.req.valid('param').userId);
       return c.json(user, user.added ? 201 : 200);
     })
-    .delete('/:userId', async (c) => {
-      const userId = parseOr400(userIdSchema, c.req.param('userId'), 'user id');
-      await users.remove(c.get('principal').workspaceId, userId);
+    .delete('/:userId', userId, async (c) => {
+      await users.remove(c.get('principal').workspaceId, c.req.valid('param').userId);
       return c.body(null, 204);
     });
 }

@@ -4,11 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { lockForTransaction, type Db } from '../../lib/db.js';
 import { FINAL_STATUSES } from '../../lib/events.js';
 import type { Logger } from '../../lib/logger.js';
-import { deploymentWorkflowId } from '../../workflows/messages.js';
+import { deploymentWorkflowId } from '../../lib/workflow-ids.js';
 import { ApiError, conflict, notFound } from '../errors.js';
 import type { Deployment, Prisma } from '../../generated/prisma/client.js';
 import { pauseAutoDeploy, rollbackRow } from '../../lib/deployment-rows.js';
-import { deploymentView, page } from '../views.js';
+import { deploymentView } from '../views.js';
+import { paginate, type PageQuery } from './paginate.js';
 import type { LaneClient } from './lane.js';
 import type { ProjectService } from './projects.js';
 
@@ -127,16 +128,11 @@ export function createDeploymentService({ db, lane, projects, logger, caps }: { 
       });
     },
 
-    async list(workspaceId: string, projectId: string, { limit, cursor }: { limit: number; cursor?: string }) {
+    async list(workspaceId: string, projectId: string, query: PageQuery) {
       await projects.find(workspaceId, projectId);
-      const rows = await db.deployment.findMany({
-        where: { projectId, workspaceId },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: limit + 1,
-        ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
-        include: { steps: true },
-      });
-      const result = page(rows, limit);
+      const result = await paginate(query, (pageArgs) =>
+        db.deployment.findMany({ where: { projectId, workspaceId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], include: { steps: true }, ...pageArgs }),
+      );
       return { items: result.items.map(deploymentView), nextCursor: result.nextCursor };
     },
 

@@ -10,7 +10,7 @@
 import type { Env } from '../../lib/config.js';
 import { lockForTransaction, type Tx } from '../../lib/db.js';
 import { PROJECT_NAMES_LOCK } from '../../lib/workspace-users.js';
-import { projectNames, type ProjectIdentity } from '../../activities/project-view.js';
+import { projectNames, type ProjectIdentity } from '../../gitops/project-view.js';
 import { ApiError, badRequest } from '../errors.js';
 
 type NameConfig = Pick<Env, 'APPS_DOMAIN' | 'HARBOR_PROJECT' | 'NAMESPACE_SCOPE'>;

@@ -1,7 +1,7 @@
 // Projects: created, listed and read within the caller's workspace only.
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
-import { Prisma, lockForTransaction, type Db } from '../../lib/db.js';
+import { isUniqueViolation, lockForTransaction, type Db } from '../../lib/db.js';
 import { assertWorkspaceUser, PROJECT_NAMES_LOCK, UserNotInWorkspaceError } from '../../lib/workspace-users.js';
 import type { Env } from '../../lib/config.js';
 import { repoKey } from '../../lib/repo-key.js';
@@ -10,9 +10,10 @@ import { ApiError, badRequest, conflict, notFound } from '../errors.js';
 import type { GitHubClient } from '../../clients/github.js';
 import type { Logger } from '../../lib/logger.js';
 import type { createProjectSchema } from '../schemas.js';
-import { page, projectView, releaseView } from '../views.js';
+import { projectView, releaseView } from '../views.js';
+import { paginate, type PageQuery } from './paginate.js';
 import { undeployView } from '../undeploy-view.js';
-import { projectNames } from '../../activities/project-view.js';
+import { projectNames } from '../../gitops/project-view.js';
 import { checkCustomDomain, claimNames } from './name-claims.js';
 import type { UndeployClient } from './undeploy-client.js';
 
@@ -99,22 +100,17 @@ export function createProjectService({ db, config, github, logger, undeploys }: 
         return { ...projectView(project, config), webhookUrl: webhookUrl(project.id), webhookSecret, ...(githubHook ? { githubHook } : {}) };
       } catch (error) {
         if (error instanceof UserNotInWorkspaceError) throw new ApiError(403, 'user_not_in_workspace', error.message);
-        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+        if (isUniqueViolation(error)) {
           throw conflict(`Project ${input.name} of user ${input.userId} already exists in this workspace`);
         }
         throw error;
       }
     },
 
-    async list(workspaceId: string, { limit, cursor }: { limit: number; cursor?: string }) {
-      const rows = await db.project.findMany({
-        where: { workspaceId, deletedAt: null },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: limit + 1,
-        ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
-        include: withLive,
-      });
-      const result = page(rows, limit);
+    async list(workspaceId: string, query: PageQuery) {
+      const result = await paginate(query, (pageArgs) =>
+        db.project.findMany({ where: { workspaceId, deletedAt: null }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], include: withLive, ...pageArgs }),
+      );
       return { items: result.items.map((p) => projectView(p, config)), nextCursor: result.nextCursor };
     },
 
@@ -198,15 +194,11 @@ export function createProjectService({ db, config, github, logger, undeploys }: 
     },
 
     /** Every deployment that went live, newest first, and which one is live now. */
-    async releases(workspaceId: string, projectId: string, { limit, cursor }: { limit: number; cursor?: string }) {
+    async releases(workspaceId: string, projectId: string, query: PageQuery) {
       const project = await this.find(workspaceId, projectId);
-      const rows = await db.deployment.findMany({
-        where: { projectId, workspaceId, liveAt: { not: null } },
-        orderBy: [{ liveAt: 'desc' }, { id: 'desc' }],
-        take: limit + 1,
-        ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
-      });
-      const result = page(rows, limit);
+      const result = await paginate(query, (pageArgs) =>
+        db.deployment.findMany({ where: { projectId, workspaceId, liveAt: { not: null } }, orderBy: [{ liveAt: 'desc' }, { id: 'desc' }], ...pageArgs }),
+      );
       return { items: result.items.map((d) => releaseView(d, project.liveDeploymentId)), nextCursor: result.nextCursor, liveDeploymentId: project.liveDeploymentId };
     },
   };

@@ -1,13 +1,13 @@
 // GitHub push webhooks: verified with the secret of the project they are for, recorded, and
 // turned into at most one deployment per push, started through the project's lane.
 import type { Project } from '../../generated/prisma/client.js';
-import { lockForTransaction, Prisma, type Db } from '../../lib/db.js';
+import { isUniqueViolation, lockForTransaction, type Db, type Prisma } from '../../lib/db.js';
 import type { Logger } from '../../lib/logger.js';
 import { repoKey } from '../../lib/repo-key.js';
 import { ApiError } from '../errors.js';
 import { anyPayloadSchema, decodeBody, pushPayloadSchema, repositoryNames } from '../webhooks/payload.js';
 import { verifySignature } from '../webhooks/signature.js';
-import { page } from '../views.js';
+import { paginate, type PageQuery } from './paginate.js';
 import type { DeploymentService } from './deployments.js';
 
 export interface Delivery {
@@ -58,7 +58,7 @@ export function createWebhookService({ db, deployments, logger }: { db: Db; depl
     try {
       return await db.webhookDelivery.create({ data: { ...data, projectId: project.id, deliveryId: delivery.deliveryId, event: delivery.event, signatureOk: true }, select: { id: true } });
     } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') return undefined;
+      if (isUniqueViolation(error)) return undefined;
       throw error;
     }
   }
@@ -93,7 +93,7 @@ export function createWebhookService({ db, deployments, logger }: { db: Db; depl
       try {
         return { row: await tx.webhookDelivery.create({ data: { ...base, projectId: project.id, deliveryId: delivery.deliveryId, event: delivery.event, signatureOk: true, outcome: 'deploying' }, select: { id: true } }) };
       } catch (error) {
-        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') return { duplicateOf: 'delivery' };
+        if (isUniqueViolation(error)) return { duplicateOf: 'delivery' };
         throw error;
       }
     });
@@ -140,14 +140,9 @@ export function createWebhookService({ db, deployments, logger }: { db: Db; depl
     },
 
     /** Deliveries of a project (the caller has checked the project is in its workspace). */
-    async list(projectId: string, { limit, cursor }: { limit: number; cursor?: string }) {
-      const rows = await db.webhookDelivery.findMany({
-        where: { OR: [{ projectId }, { claimedProjectId: projectId }] },
-        orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
-        take: limit + 1,
-        ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
-      });
-      const result = page(rows, limit);
+    async list(projectId: string, query: PageQuery) {
+      const where = { OR: [{ projectId }, { claimedProjectId: projectId }] };
+      const result = await paginate(query, (pageArgs) => db.webhookDelivery.findMany({ where, orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }], ...pageArgs }));
       const items = result.items.map((d) => ({
         id: d.id,
         deliveryId: d.deliveryId,

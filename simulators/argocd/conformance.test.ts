@@ -1,5 +1,5 @@
 // Conformance of the Argo CD simulator over real HTTP with plain fetch: the facts of
-// docs/external-apis.md ("Argo CD") against a real bare Git repository.
+// docs/outside-systems.md ("Argo CD") against a real bare Git repository.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,7 +42,7 @@ async function api(pathname: string, init: RequestInit & { auth?: string | null 
 
 const getApp = async (name: string, query = '') => (await api(`/api/v1/applications/${name}${query}`)).body;
 
-/** "Live at MY commit" as docs/external-apis.md states it. */
+/** "Live at my commit" as docs/outside-systems.md states it. */
 function isLive(app: Application, sha: string): boolean {
   const s = app.status;
   const op = s.operationState;

@@ -1,6 +1,6 @@
-// What the ApplicationSet (git files generator over `apps/*/*/*/Chart.yaml`, new globbing)
-// generates: one Application per chart exactly three folders under apps/, never for nested
-// subcharts. Names follow the house rules (docs/architecture.md, "Identity").
+// What the ApplicationSet (git files generator over `apps/*/*/*/<generatorFile>`, new globbing;
+// the engine's bootstrap uses app.json) generates: one Application per file exactly three
+// folders under apps/, never for nested subcharts. Names follow the house rules (docs/identity.md).
 import { createHash } from 'node:crypto';
 
 export interface AppIdentity {

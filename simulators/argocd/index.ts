@@ -1,5 +1,5 @@
 // The Argo CD simulator: the REST API of argocd-server over an application controller that
-// follows a real GitOps repository (see docs/external-apis.md, "Argo CD", for what must hold).
+// follows a real GitOps repository (see docs/outside-systems.md, "Argo CD", for what must hold).
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Hono } from 'hono';

@@ -1,5 +1,5 @@
 // Conformance of the Harbor v2.0 API of the simulator, over real HTTP with plain fetch:
-// every Harbor fact of docs/external-apis.md, checked the way a client would meet it.
+// every Harbor fact of docs/outside-systems.md, checked the way a client would meet it.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN, OTHER_ROBOT, ROBOT, RegistrySession, basic, eventually, pushImage, startHarbor, type RunningHarbor, anyNumber, anyString, containing, matching } from './test-helpers.js';
 

@@ -1,4 +1,4 @@
-// Conformance of the Jenkins simulator with the Jenkins facts of external-apis.md, over real
+// Conformance of the Jenkins simulator with the Jenkins facts of docs/outside-systems.md, over real
 // HTTP with plain fetch (not the engine client), against a real git repository and a real
 // OCI registry (Debian's docker-registry).
 import { readdirSync } from 'node:fs';

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import path from 'node:path';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { bundleWorkflowCode, Runtime } from '@temporalio/worker';
 import { loadConfig, type Env } from '../../lib/config.js';
 import { createDb, type Db } from '../../lib/db.js';
 import { createLogger, type Logger } from '../../lib/logger.js';
@@ -18,27 +18,33 @@ import { connectTemporalClient } from '../../lib/temporal.js';
 import { generateToken } from '../../lib/tokens.js';
 import { newKeyLine } from '../../lib/credential-crypto.js';
 import { startWorker, workflowsPath, type RunningWorker } from '../../worker.js';
+import { createClients, type Clients } from '../../clients/index.js';
 import { createApp, type WebApp } from '../../api/app.js';
 import { DeploymentEventHub } from '../../api/logs/event-hub.js';
 import { buildV1 } from '../../api/v1.js';
 import { createHealthService } from '../../api/services/health.js';
 import { ensureDevToken } from '../../api/services/dev-token.js';
-import { BOOTSTRAP_DIR, PULL_TOKEN_SECRET, bootstrapGitOpsRepo } from '../../gitops/bootstrap.js';
+import { BOOTSTRAP_DIR, PULL_TOKEN_SECRET } from '../../gitops/bootstrap.js';
+import { bootstrapGitOpsRepo } from '../../scripts/lib/gitops-bootstrap-writer.js';
 import { startWorld, type World } from '../../simulators/world.js';
 import { helmPath } from '../../scripts/lib/tools.js';
 import { createDatabase, type TestDatabase } from './database.js';
 import { createBareRepo, gitIn } from './git.js';
+import { testRuntimeLogger, writeTestLog } from './test-logs.js';
 import type { ClusterHandle } from '../../scripts/real-cluster/handle.js';
 import { pullTokenObjects, toDocuments } from '../../scripts/real-cluster/manifests.js';
 
 let bundle: Promise<{ code: string }> | undefined;
 let runtimeInstalled = false;
 
-/** Temporal's own logs at ERROR: an expected activity failure (logged at WARN) prints no stack trace. Once per process. */
+/**
+ * Temporal's own logs at WARN, through console.error (test/support/test-logs.ts): vitest shows
+ * them only under a failing test, so an expected activity failure prints nothing. Once per process.
+ */
 function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
+  Runtime.install({ logger: testRuntimeLogger(), shutdownSignals: [] });
 }
 /** The workflow bundle, built once per test file (process). */
 export function workflowBundle(): Promise<{ code: string }> {
@@ -56,6 +62,8 @@ export interface TestStack {
   dir: string;
   gitopsRepo: string;
   logger: Logger;
+  /** The outside-system clients built from `config` (the API's); each worker has its own set, for its own GitOps clone. */
+  clients: Clients;
   worker: RunningWorker;
   /** Starts another worker on the same task queue (after killing the first, for example). */
   startWorker(): Promise<RunningWorker>;
@@ -77,8 +85,9 @@ export interface StackOptions {
   /** Start no worker (the test starts its own, e.g. as a separate process). */
   noWorker?: boolean;
   argoPollIntervalMs?: number;
+  /** Default `warn`: shown only under a failing test (test/support/test-logs.ts). */
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
-  /** Receives every log line of the API and worker (for tests that inspect logs). */
+  /** Receives every log line of the API and worker (for tests that inspect logs), instead of console.error. */
   logSink?: (line: string) => void;
   /**
    * The real Argo CD of the real-cluster mode in place of the simulator (test/real-argocd). The
@@ -88,6 +97,11 @@ export interface StackOptions {
   realArgoCd?: ClusterHandle;
   /** Use this GitOps repository (already bootstrapped, e.g. another stack's) instead of a new one. */
   gitopsRepo?: string;
+  /**
+   * Builds the outside-system clients for the API and for each worker from its config
+   * (createClients when omitted): the one place a test swaps a client for a fake or a wrapper.
+   */
+  clients?: (config: Env) => Clients;
   /**
    * Start the ingress simulator over the stack's Argo CD and turn the live-URL probe on through
    * it (LIVE_URL_PROBE=on, LIVE_URL_PROBE_VIA=its address; `env` can override both).
@@ -196,19 +210,21 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
     ...probe,
     ...options.env,
   });
-  const logger = createLogger({ level: options.logLevel ?? 'error', secrets: configuredSecrets(config), ...(options.logSink ? { write: options.logSink } : {}) });
+  const logger = createLogger({ level: options.logLevel ?? 'warn', secrets: configuredSecrets(config), write: options.logSink ?? writeTestLog });
   const db = createDb(config.DATABASE_URL);
   await ensureDevToken(db, config.DEV_WORKSPACE_ID, token, config.DEV_WORKSPACE_USERS);
   const temporal = await connectTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   const hub = new DeploymentEventHub(config.DATABASE_URL, logger);
-  const app = createApp({ logger, health: createHealthService({ db, temporal }), v1: buildV1({ config, db, temporal, logger, hub }), corsOrigins: config.CORS_ORIGINS, openapi: openApiDocument(config) });
+  const buildClients = options.clients ?? ((c: Env) => createClients(c));
+  const clients = buildClients(config);
+  const app = createApp({ logger, health: createHealthService({ db, temporal }), v1: buildV1({ config, db, temporal, logger, hub, clients }), corsOrigins: config.CORS_ORIGINS, openapi: openApiDocument(config) });
   served.app = app;
 
   const workers: RunningWorker[] = [];
   const launch = async () => {
     // Each worker gets a clone of its own, as separate worker processes would.
     const workerConfig = { ...config, GITOPS_WORKDIR: path.join(dir, `gitops-work-${workers.length}`) };
-    const worker = await startWorker(workerConfig, logger, { workflowBundle: await workflowBundle() });
+    const worker = await startWorker(workerConfig, logger, { workflowBundle: await workflowBundle(), clients: buildClients(workerConfig) });
     workers.push(worker);
     return worker;
   };
@@ -224,6 +240,7 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
     dir,
     gitopsRepo,
     logger,
+    clients,
     worker,
     startWorker: launch,
     api: <T>(method: string, route: string, body?: unknown) => callApi<T>({ app }, token, method, route, body),

@@ -1,6 +1,7 @@
-// Derived facts of a project that several places need: its names, host and live URL.
+// Derived facts of a project that several places need (the API's views and name claims, the
+// activities): its names, host and live URL, from the naming rules beside it.
 import type { Env } from '../lib/config.js';
-import { appHost, appName, gitopsPath, namespace, releaseName, imageRepository } from '../gitops/naming.js';
+import { appHost, appName, gitopsPath, namespace, releaseName, imageRepository } from './naming.js';
 
 export interface ProjectIdentity {
   workspaceId: string;
