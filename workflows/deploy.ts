@@ -20,24 +20,27 @@ export interface DeployInput {
 
 export async function deployWorkflow({ deploymentId, kind, settings }: DeployInput): Promise<Outcome> {
   const plan = deployPlan(kind, settings);
-  const facts = await records.prepareDeployment({ deploymentId, kind, steps: plan.steps.map((s) => s.name) });
-  // What ops filter on in the Temporal UI (e.g. ProjectId = "..." AND DeployStatus = "failed").
-  upsertSearchAttributes([
-    { key: DeploymentId, value: deploymentId },
-    { key: ProjectId, value: facts.projectId },
-    { key: WorkspaceId, value: facts.workspaceId },
-    { key: DeployKind, value: kind },
-    { key: DeployTrigger, value: facts.trigger },
-    { key: DeployStatus, value: 'running' },
-    ...(facts.commitSha ? [{ key: CommitSha, value: facts.commitSha }] : []),
-  ]);
   const run = stepRunner(deploymentId, plan);
   let reported = false;
-  let step: StepName = plan.steps[0]!.name;
+  // 'queue' until the deployment has started: a cancel that arrives while it starts, or a row
+  // the bookkeeping refuses, is recorded there like any other failure.
+  let step: StepName | 'queue' = 'queue';
   try {
+    const facts = await records.prepareDeployment({ deploymentId, kind, steps: plan.steps.map((s) => s.name) });
+    // What ops filter on in the Temporal UI (e.g. ProjectId = "..." AND DeployStatus = "failed").
+    upsertSearchAttributes([
+      { key: DeploymentId, value: deploymentId },
+      { key: ProjectId, value: facts.projectId },
+      { key: WorkspaceId, value: facts.workspaceId },
+      { key: DeployKind, value: kind },
+      { key: DeployTrigger, value: facts.trigger },
+      { key: DeployStatus, value: 'running' },
+      ...(facts.commitSha ? [{ key: CommitSha, value: facts.commitSha }] : []),
+    ]);
     for (const planned of plan.steps) {
+      // The step counts as begun once it is marked running (a cancel before that is 'queue').
+      await records.markStep({ deploymentId, step: planned.name, status: 'running' });
       step = planned.name;
-      await records.markStep({ deploymentId, step, status: 'running' });
       await run[step]();
       await records.markStep({ deploymentId, step, status: 'succeeded' });
       // GitHub learns of the deploy once its commit is pinned.

@@ -20,6 +20,9 @@ export function stepOptions(limitMs: number, { heartbeat }: { heartbeat: boolean
 /** Bookkeeping in PostgreSQL: quick, retried until the database is back (bounded at 10 min). */
 export const recordOptions: ActivityOptions = {
   startToCloseTimeout: '30s',
+  // A cancel that arrives mid-write waits for it: the outcome written next must come after it
+  // (prepareDeployment would otherwise create steps after the cancellation was recorded).
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   scheduleToCloseTimeout: '10m',
   retry: transientRetry,
 };

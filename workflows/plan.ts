@@ -77,7 +77,7 @@ export function deployPlan(kind: DeploymentKind, settings: DeploySettings): Depl
 export const KEEPS_LAST_RELEASE: readonly TerminalFailureType[] = ['superseded', 'repo_unreachable', 'argocd_forbidden'];
 
 /** Whether a failed deployment is answered by putting the last live release back. */
-export function rollsBack(plan: DeployPlan, failedStep: StepName, failureType: string): boolean {
+export function rollsBack(plan: DeployPlan, failedStep: StepName | 'queue', failureType: string): boolean {
   return plan.kind === 'deploy' && plan.autoRollback && failedStep === 'await_live' && !(KEEPS_LAST_RELEASE as readonly string[]).includes(failureType);
 }
 
