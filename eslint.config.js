@@ -17,10 +17,18 @@ const layers = ['lib', 'gitops', 'clients', 'activities', 'workflows', ['api', '
 const outsideCore = ['simulators', 'scripts', 'test'];
 const above = (index) => layers.slice(index + 1).flat();
 const layerZones = [
-  ...layers.slice(0, 3).map((room, index) => ({ target: room, from: [...above(index), ...outsideCore], message: `${room}/ may not import a room above it (lowest first: lib, gitops, clients, activities, workflows, api and worker.ts).` })),
+  ...layers.slice(0, 3).map((room, index) => ({
+    target: room,
+    from: [...above(index), ...outsideCore],
+    message: `${room}/ may not import a room above it (lowest first: lib, gitops, clients, activities, workflows, api and worker.ts).`,
+  })),
   // activities/ may `import type` from workflows/ (the no-restricted-imports rule below); values, no.
   { target: 'activities', from: ['api', 'worker.ts', ...outsideCore], message: 'activities/ may not import api/, worker.ts, simulators/, scripts/ or test/.' },
-  { target: 'workflows', from: ['clients', 'api', 'worker.ts', ...outsideCore], message: 'Workflows run in the Temporal sandbox: no clients, no api/, no entry points.' },
+  {
+    target: 'workflows',
+    from: ['clients', 'api', 'worker.ts', ...outsideCore],
+    message: 'Workflows run in the Temporal sandbox: no clients, no api/, no entry points.',
+  },
   { target: 'api', from: ['worker.ts', ...outsideCore], message: 'api/ may not import worker.ts, simulators/, scripts/ or test/.' },
   { target: 'worker.ts', from: ['api', ...outsideCore], message: 'worker.ts may not import api/, simulators/, scripts/ or test/.' },
 ];
@@ -87,19 +95,25 @@ export default tseslint.config(
     files: ['activities/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{ regex: reaching('workflows'), allowTypeImports: true, message: 'activities/ may only `import type` from workflows/.' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ regex: reaching('workflows'), allowTypeImports: true, message: 'activities/ may only `import type` from workflows/.' }],
+        },
+      ],
     },
   },
   {
     // What workflows import from lib/ stays sandbox-safe.
     files: sandboxSafeLib.map((name) => `lib/${name}.ts`),
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows import this module: no Node built-ins.' })),
-        patterns: [{ regex: '^\\.', allowTypeImports: true, message: 'Workflows import this module: it may import types only.' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows import this module: no Node built-ins.' })),
+          patterns: [{ regex: '^\\.', allowTypeImports: true, message: 'Workflows import this module: it may import types only.' }],
+        },
+      ],
     },
   },
   {
@@ -111,16 +125,32 @@ export default tseslint.config(
     files: ['workflows/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows run in the Temporal sandbox: no Node built-ins.' })),
-        // lib/workflow-ids.ts is pure and small: the one value module workflows share with the rest.
-        patterns: [
-          { regex: reaching('activities', 'gitops'), allowTypeImports: true, message: 'Workflows may only `import type` from activities/ and gitops/: the sandbox bundles every value import.' },
-          { regex: reachingLibExceptSandboxSafe, allowTypeImports: true, message: `Workflows may import values only from the sandbox-safe lib/ modules (${sandboxSafeLib.join(', ')}: eslint.config.js), types from any.` },
-        ],
-      }],
-      'no-restricted-properties': ['error',
-        { object: 'Date', property: 'now', message: 'Use workflow time (Date is deterministic in the sandbox, but be explicit): import { sleep } / workflowInfo().' },
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows run in the Temporal sandbox: no Node built-ins.' })),
+          // lib/workflow-ids.ts is pure and small: the one value module workflows share with the rest.
+          patterns: [
+            {
+              regex: reaching('activities', 'gitops'),
+              allowTypeImports: true,
+              message: 'Workflows may only `import type` from activities/ and gitops/: the sandbox bundles every value import.',
+            },
+            {
+              regex: reachingLibExceptSandboxSafe,
+              allowTypeImports: true,
+              message: `Workflows may import values only from the sandbox-safe lib/ modules (${sandboxSafeLib.join(', ')}: eslint.config.js), types from any.`,
+            },
+          ],
+        },
+      ],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'Date',
+          property: 'now',
+          message: 'Use workflow time (Date is deterministic in the sandbox, but be explicit): import { sleep } / workflowInfo().',
+        },
         { object: 'Math', property: 'random', message: 'Not deterministic: use uuid4() from @temporalio/workflow.' },
         { object: 'process', property: 'env', message: 'Workflows get configuration as input, never from the environment.' },
       ],

@@ -45,7 +45,14 @@ export async function startWorker(config: Env, logger: Logger, options: WorkerOp
     await connection.close();
     await db.$disconnect();
   });
-  return { worker, done, shutdown: async () => { worker.shutdown(); await done; } };
+  return {
+    worker,
+    done,
+    shutdown: async () => {
+      worker.shutdown();
+      await done;
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -53,7 +60,9 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL, secrets: configuredSecrets(config), base: { service: 'worker' } });
   const temporalLevel: Record<string, TemporalLogLevel> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
   Runtime.install({
-    logger: new DefaultLogger(temporalLevel[config.LOG_LEVEL] === 'INFO' ? 'WARN' : temporalLevel[config.LOG_LEVEL], (entry) => logger[entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : 'debug'](entry.message, entry.meta)),
+    logger: new DefaultLogger(temporalLevel[config.LOG_LEVEL] === 'INFO' ? 'WARN' : temporalLevel[config.LOG_LEVEL], (entry) =>
+      logger[entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : 'debug'](entry.message, entry.meta),
+    ),
     // The SDK's own SIGINT/SIGTERM handling starts a graceful shutdown of every worker.
     shutdownSignals: ['SIGINT', 'SIGTERM'],
   });

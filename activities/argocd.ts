@@ -45,7 +45,8 @@ const failureType: Record<string, (typeof TerminalFailure)[keyof typeof Terminal
 /** The message of a failed live status, with what the platform team should check first. */
 function failureMessage(type: string, message: string): string {
   if (type === 'repo-unreachable') return `${REPO_UNREACHABLE_HINT}. Argo CD: ${message}`;
-  if (type === 'shared-resource') return `Another Argo CD application manages a resource of this app (a folder written around the engine?). Argo CD: ${message}`;
+  if (type === 'shared-resource')
+    return `Another Argo CD application manages a resource of this app (a folder written around the engine?). Argo CD: ${message}`;
   return message;
 }
 
@@ -96,11 +97,15 @@ export function createArgoCdActivities({ db, config, clients: { argocd: argo, gi
    * Synced and Healthy is Argo CD's view; the release is live once its URL answers from it
    * (LIVE_URL_PROBE). The probe's own limit runs from its first attempt, kept in the heartbeat.
    */
-  async function probeUntilAnswered(deployment: { project: Parameters<typeof liveUrlOf>[0]; imageRepository: string | null; imageDigest: string | null }, progress: WaitProgress): Promise<void> {
+  async function probeUntilAnswered(
+    deployment: { project: Parameters<typeof liveUrlOf>[0]; imageRepository: string | null; imageDigest: string | null },
+    progress: WaitProgress,
+  ): Promise<void> {
     const probe = probeSettings(config);
     if (!probe) return;
     progress.probeStartedAt ??= Date.now();
-    const expectImage = deployment.imageRepository && deployment.imageDigest ? `${registryHost(config)}/${deployment.imageRepository}@${deployment.imageDigest}` : undefined;
+    const expectImage =
+      deployment.imageRepository && deployment.imageDigest ? `${registryHost(config)}/${deployment.imageRepository}@${deployment.imageDigest}` : undefined;
     const context = Context.current();
     await probeLiveUrl({
       ...probe,
@@ -129,7 +134,9 @@ export function createArgoCdActivities({ db, config, clients: { argocd: argo, gi
         if (!progress.refreshed) {
           // Blocks until Argo CD has fetched Git and compared; a slow refresh is not an error
           // (a refused one is, and the first read below says so).
-          await withHeartbeats(progress, () => argo.getApplication(names.appName, { refresh: 'normal', project, timeoutMs: Math.min(60_000, config.AWAIT_LIVE_TIMEOUT) })).catch(() => undefined);
+          await withHeartbeats(progress, () =>
+            argo.getApplication(names.appName, { refresh: 'normal', project, timeoutMs: Math.min(60_000, config.AWAIT_LIVE_TIMEOUT) }),
+          ).catch(() => undefined);
           progress.refreshed = true;
         }
         for (;;) {
@@ -139,7 +146,9 @@ export function createArgoCdActivities({ db, config, clients: { argocd: argo, gi
             // heads through a cache that only a refresh bypasses, and the app to refresh does not
             // exist; the app of apps reads the same repository, so refreshing it renews the heads.
             // Best effort: an account that may not see it only waits longer.
-            await withHeartbeats(progress, () => argo.getApplication(config.ARGOCD_BOOTSTRAP_APP, { refresh: 'normal', timeoutMs: 30_000 })).catch(() => undefined);
+            await withHeartbeats(progress, () => argo.getApplication(config.ARGOCD_BOOTSTRAP_APP, { refresh: 'normal', timeoutMs: 30_000 })).catch(
+              () => undefined,
+            );
             progress.nudgedAt = Date.now();
             last = 'Argo CD has not generated the application yet (the ApplicationSet lists the GitOps repository every requeueAfterSeconds)';
           }
@@ -147,12 +156,15 @@ export function createArgoCdActivities({ db, config, clients: { argocd: argo, gi
             progress.missingSince ??= Date.now();
             const why = await appSetError();
             // The generator could not list the repository: no app will come until that is fixed.
-            if (why && isRepoFetchError(why)) throw terminal(TerminalFailure.repoUnreachable, `${REPO_UNREACHABLE_HINT}. Argo CD (ApplicationSet ${APPLICATIONSET_NAME}): ${why}`);
+            if (why && isRepoFetchError(why))
+              throw terminal(TerminalFailure.repoUnreachable, `${REPO_UNREACHABLE_HINT}. Argo CD (ApplicationSet ${APPLICATIONSET_NAME}): ${why}`);
             if (Date.now() - progress.missingSince >= config.APP_GENERATE_TIMEOUT) {
               throw terminal(
                 TerminalFailure.appNotGenerated,
                 `Argo CD did not generate the application ${names.appName} from ${names.gitopsPath} within ${Math.round(config.APP_GENERATE_TIMEOUT / 1000)} s` +
-                  (why ? ` (ApplicationSet ${APPLICATIONSET_NAME}: ${why})` : ` (the ApplicationSet ${APPLICATIONSET_NAME} in project ${project} reports no error: does its generator match the folder, and does the engine's bootstrap run?)`),
+                  (why
+                    ? ` (ApplicationSet ${APPLICATIONSET_NAME}: ${why})`
+                    : ` (the ApplicationSet ${APPLICATIONSET_NAME} in project ${project} reports no error: does its generator match the folder, and does the engine's bootstrap run?)`),
               );
             }
           }
@@ -166,12 +178,16 @@ export function createArgoCdActivities({ db, config, clients: { argocd: argo, gi
               return;
             }
             if (status.state === 'failed') throw terminal(failureType[status.type] ?? TerminalFailure.syncFailed, failureMessage(status.type, status.message));
-            if (status.state === 'superseded') throw terminal(TerminalFailure.superseded, `A newer release of this app (GitOps commit ${status.revision.slice(0, 7)}) took its place`);
+            if (status.state === 'superseded')
+              throw terminal(TerminalFailure.superseded, `A newer release of this app (GitOps commit ${status.revision.slice(0, 7)}) took its place`);
             progress.degradedSince = status.degradedSince;
             last = status.reason;
           }
           if (Date.now() >= deadline) {
-            throw terminal(TerminalFailure.timeout, `Argo CD did not report ${names.appName} Synced and Healthy at ${ours.slice(0, 7)} within ${Math.round(config.AWAIT_LIVE_TIMEOUT / 1000)} s (last: ${last})`);
+            throw terminal(
+              TerminalFailure.timeout,
+              `Argo CD did not report ${names.appName} Synced and Healthy at ${ours.slice(0, 7)} within ${Math.round(config.AWAIT_LIVE_TIMEOUT / 1000)} s (last: ${last})`,
+            );
           }
           Context.current().heartbeat(progress);
           await Context.current().sleep(config.POLL_INTERVAL);

@@ -65,7 +65,10 @@ export function createBuildActivities(
         REPO_TOKEN: credential?.password ?? '',
       };
       ({ queueId } = await jenkins.triggerBuild(params));
-      await db.deployment.update({ where: { id: deploymentId }, data: { jenkinsQueueId: queueId, imageRepository: names.imageRepository, imageTag: params.IMAGE_TAG } });
+      await db.deployment.update({
+        where: { id: deploymentId },
+        data: { jenkinsQueueId: queueId, imageRepository: names.imageRepository, imageTag: params.IMAGE_TAG },
+      });
     }
     // Wait for the queue item to leave the queue.
     for (;;) {
@@ -76,7 +79,8 @@ export function createBuildActivities(
         if (item.buildNumber) return saveBuildNumber(deploymentId, item.buildNumber);
       } else if (item.state === 'gone') {
         // Left items vanish after ~5 minutes: find the build by its queue id or DEPLOY_ID.
-        const found = (await retryRead(() => jenkins.findBuildByQueueId(queueId))) ?? (await retryRead(() => jenkins.findBuildByParameter('DEPLOY_ID', deploymentId)));
+        const found =
+          (await retryRead(() => jenkins.findBuildByQueueId(queueId))) ?? (await retryRead(() => jenkins.findBuildByParameter('DEPLOY_ID', deploymentId)));
         if (found) return saveBuildNumber(deploymentId, found.number);
         throw terminal(TerminalFailure.buildFailed, `The Jenkins queue item ${queueId} disappeared without a build`);
       }
@@ -139,7 +143,10 @@ export function createBuildActivities(
     if (!artifact) return undefined;
     await db.$transaction([
       db.deployment.update({ where: { id: deploymentId }, data: { imageRepository: original.imageRepository, imageTag: original.imageTag } }),
-      db.deploymentStep.updateMany({ where: { deploymentId, name: 'build' }, data: { detail: `Reused image ${original.imageTag} built for deployment ${original.id}` } }),
+      db.deploymentStep.updateMany({
+        where: { deploymentId, name: 'build' },
+        data: { detail: `Reused image ${original.imageTag} built for deployment ${original.id}` },
+      }),
     ]);
     return { imageRepository: original.imageRepository, imageTag: original.imageTag, imageDigest: artifact.digest, reused: true };
   }
@@ -165,7 +172,8 @@ export function createBuildActivities(
           throw terminal(TerminalFailure.buildFailed, `Jenkins build #${buildNumber} ended ${build.result}`);
         }
         const result = await retryRead(() => jenkins.getArtifactJson(buildNumber, 'deploy-result.json', deployResultSchema)).catch((error: unknown) => {
-          if (error instanceof ClientError && error.kind === 'not_found') throw terminal(TerminalFailure.buildFailed, `Jenkins build #${buildNumber} succeeded but archived no deploy-result.json`);
+          if (error instanceof ClientError && error.kind === 'not_found')
+            throw terminal(TerminalFailure.buildFailed, `Jenkins build #${buildNumber} succeeded but archived no deploy-result.json`);
           throw error;
         });
         await db.deployment.update({ where: { id: deploymentId }, data: { imageRepository: result.imageRepository, imageTag: result.imageTag } });
@@ -175,7 +183,9 @@ export function createBuildActivities(
           await stopQuietly(deploymentId);
           throw error;
         }
-        throw toActivityFailure(error, 'build', { [TerminalFailure.buildJobMissing]: (message) => `Jenkins job ${config.JENKINS_JOB} cannot build: ${message}` });
+        throw toActivityFailure(error, 'build', {
+          [TerminalFailure.buildJobMissing]: (message) => `Jenkins job ${config.JENKINS_JOB} cannot build: ${message}`,
+        });
       }
     },
   };

@@ -113,7 +113,11 @@ const invalidInput = (error: abstract new (...args: never[]) => Error): Rule => 
  */
 const RULES: Partial<Record<FailureStep, readonly Rule[]>> = {
   resolve_source: [
-    { when: { error: RepoAddressRefusedError }, failure: TerminalFailure.repoAddressRefused, say: (m) => `Repository address not allowed, no connection made: ${m}` },
+    {
+      when: { error: RepoAddressRefusedError },
+      failure: TerminalFailure.repoAddressRefused,
+      say: (m) => `Repository address not allowed, no connection made: ${m}`,
+    },
     { when: { error: RepoHostUnresolvedError }, failure: TransientFailure.unavailable },
     { when: { system: 'source', kinds: ['auth'] }, failure: TerminalFailure.sourceAccessDenied },
     { when: { system: 'source', kinds: ['not_found'] }, failure: TerminalFailure.sourceNotFound },
@@ -142,7 +146,8 @@ const RULES: Partial<Record<FailureStep, readonly Rule[]>> = {
     {
       when: { system: 'harbor', kinds: ['auth'] },
       failure: TerminalFailure.unauthorized,
-      say: (m) => `${m}: HARBOR_ROBOT_ADMIN_USERNAME must be a project admin user or a system robot with robot permissions (a project robot cannot create robots)`,
+      say: (m) =>
+        `${m}: HARBOR_ROBOT_ADMIN_USERNAME must be a project admin user or a system robot with robot permissions (a project robot cannot create robots)`,
     },
     // Whatever else Harbor refuses (a bad robot name, an unexpected answer) retrying cannot fix.
     { when: { system: 'harbor', kinds: 'any' }, failure: TerminalFailure.invalidInput },

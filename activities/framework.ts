@@ -22,7 +22,7 @@ function parsePackageJson(text: string | undefined): { dependencies?: Record<str
   if (!text) return undefined;
   try {
     const parsed: unknown = JSON.parse(text);
-    return typeof parsed === 'object' && parsed !== null ? (parsed) : undefined;
+    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
   } catch {
     return undefined;
   }

@@ -23,7 +23,11 @@ export function createGitHubActivities({ db, clients: { github } }: ActivityDeps
         await db.deployment.update({ where: { id: deploymentId }, data: { githubDeploymentId: BigInt(githubId) } });
       }
       const description =
-        state === 'success' ? `Live at ${deployment.liveUrl ?? 'its URL'}` : state === 'in_progress' ? `Deploying ${deployment.commitSha.slice(0, 7)}` : `${deployment.errorStep ?? 'deploy'}: ${deployment.errorMessage ?? deployment.status}`;
+        state === 'success'
+          ? `Live at ${deployment.liveUrl ?? 'its URL'}`
+          : state === 'in_progress'
+            ? `Deploying ${deployment.commitSha.slice(0, 7)}`
+            : `${deployment.errorStep ?? 'deploy'}: ${deployment.errorMessage ?? deployment.status}`;
       await github.setDeploymentStatus(repo.owner, repo.repo, githubId, {
         state,
         description,

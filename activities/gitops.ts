@@ -32,7 +32,12 @@ export function platformValues(config: ActivityDeps['config']): Pick<BuildValues
   };
 }
 
-export function createGitOpsActivities({ db, config, logger, clients: { gitops: repo, harborRobotAdmin } }: ActivityDeps): Pick<DeployActivities, 'commitRelease'> {
+export function createGitOpsActivities({
+  db,
+  config,
+  logger,
+  clients: { gitops: repo, harborRobotAdmin },
+}: ActivityDeps): Pick<DeployActivities, 'commitRelease'> {
   return {
     async commitRelease({ deploymentId }) {
       const deployment = await db.deployment.findUniqueOrThrow({ where: { id: deploymentId }, include: { project: true } });
@@ -60,7 +65,12 @@ export function createGitOpsActivities({ db, config, logger, clients: { gitops: 
           ...platformValues(config),
           release: { deploymentId, commitSha: deployment.commitSha, kind: deployment.kind },
         });
-        const release = renderReleaseFiles(identity, values, config.NAMESPACE_SCOPE, config.CHART_TEMPLATE_DIR ? path.resolve(config.CHART_TEMPLATE_DIR) : undefined);
+        const release = renderReleaseFiles(
+          identity,
+          values,
+          config.NAMESPACE_SCOPE,
+          config.CHART_TEMPLATE_DIR ? path.resolve(config.CHART_TEMPLATE_DIR) : undefined,
+        );
         const verb = deployment.kind === 'rollback' ? 'Roll back' : 'Deploy';
         const message = `${verb} ${project.workspaceId}/${project.userId}/${project.name} to ${deployment.commitSha.slice(0, 7)} (${deployment.imageTag})`;
         const { sha } = await repo.commitRelease({ path: release.path, files: release.files, deploymentId, message });

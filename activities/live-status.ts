@@ -12,7 +12,8 @@ export const ERROR_CONDITION_TYPES = {
   DeletionError: 'deletion-error',
 } as const;
 
-export type LiveFailureType = 'degraded' | 'sync-failed' | 'repo-unreachable' | 'shared-resource' | (typeof ERROR_CONDITION_TYPES)[keyof typeof ERROR_CONDITION_TYPES];
+export type LiveFailureType =
+  'degraded' | 'sync-failed' | 'repo-unreachable' | 'shared-resource' | (typeof ERROR_CONDITION_TYPES)[keyof typeof ERROR_CONDITION_TYPES];
 
 /**
  * What the repo-server says when it cannot fetch the repository, as Argo CD v2.14 writes it into
@@ -23,7 +24,8 @@ export type LiveFailureType = 'degraded' | 'sync-failed' | 'repo-unreachable' | 
  * commit SHA` is a branch the repository does not have. A repo-server that is down answers
  * `code = Unavailable` and is not matched: that passes.
  */
-const REPO_FETCH_ERROR = /failed to list refs|repository not found|authentication required|authentication failed|knownhosts: key is unknown|ssh: handshake failed|unable to authenticate|could not read Username|Permission denied \(publickey\)|unable to resolve '[^']*' to a commit SHA/i;
+const REPO_FETCH_ERROR =
+  /failed to list refs|repository not found|authentication required|authentication failed|knownhosts: key is unknown|ssh: handshake failed|unable to authenticate|could not read Username|Permission denied \(publickey\)|unable to resolve '[^']*' to a commit SHA/i;
 
 /** Whether an Argo CD error message says the repository could not be fetched (not a chart error). */
 export function isRepoFetchError(message: string): boolean {
@@ -67,7 +69,8 @@ export function liveStatus(app: Application, expectedSha: string, options: LiveS
   }
   // A repository Argo CD cannot fetch blocks every revision, whichever one the app last showed.
   for (const c of status.conditions ?? []) {
-    if (c.type === 'ComparisonError' && isRepoFetchError(c.message ?? '')) return { state: 'failed', type: 'repo-unreachable', message: `${c.type}: ${c.message ?? ''}` };
+    if (c.type === 'ComparisonError' && isRepoFetchError(c.message ?? ''))
+      return { state: 'failed', type: 'repo-unreachable', message: `${c.type}: ${c.message ?? ''}` };
   }
   // Conditions describe the revision Argo CD compared last; a failed comparison reports none.
   if (!revision || revision === expectedSha) {

@@ -86,7 +86,13 @@ describe('ensureWorkspacePullAccess', () => {
   it('creates one pull-only robot, stores its secret encrypted, and returns no secret', async () => {
     const ws = await workspace();
     const access = await ensureWorkspacePullAccess(deps(), ws);
-    expect(access).toEqual({ workspaceId: ws, registry: 'registry.example.test', robotName: `robot$apps+pull-${ws}`, robotId: expect.any(Number), created: true });
+    expect(access).toEqual({
+      workspaceId: ws,
+      registry: 'registry.example.test',
+      robotName: `robot$apps+pull-${ws}`,
+      robotId: expect.any(Number),
+      created: true,
+    });
     const row = await db.workspacePullRobot.findUniqueOrThrow({ where: { workspaceId: ws } });
     const secret = await storedSecret(ws);
     expect(row.secret).not.toContain(secret);
@@ -142,7 +148,14 @@ describe('ensureWorkspacePullAccess', () => {
 
   it('names its failures: project robot as admin is unauthorized (terminal), Harbor down is unavailable (transient), no keys is terminal', async () => {
     const ws = await workspace();
-    const asRobot = loadConfig({ ...process.env, DATABASE_URL: database.url, HARBOR_URL: harbor.url, HARBOR_ROBOT_ADMIN_USERNAME: ROBOT.username, HARBOR_ROBOT_ADMIN_PASSWORD: ROBOT.password, CREDENTIAL_KEYS: config.CREDENTIAL_KEYS });
+    const asRobot = loadConfig({
+      ...process.env,
+      DATABASE_URL: database.url,
+      HARBOR_URL: harbor.url,
+      HARBOR_ROBOT_ADMIN_USERNAME: ROBOT.username,
+      HARBOR_ROBOT_ADMIN_PASSWORD: ROBOT.password,
+      CREDENTIAL_KEYS: config.CREDENTIAL_KEYS,
+    });
     const refused = await failureOf(ensureWorkspacePullAccess(deps({ config: asRobot }), ws));
     expect(refused).toMatchObject({ type: 'unauthorized', nonRetryable: true });
     expect(refused.message).toMatch(/HARBOR_ROBOT_ADMIN_USERNAME/);

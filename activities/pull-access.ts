@@ -50,7 +50,11 @@ export async function ensureWorkspacePullAccess(deps: PullAccessDeps, workspaceI
   if (existing && ready(existing)) return { workspaceId, registry, robotName: existing.robotName, robotId: existing.robotId!, created: false };
 
   const ring = keyRingOf(config);
-  if (!ring) throw terminal(TerminalFailure.invalidInput, 'The worker cannot store the workspace\'s pull credential: CREDENTIAL_KEYS is not set (docs/pull-credentials.md)');
+  if (!ring)
+    throw terminal(
+      TerminalFailure.invalidInput,
+      "The worker cannot store the workspace's pull credential: CREDENTIAL_KEYS is not set (docs/pull-credentials.md)",
+    );
   if (!(await db.workspace.findUnique({ where: { id: workspaceId }, select: { id: true } }))) {
     throw terminal(TerminalFailure.invalidInput, `Workspace ${workspaceId} does not exist`);
   }
@@ -75,9 +79,17 @@ export async function ensureWorkspacePullAccess(deps: PullAccessDeps, workspaceI
 }
 
 /** A new robot with its secret; or, when Harbor has one of that name already (409), that one with a fresh secret. */
-async function createOrRekey(harbor: HarborClient, name: string, project: string): Promise<{ id: number; name: string; secret: string; how: 'created' | 'rekeyed' }> {
+async function createOrRekey(
+  harbor: HarborClient,
+  name: string,
+  project: string,
+): Promise<{ id: number; name: string; secret: string; how: 'created' | 'rekeyed' }> {
   try {
-    const created = await harbor.createProjectRobot({ name, repositoryActions: ['pull'], description: 'deploy-engine: pulls this workspace\'s images (docs/pull-credentials.md)' });
+    const created = await harbor.createProjectRobot({
+      name,
+      repositoryActions: ['pull'],
+      description: "deploy-engine: pulls this workspace's images (docs/pull-credentials.md)",
+    });
     return { id: created.id, name: created.name, secret: created.secret, how: 'created' };
   } catch (error) {
     if (!(error instanceof ClientError && error.kind === 'conflict')) throw error;
@@ -86,7 +98,10 @@ async function createOrRekey(harbor: HarborClient, name: string, project: string
   if (!found) throw transient(TransientFailure.unavailable, `Harbor says robot ${name} exists in project ${project} but does not list it`);
   if (!isPullOnly(found, project)) {
     // Never hand out a robot that can do more than pull: someone made or edited it by hand.
-    throw terminal(TerminalFailure.invalidInput, `Harbor robot ${found.name} exists with permissions other than pulling from project ${project}: delete it in Harbor and retry`);
+    throw terminal(
+      TerminalFailure.invalidInput,
+      `Harbor robot ${found.name} exists with permissions other than pulling from project ${project}: delete it in Harbor and retry`,
+    );
   }
   return { id: found.id, name: found.name, secret: await harbor.refreshRobotSecret(found.id), how: 'rekeyed' };
 }
@@ -95,7 +110,10 @@ function isPullOnly(robot: HarborRobot, project: string): boolean {
   const permissions = robot.permissions ?? [];
   return (
     permissions.length > 0 &&
-    permissions.every((p) => p.kind === 'project' && p.namespace === project && p.access.length > 0 && p.access.every((a) => a.resource === 'repository' && a.action === 'pull'))
+    permissions.every(
+      (p) =>
+        p.kind === 'project' && p.namespace === project && p.access.length > 0 && p.access.every((a) => a.resource === 'repository' && a.action === 'pull'),
+    )
   );
 }
 

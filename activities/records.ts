@@ -10,8 +10,11 @@ import { liveUrlOf } from '../gitops/project-view.js';
 import { pauseAutoDeploy, rollbackRow } from '../lib/deployment-rows.js';
 import { FINAL_STATUSES, publishEvent } from '../lib/events.js';
 
-
-export function createRecordActivities({ db, config, logger }: ActivityDeps): Pick<DeployActivities, 'prepareDeployment' | 'markStep' | 'recordOutcome' | 'startAutoRollback'> {
+export function createRecordActivities({
+  db,
+  config,
+  logger,
+}: ActivityDeps): Pick<DeployActivities, 'prepareDeployment' | 'markStep' | 'recordOutcome' | 'startAutoRollback'> {
   return {
     async prepareDeployment({ deploymentId, kind, steps }): Promise<DeploymentFacts> {
       const deployment = await db.deployment.findUnique({ where: { id: deploymentId } });
@@ -67,7 +70,11 @@ async function autoRollbackRow(tx: Tx, deploymentId: string): Promise<{ rollback
     data: rollbackRow(live, { trigger: Trigger.autoRollback, requestedBy: AUTO_ROLLBACK_REQUESTER, causeDeploymentId: deploymentId }),
   });
   await tx.deployment.update({ where: { id: rollback.id }, data: { workflowId: deploymentWorkflowId(rollback.id) } });
-  await pauseAutoDeploy(tx, failed.projectId, `Automatic rollback to ${live.commitSha?.slice(0, 7) ?? live.id} after deployment ${deploymentId} failed: ${failed.errorMessage ?? failed.errorType ?? 'unknown error'}`);
+  await pauseAutoDeploy(
+    tx,
+    failed.projectId,
+    `Automatic rollback to ${live.commitSha?.slice(0, 7) ?? live.id} after deployment ${deploymentId} failed: ${failed.errorMessage ?? failed.errorType ?? 'unknown error'}`,
+  );
   return { rollbackId: rollback.id };
 }
 
@@ -75,13 +82,25 @@ async function autoRollbackRow(tx: Tx, deploymentId: string): Promise<{ rollback
  * Writes the outcome. With `autoRollback`, a failure and the rollback row that answers it are
  * written in one transaction: nobody ever reads the failure without the rollback.
  */
-export async function recordOutcome(db: ActivityDeps['db'], config: ActivityDeps['config'], deploymentId: string, outcome: Outcome, { autoRollback = false }: { autoRollback?: boolean } = {}): Promise<void> {
+export async function recordOutcome(
+  db: ActivityDeps['db'],
+  config: ActivityDeps['config'],
+  deploymentId: string,
+  outcome: Outcome,
+  { autoRollback = false }: { autoRollback?: boolean } = {},
+): Promise<void> {
   await writeOutcome(db, config, deploymentId, outcome, autoRollback && outcome.status === 'failed');
   // Published even when an earlier attempt already wrote it: a viewer must never miss the end.
   await publishEvent(db, { type: 'status', deploymentId, status: outcome.status });
 }
 
-async function writeOutcome(db: ActivityDeps['db'], config: ActivityDeps['config'], deploymentId: string, outcome: Outcome, withAutoRollback: boolean): Promise<void> {
+async function writeOutcome(
+  db: ActivityDeps['db'],
+  config: ActivityDeps['config'],
+  deploymentId: string,
+  outcome: Outcome,
+  withAutoRollback: boolean,
+): Promise<void> {
   const now = new Date();
   await db.$transaction(async (tx) => {
     const deployment = await tx.deployment.findUnique({ where: { id: deploymentId }, include: { project: true } });

@@ -11,12 +11,15 @@ import { retryRead } from './retry.js';
 /** `apps/ws1/alice-shop` -> `ws1/alice-shop`: Harbor's API names repositories inside a project. */
 export function repositoryInProject(imageRepository: string, harborProject: string): string {
   const prefix = `${harborProject}/`;
-  if (!imageRepository.startsWith(prefix)) throw terminal(TerminalFailure.invalidInput, `Image repository ${imageRepository} is not in the Harbor project ${harborProject}`);
+  if (!imageRepository.startsWith(prefix))
+    throw terminal(TerminalFailure.invalidInput, `Image repository ${imageRepository} is not in the Harbor project ${harborProject}`);
   return imageRepository.slice(prefix.length);
 }
 
 function describeFindings(summary: ScanSummary): string {
-  return FINDING_SEVERITIES.filter((s) => summary.counts[s] > 0).map((s) => `${summary.counts[s]} ${s}`).join(', ');
+  return FINDING_SEVERITIES.filter((s) => summary.counts[s] > 0)
+    .map((s) => `${summary.counts[s]} ${s}`)
+    .join(', ');
 }
 
 export function createRegistryActivities({ db, config, clients: { harbor } }: ActivityDeps): Pick<DeployActivities, 'verifyImage'> {
@@ -53,7 +56,10 @@ export function createRegistryActivities({ db, config, clients: { harbor } }: Ac
           if (!artifact) throw terminal(TerminalFailure.imageMissing, `Image ${image} disappeared from the registry during its scan`);
         }
         if (!meetsSeverityGate(summary, config.SCAN_FAIL_SEVERITY)) {
-          throw terminal(TerminalFailure.vulnerabilities, `The scan of ${image} found ${describeFindings(summary)} (the gate fails on ${config.SCAN_FAIL_SEVERITY} or worse)`);
+          throw terminal(
+            TerminalFailure.vulnerabilities,
+            `The scan of ${image} found ${describeFindings(summary)} (the gate fails on ${config.SCAN_FAIL_SEVERITY} or worse)`,
+          );
         }
         await db.deployment.update({ where: { id: deploymentId }, data: { imageDigest: artifact.digest } });
         return { imageDigest: artifact.digest };

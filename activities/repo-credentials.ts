@@ -79,14 +79,25 @@ export function createRepoCredentials({ config }: { config: Env }, githubApp: Gi
       const app = await fromGitHubApp(project.repoUrl);
       if (app.credential) return { credential: app.credential, source: 'github_app' };
       if (project.repoCredential) {
-        if (!ring) throw credentialUnavailable('The project has a stored repository credential but CREDENTIAL_KEYS is not set on the worker: set it to the keys the API encrypts with', false);
+        if (!ring)
+          throw credentialUnavailable(
+            'The project has a stored repository credential but CREDENTIAL_KEYS is not set on the worker: set it to the keys the API encrypts with',
+            false,
+          );
         let password: string;
         try {
           password = decryptCredential(ring, project.repoCredential, project.id);
         } catch (error) {
-          throw credentialUnavailable(`The project's repository credential cannot be decrypted: ${error instanceof Error ? error.message : String(error)}`, false);
+          throw credentialUnavailable(
+            `The project's repository credential cannot be decrypted: ${error instanceof Error ? error.message : String(error)}`,
+            false,
+          );
         }
-        return { credential: remember({ username: project.repoCredentialUsername ?? 'x-access-token', password }), source: 'stored', ...(app.note ? { note: app.note } : {}) };
+        return {
+          credential: remember({ username: project.repoCredentialUsername ?? 'x-access-token', password }),
+          source: 'stored',
+          ...(app.note ? { note: app.note } : {}),
+        };
       }
       return { credential: undefined, source: 'none', ...(app.note ? { note: app.note } : {}) };
     },
@@ -103,6 +114,6 @@ export function accessAdvice(projectId: string, resolved: ResolvedCredential): s
     case 'stored':
       return `The project's repository credential was refused: check that it can read this repository and has not expired or been revoked, then replace it with PUT /v1/projects/${projectId}/repo-credential`;
     case 'none':
-      return `The repository is private or needs a credential, and the project has none: ${resolved.note ? `${resolved.note}; or ` : ''}${set}${resolved.note ? '' : ' (or install the platform\'s GitHub App on it)'}`;
+      return `The repository is private or needs a credential, and the project has none: ${resolved.note ? `${resolved.note}; or ` : ''}${set}${resolved.note ? '' : " (or install the platform's GitHub App on it)"}`;
   }
 }

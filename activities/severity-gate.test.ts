@@ -6,7 +6,8 @@ import { meetsSeverityGate } from './severity-gate.js';
 const report = (fields: Record<string, unknown>) => ({ scan_overview: { [VULNERABILITY_REPORT_MIME]: { scan_status: 'Success', ...fields } } });
 
 describe('meetsSeverityGate', () => {
-  const success = (severity: string, counts: Record<string, number>) => scanSummary(report({ severity, summary: { total: Object.values(counts).reduce((a, b) => a + b, 0), summary: counts } }));
+  const success = (severity: string, counts: Record<string, number>) =>
+    scanSummary(report({ severity, summary: { total: Object.values(counts).reduce((a, b) => a + b, 0), summary: counts } }));
 
   it('fails on any finding at or above the threshold', () => {
     expect(meetsSeverityGate(success('High', { High: 1 }), 'Critical')).toBe(true);
@@ -20,6 +21,7 @@ describe('meetsSeverityGate', () => {
   });
 
   it('never passes a scan that did not succeed', () => {
-    for (const status of ['Pending', 'Running', 'Error', 'Stopped']) expect(meetsSeverityGate(scanSummary(report({ scan_status: status })), 'Critical')).toBe(false);
+    for (const status of ['Pending', 'Running', 'Error', 'Stopped'])
+      expect(meetsSeverityGate(scanSummary(report({ scan_status: status })), 'Critical')).toBe(false);
   });
 });

@@ -9,14 +9,22 @@ import { accessAdvice, type RepoCredentials, type ResolvedCredential } from './r
 import type { DeployActivities } from './types.js';
 import { checkRepoUrl, pinRepoUrl, repoHostPolicy, type PinnedRepo } from '../lib/repo-address.js';
 
-export function createSourceActivities({ db, config, clients: { git, github } }: ActivityDeps, credentials: RepoCredentials): Pick<DeployActivities, 'resolveSource'> {
+export function createSourceActivities(
+  { db, config, clients: { git, github } }: ActivityDeps,
+  credentials: RepoCredentials,
+): Pick<DeployActivities, 'resolveSource'> {
   const repoHosts = repoHostPolicy(config, github?.webHost);
 
   /**
    * For GitHub repositories (with a token), GitHub's API names the commit and the clone URL.
    * Whatever git connects to is checked and pinned to the address checked (lib/repo-address.ts).
    */
-  async function pin(repoUrl: string, branch: string, commitSha: string | null, credential: GitCredential | undefined): Promise<{ commitSha: string; source: PinnedRepo }> {
+  async function pin(
+    repoUrl: string,
+    branch: string,
+    commitSha: string | null,
+    credential: GitCredential | undefined,
+  ): Promise<{ commitSha: string; source: PinnedRepo }> {
     checkRepoUrl(repoUrl, repoHosts);
     const repo = github?.parseRepo(repoUrl);
     if (!github || !repo) {
@@ -27,7 +35,8 @@ export function createSourceActivities({ db, config, clients: { git, github } }:
       const info = await github.getRepository(repo.owner, repo.repo);
       return { commitSha: commitSha ?? (await github.resolveBranch(repo.owner, repo.repo, branch)), source: await pinRepoUrl(info.cloneUrl, repoHosts) };
     } catch (error) {
-      if (error instanceof ClientError && error.kind === 'not_found') throw terminal(TerminalFailure.sourceNotFound, `${repo.owner}/${repo.repo}: ${error.message}`);
+      if (error instanceof ClientError && error.kind === 'not_found')
+        throw terminal(TerminalFailure.sourceNotFound, `${repo.owner}/${repo.repo}: ${error.message}`);
       throw error;
     }
   }
@@ -49,7 +58,10 @@ export function createSourceActivities({ db, config, clients: { git, github } }:
         try {
           const framework = await detectFramework(snapshot.files, snapshot.readFile);
           if (!framework) {
-            throw terminal(TerminalFailure.sourceNotFound, `Cannot tell how to build commit ${commitSha.slice(0, 7)}: no Dockerfile, package.json, requirements.txt, pyproject.toml, go.mod or index.html at the repository root`);
+            throw terminal(
+              TerminalFailure.sourceNotFound,
+              `Cannot tell how to build commit ${commitSha.slice(0, 7)}: no Dockerfile, package.json, requirements.txt, pyproject.toml, go.mod or index.html at the repository root`,
+            );
           }
           await db.deployment.update({ where: { id: deploymentId }, data: { commitSha, framework, branch, sourceUrl } });
           return { commitSha, framework };

@@ -71,5 +71,10 @@ export interface DeployActivities {
   reportToGitHub(input: { deploymentId: string; state: 'in_progress' | 'success' | 'failure' | 'inactive' }): Promise<void>;
   /** Stops the deployment's Jenkins build (or its queue item) if one exists; a no-op otherwise. */
   stopBuild(input: { deploymentId: string }): Promise<void>;
-  markStep(input: { deploymentId: string; step: StepName; status: 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled'; detail?: string }): Promise<void>;
+  markStep(input: {
+    deploymentId: string;
+    step: StepName;
+    status: 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+    detail?: string;
+  }): Promise<void>;
 }

@@ -22,7 +22,8 @@ export function createUndeployActivities({ db, config, logger, clients: { argocd
   const load = async (projectId: string) => {
     const project = await db.project.findUnique({ where: { id: projectId } });
     if (!project) throw terminal(TerminalFailure.invalidInput, `Project ${projectId} does not exist`);
-    if (!project.deletedAt) throw terminal(TerminalFailure.invalidInput, `Project ${projectId} is not deleted: only DELETE /v1/projects/${projectId} starts its undeploy`);
+    if (!project.deletedAt)
+      throw terminal(TerminalFailure.invalidInput, `Project ${projectId} is not deleted: only DELETE /v1/projects/${projectId} starts its undeploy`);
     return project;
   };
 
@@ -31,7 +32,10 @@ export function createUndeployActivities({ db, config, logger, clients: { argocd
       const project = await load(projectId);
       // A run after a failed one: the API set it running again already; this covers a run an
       // operator started from the Temporal UI.
-      await db.project.updateMany({ where: { id: projectId, undeployStatus: { not: 'succeeded' } }, data: { undeployStatus: 'running', undeployErrorType: null, undeployErrorMessage: null } });
+      await db.project.updateMany({
+        where: { id: projectId, undeployStatus: { not: 'succeeded' } },
+        data: { undeployStatus: 'running', undeployErrorType: null, undeployErrorMessage: null },
+      });
       logger.info('undeploy started', { projectId });
       return {
         projectId,
@@ -59,7 +63,11 @@ export function createUndeployActivities({ db, config, logger, clients: { argocd
       if (project.undeployCommitSha) return { gitopsCommitSha: project.undeployCommitSha };
       const names = projectNames(project, config);
       try {
-        const { sha } = await repo.removeFolder({ path: names.gitopsPath, undeployId: projectId, message: `Undeploy ${project.workspaceId}/${project.userId}/${project.name}` });
+        const { sha } = await repo.removeFolder({
+          path: names.gitopsPath,
+          undeployId: projectId,
+          message: `Undeploy ${project.workspaceId}/${project.userId}/${project.name}`,
+        });
         if (sha) await db.project.update({ where: { id: projectId }, data: { undeployCommitSha: sha } });
         return { gitopsCommitSha: sha ?? null };
       } catch (error) {
@@ -86,11 +94,16 @@ export function createUndeployActivities({ db, config, logger, clients: { argocd
           if (progress.nudgedAt === undefined || Date.now() - progress.nudgedAt >= NUDGE_EVERY_MS) {
             // The ApplicationSet deletes the app at its next requeue once it sees the folder gone;
             // it reads branch heads through a cache that refreshing the app of apps renews. Best effort.
-            await withHeartbeats(progress, () => argo.getApplication(config.ARGOCD_BOOTSTRAP_APP, { refresh: 'normal', timeoutMs: 30_000 })).catch(() => undefined);
+            await withHeartbeats(progress, () => argo.getApplication(config.ARGOCD_BOOTSTRAP_APP, { refresh: 'normal', timeoutMs: 30_000 })).catch(
+              () => undefined,
+            );
             progress.nudgedAt = Date.now();
           }
           if (Date.now() >= deadline) {
-            throw terminal(TerminalFailure.timeout, `Argo CD did not delete ${appName} within ${Math.round(config.UNDEPLOY_TIMEOUT / 1000)} s of the folder's removal (last: ${last})`);
+            throw terminal(
+              TerminalFailure.timeout,
+              `Argo CD did not delete ${appName} within ${Math.round(config.UNDEPLOY_TIMEOUT / 1000)} s of the folder's removal (last: ${last})`,
+            );
           }
           Context.current().heartbeat(progress);
           await Context.current().sleep(config.POLL_INTERVAL);
@@ -105,14 +118,26 @@ export function createUndeployActivities({ db, config, logger, clients: { argocd
         // The names go back to the pool in the same write that says the undeploy is done.
         const { count } = await db.project.updateMany({
           where: { id: projectId, undeployStatus: { not: 'succeeded' } },
-          data: { undeployStatus: 'succeeded', undeployStep: null, undeployedAt: new Date(), namesClaimed: null, undeployErrorType: null, undeployErrorMessage: null },
+          data: {
+            undeployStatus: 'succeeded',
+            undeployStep: null,
+            undeployedAt: new Date(),
+            namesClaimed: null,
+            undeployErrorType: null,
+            undeployErrorMessage: null,
+          },
         });
         if (count > 0) logger.info('undeploy succeeded', { projectId, gitopsCommitSha: outcome.gitopsCommitSha });
         return;
       }
       await db.project.updateMany({
         where: { id: projectId, undeployStatus: 'running' },
-        data: { undeployStatus: 'failed', undeployStep: outcome.error?.step ?? null, undeployErrorType: outcome.error?.type ?? 'internal', undeployErrorMessage: outcome.error?.message ?? null },
+        data: {
+          undeployStatus: 'failed',
+          undeployStep: outcome.error?.step ?? null,
+          undeployErrorType: outcome.error?.type ?? 'internal',
+          undeployErrorMessage: outcome.error?.message ?? null,
+        },
       });
       logger.warn('undeploy failed', { projectId, error: outcome.error });
     },

@@ -32,11 +32,22 @@ async function closedPort(): Promise<string> {
 }
 
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => { s.closeAllConnections(); s.close(resolve); })));
+  await Promise.all(
+    servers.splice(0).map(
+      (s) =>
+        new Promise((resolve) => {
+          s.closeAllConnections();
+          s.close(resolve);
+        }),
+    ),
+  );
 });
 
 async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(error instanceof ApplicationFailure)) throw new Error(`expected an ApplicationFailure, got ${String(error)}`);
   return error;
 }
@@ -85,7 +96,9 @@ describe('probeLiveUrl: url_unreachable names the three causes and what it saw',
   const expectCauses = (message: string) => causes.forEach((c) => expect(message).toMatch(c));
 
   it('a 404 without the image header: the ingress has no rule for the host (cause 2)', async () => {
-    const via = await serve((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body><center><h1>404 Not Found</h1></center><hr><center>nginx</center></body></html>\n'));
+    const via = await serve((_req, res) =>
+      res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body><center><h1>404 Not Found</h1></center><hr><center>nginx</center></body></html>\n'),
+    );
     const error = await failure(probeLiveUrl({ url: LIVE, expectImage: ours, via, ...quick }));
     expect(error.type).toBe('url_unreachable');
     expect(error.nonRetryable).toBe(true);
@@ -184,12 +197,29 @@ describe('decisions', () => {
   it('reads its settings from the config: off by default, on with via, timeout and statuses', () => {
     const base = { DATABASE_URL: 'postgresql://x@localhost/x' };
     expect(probeSettings(loadConfig(base))).toBeUndefined();
-    expect(probeSettings(loadConfig({ ...base, LIVE_URL_PROBE: 'on', LIVE_URL_PROBE_VIA: '127.0.0.1:18480', LIVE_URL_PROBE_TIMEOUT: '90s', LIVE_URL_PROBE_STATUSES: '200-299, 418' }))).toEqual({
+    expect(
+      probeSettings(
+        loadConfig({
+          ...base,
+          LIVE_URL_PROBE: 'on',
+          LIVE_URL_PROBE_VIA: '127.0.0.1:18480',
+          LIVE_URL_PROBE_TIMEOUT: '90s',
+          LIVE_URL_PROBE_STATUSES: '200-299, 418',
+        }),
+      ),
+    ).toEqual({
       via: '127.0.0.1:18480',
       timeoutMs: 90_000,
-      accept: [{ from: 200, to: 299 }, { from: 418, to: 418 }],
+      accept: [
+        { from: 200, to: 299 },
+        { from: 418, to: 418 },
+      ],
     });
-    expect(loadConfig(base).LIVE_URL_PROBE_STATUSES).toEqual([{ from: 200, to: 399 }, { from: 401, to: 401 }, { from: 403, to: 403 }]);
+    expect(loadConfig(base).LIVE_URL_PROBE_STATUSES).toEqual([
+      { from: 200, to: 399 },
+      { from: 401, to: 401 },
+      { from: 403, to: 403 },
+    ]);
     expect(() => loadConfig({ ...base, LIVE_URL_PROBE_VIA: 'http://127.0.0.1:18480' })).toThrow(/LIVE_URL_PROBE_VIA must be host:port/);
     expect(() => loadConfig({ ...base, LIVE_URL_PROBE: 'yes' })).toThrow(/LIVE_URL_PROBE/);
   });

@@ -13,7 +13,11 @@ import type { Env } from '../lib/config.js';
 export const IMAGE_HEADER = 'x-deploy-engine-image';
 
 export type StatusRange = { from: number; to: number };
-export const DEFAULT_ACCEPT: readonly StatusRange[] = [{ from: 200, to: 399 }, { from: 401, to: 401 }, { from: 403, to: 403 }];
+export const DEFAULT_ACCEPT: readonly StatusRange[] = [
+  { from: 200, to: 399 },
+  { from: 401, to: 401 },
+  { from: 403, to: 403 },
+];
 
 export interface ProbeOptions {
   /** The release's live URL (http or https). */
@@ -36,9 +40,7 @@ export interface ProbeOptions {
 }
 
 /** What one request saw. */
-export type ProbeOutcome =
-  | { kind: 'answered'; status: number; image?: string; bodyStart: string }
-  | { kind: 'no-connection'; code: string; message: string };
+export type ProbeOutcome = { kind: 'answered'; status: number; image?: string; bodyStart: string } | { kind: 'no-connection'; code: string; message: string };
 
 export type Verdict = 'live' | 'not-accepted' | 'other-release' | 'no-connection';
 
@@ -59,7 +61,9 @@ export interface ProbeResult {
 }
 
 /** The probe's settings from the engine's config, or undefined when LIVE_URL_PROBE is off. */
-export function probeSettings(config: Pick<Env, 'LIVE_URL_PROBE' | 'LIVE_URL_PROBE_VIA' | 'LIVE_URL_PROBE_TIMEOUT' | 'LIVE_URL_PROBE_STATUSES'>): Pick<ProbeOptions, 'via' | 'timeoutMs' | 'accept'> | undefined {
+export function probeSettings(
+  config: Pick<Env, 'LIVE_URL_PROBE' | 'LIVE_URL_PROBE_VIA' | 'LIVE_URL_PROBE_TIMEOUT' | 'LIVE_URL_PROBE_STATUSES'>,
+): Pick<ProbeOptions, 'via' | 'timeoutMs' | 'accept'> | undefined {
   if (config.LIVE_URL_PROBE !== 'on') return undefined;
   return { via: config.LIVE_URL_PROBE_VIA, timeoutMs: config.LIVE_URL_PROBE_TIMEOUT, accept: config.LIVE_URL_PROBE_STATUSES };
 }
@@ -67,7 +71,8 @@ export function probeSettings(config: Pick<Env, 'LIVE_URL_PROBE' | 'LIVE_URL_PRO
 /** Retries until the live URL answers from this release; throws url_unreachable at the deadline. */
 export async function probeLiveUrl(options: ProbeOptions): Promise<ProbeResult> {
   const url = new URL(options.url);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw terminal(TerminalFailure.invalidInput, `The live URL must be http or https (got ${url.protocol})`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw terminal(TerminalFailure.invalidInput, `The live URL must be http or https (got ${url.protocol})`);
   const accept = options.accept ?? DEFAULT_ACCEPT;
   const interval = options.intervalMs ?? 1_000;
   const started = Date.now();
@@ -122,7 +127,12 @@ export function imageMatches(header: string, expected: string): boolean {
   return header
     .split(',')
     .map((part) => splitImage(part.trim()))
-    .some((seen) => seen.digest !== undefined && seen.digest === want.digest && (seen.repository === undefined || want.repository === undefined || seen.repository === want.repository));
+    .some(
+      (seen) =>
+        seen.digest !== undefined &&
+        seen.digest === want.digest &&
+        (seen.repository === undefined || want.repository === undefined || seen.repository === want.repository),
+    );
 }
 
 function splitImage(ref: string): { repository?: string; digest?: string } {
@@ -225,7 +235,12 @@ function request(url: URL, via: string | undefined, timeoutMs: number, signal: A
       const finish = () => {
         const header = res.headers[IMAGE_HEADER];
         const image = Array.isArray(header) ? header.join(', ') : header;
-        done({ kind: 'answered', status: res.statusCode ?? 0, ...(image !== undefined ? { image } : {}), bodyStart: printable(Buffer.concat(chunks).subarray(0, BODY_BYTES).toString('utf8')) });
+        done({
+          kind: 'answered',
+          status: res.statusCode ?? 0,
+          ...(image !== undefined ? { image } : {}),
+          bodyStart: printable(Buffer.concat(chunks).subarray(0, BODY_BYTES).toString('utf8')),
+        });
       };
       res.on('data', (chunk: Buffer) => {
         chunks.push(chunk);
@@ -235,7 +250,9 @@ function request(url: URL, via: string | undefined, timeoutMs: number, signal: A
       res.on('end', finish);
       res.on('error', finish);
     });
-    req.on('error', (error: NodeJS.ErrnoException) => done({ kind: 'no-connection', code: error.code ?? error.name, message: connectionProblem(error, target) }));
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      done({ kind: 'no-connection', code: error.code ?? error.name, message: connectionProblem(error, target) }),
+    );
     req.end();
   });
 }
@@ -260,7 +277,10 @@ function connectionProblem(error: NodeJS.ErrnoException, target: { host: string;
 
 /** Control characters out, whitespace folded: the body goes into a one-line message. */
 function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return text
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -45,7 +45,10 @@ export function createApp({ logger, health, v1, corsOrigins = [], openapi }: App
   app.notFound((c) => {
     // A path the API has, with a method it does not take: 405 and the methods it does take.
     const allowed = allowedMethods(app, c.req.path);
-    if (allowed.length) return c.json(errorBody('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}: use ${allowed.join(', ')}`), 405, { Allow: allowed.join(', ') });
+    if (allowed.length)
+      return c.json(errorBody('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}: use ${allowed.join(', ')}`), 405, {
+        Allow: allowed.join(', '),
+      });
     return c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404);
   });
   app.route('/', healthRoutes(health));

@@ -64,7 +64,10 @@ const HOUSE_CONTROL = /[\x00-\x1f\x7f]/;
 
 /** JSON, with the invisible characters JSON leaves alone (DEL, C1, format characters) escaped. */
 function show(value: unknown): string {
-  return (JSON.stringify(value) ?? String(value)).replace(/[\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return (JSON.stringify(value) ?? String(value)).replace(
+    /[\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Asserts a refusal whose issues all carry a non-empty message, one of them matching `message`. */
@@ -126,7 +129,10 @@ const sshUrl = fc
   .map(([host, p, path]) => `ssh://git@${host}${p === undefined ? '' : `:${p}`}/${path}`);
 const remoteUrl = fc.oneof(httpsUrl, scpUrl, sshUrl);
 const absolutePath = fc.array(pathSegment, { minLength: 1, maxLength: 5 }).map((segments) => `/${segments.join('/')}`);
-const localUrl = fc.oneof(absolutePath, absolutePath.map((path) => `file://${path}`));
+const localUrl = fc.oneof(
+  absolutePath,
+  absolutePath.map((path) => `file://${path}`),
+);
 
 /** A branch name by the brief's recipe: [A-Za-z0-9_-] segments joined by "/", no leading "-". */
 const validBranch = fc
@@ -136,10 +142,55 @@ const validBranch = fc
   .filter((name) => !name.startsWith('-') && name !== 'HEAD');
 
 /** Names git treats specially, and the pieces its rules are about. */
-const SPECIAL_BRANCHES = ['HEAD', '@', '-', '.', '..', '/', '.lock', 'a.lock', 'refs/heads/HEAD', 'FETCH_HEAD', 'a/HEAD', '@{-1}', 'a@{u}', 'foo@', '@foo', 'a/.b', 'a./b', 'a.lock/b', '.a'];
+const SPECIAL_BRANCHES = [
+  'HEAD',
+  '@',
+  '-',
+  '.',
+  '..',
+  '/',
+  '.lock',
+  'a.lock',
+  'refs/heads/HEAD',
+  'FETCH_HEAD',
+  'a/HEAD',
+  '@{-1}',
+  'a@{u}',
+  'foo@',
+  '@foo',
+  'a/.b',
+  'a./b',
+  'a.lock/b',
+  '.a',
+];
 const specialBranch = fc.constantFrom(...SPECIAL_BRANCHES);
 const branchPiece = fc.oneof(
-  fc.constantFrom('..', '@{', '@', '.lock', '/', '//', '-', '.', ' ', '~', '^', ':', '?', '*', '[', '\\', '{', '}', '\x7f', 'HEAD', 'refs/heads/', 'é', '\u00a0', '\u{1f600}'),
+  fc.constantFrom(
+    '..',
+    '@{',
+    '@',
+    '.lock',
+    '/',
+    '//',
+    '-',
+    '.',
+    ' ',
+    '~',
+    '^',
+    ':',
+    '?',
+    '*',
+    '[',
+    '\\',
+    '{',
+    '}',
+    '\x7f',
+    'HEAD',
+    'refs/heads/',
+    'é',
+    '\u00a0',
+    '\u{1f600}',
+  ),
   fc.stringMatching(/^[A-Za-z0-9_-]{1,8}$/),
   controlChar,
   fc.string({ unit: 'binary', maxLength: 4 }),
@@ -154,7 +205,9 @@ const messyBranch = fc.oneof(
 
 /** Keys an object schema does not know; includes the ones JavaScript objects treat specially. */
 function unknownKey(known: readonly string[]): fc.Arbitrary<string> {
-  return fc.oneof(fc.string({ minLength: 1, maxLength: 12 }), fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'id', 'extra')).filter((key) => !known.includes(key));
+  return fc
+    .oneof(fc.string({ minLength: 1, maxLength: 12 }), fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'id', 'extra'))
+    .filter((key) => !known.includes(key));
 }
 
 /** Any value at all: nested objects, null prototypes, Maps, Sets, Dates, typed arrays, bigints… */
@@ -231,8 +284,21 @@ describe('commitShaSchema', () => {
       const i = letters[n % letters.length]!;
       return sha.slice(0, i) + sha[i]!.toUpperCase() + sha.slice(i + 1);
     });
-    const nonHex = fc.tuple(hex(40), fc.nat(39), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }).filter((c) => !/^[0-9a-f]$/.test(c))).map(([sha, i, c]) => sha.slice(0, i) + c + sha.slice(i + 1));
-    const nearMiss = fc.oneof(upper, hex(39), hex(41), nonHex, hex(40).map((sha) => `${sha}\n`), hex(40).map((sha) => ` ${sha}`));
+    const nonHex = fc
+      .tuple(
+        hex(40),
+        fc.nat(39),
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }).filter((c) => !/^[0-9a-f]$/.test(c)),
+      )
+      .map(([sha, i, c]) => sha.slice(0, i) + c + sha.slice(i + 1));
+    const nearMiss = fc.oneof(
+      upper,
+      hex(39),
+      hex(41),
+      nonHex,
+      hex(40).map((sha) => `${sha}\n`),
+      hex(40).map((sha) => ` ${sha}`),
+    );
     fc.assert(
       fc.property(nearMiss, (bad) => expectRejected(commitShaSchema.safeParse(bad), /40-character lowercase hex/)),
       { numRuns: RUNS },
@@ -311,9 +377,14 @@ describe('repoUrlSchema', () => {
 
   it('refuses a leading "-" (even after white space)', () => {
     fc.assert(
-      fc.property(fc.oneof(remoteUrl, localUrl, fc.constant('oProxyCommand=x@host:path')), fc.array(whitespaceChar, { maxLength: 2 }), fc.constantFrom(...both), (url, space, allowLocal) => {
-        expectRejected(repoUrlSchema(allowLocal).safeParse(`${space.join('')}-${url}`), /repository URL/);
-      }),
+      fc.property(
+        fc.oneof(remoteUrl, localUrl, fc.constant('oProxyCommand=x@host:path')),
+        fc.array(whitespaceChar, { maxLength: 2 }),
+        fc.constantFrom(...both),
+        (url, space, allowLocal) => {
+          expectRejected(repoUrlSchema(allowLocal).safeParse(`${space.join('')}-${url}`), /repository URL/);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -397,9 +468,15 @@ describe('hostnameSchema', () => {
     const labels = host.split('.');
     return (
       labels.length >= 2 &&
-      labels[labels.length - 1]![0]! >= 'a' && labels[labels.length - 1]![0]! <= 'z' &&
+      labels[labels.length - 1]![0]! >= 'a' &&
+      labels[labels.length - 1]![0]! <= 'z' &&
       labels.every(
-        (l) => l.length >= 1 && l.length <= 63 && [...l].every((c) => (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c === '-') && !l.startsWith('-') && !l.endsWith('-'),
+        (l) =>
+          l.length >= 1 &&
+          l.length <= 63 &&
+          [...l].every((c) => (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c === '-') &&
+          !l.startsWith('-') &&
+          !l.endsWith('-'),
       )
     );
   }
@@ -508,14 +585,21 @@ describe.each([
 describe('token-admin schemas', () => {
   it('tokenNameSchema: accepted names come out trimmed, 1..100 characters, without control characters', () => {
     fc.assert(
-      fc.property(fc.oneof(anyString, fc.string({ unit: 'grapheme', maxLength: 120 }), fc.tuple(fc.array(whitespaceChar), fc.string()).map(([ws, s]) => ws.join('') + s + ws.join(''))), (name) => {
-        const result = tokenNameSchema.safeParse(name);
-        if (!result.success) return expectRejected(result);
-        expect(result.data).toBe(name.trim());
-        expect(result.data.length).toBeGreaterThanOrEqual(1);
-        expect(result.data.length).toBeLessThanOrEqual(100);
-        expect(result.data).not.toMatch(HOUSE_CONTROL);
-      }),
+      fc.property(
+        fc.oneof(
+          anyString,
+          fc.string({ unit: 'grapheme', maxLength: 120 }),
+          fc.tuple(fc.array(whitespaceChar), fc.string()).map(([ws, s]) => ws.join('') + s + ws.join('')),
+        ),
+        (name) => {
+          const result = tokenNameSchema.safeParse(name);
+          if (!result.success) return expectRejected(result);
+          expect(result.data).toBe(name.trim());
+          expect(result.data.length).toBeGreaterThanOrEqual(1);
+          expect(result.data.length).toBeLessThanOrEqual(100);
+          expect(result.data).not.toMatch(HOUSE_CONTROL);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -529,9 +613,18 @@ describe('token-admin schemas', () => {
       { numRuns: RUNS },
     );
     fc.assert(
-      fc.property(insertInside(printable, fc.oneof(controlChar.filter((c) => !/\s/.test(c)), fc.constantFrom('\x7f', '\n', '\t'))), (name) => {
-        expectRejected(tokenNameSchema.safeParse(name), /control characters/);
-      }),
+      fc.property(
+        insertInside(
+          printable,
+          fc.oneof(
+            controlChar.filter((c) => !/\s/.test(c)),
+            fc.constantFrom('\x7f', '\n', '\t'),
+          ),
+        ),
+        (name) => {
+          expectRejected(tokenNameSchema.safeParse(name), /control characters/);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -578,9 +671,24 @@ const validAutoDeploy = fc.record({ enabled: fc.boolean() });
 
 /** Each strict body schema with a generator of valid bodies and its keys. */
 const strictSchemas = [
-  { name: 'createProjectSchema(false)', schema: createProjectSchema(false) as z.ZodType, valid: validProject as fc.Arbitrary<object>, keys: ['name', 'userId', 'repoUrl', 'branch', 'appPort', 'customDomain', 'autoDeploy'] },
-  { name: 'createProjectSchema(true)', schema: createProjectSchema(true) as z.ZodType, valid: validProject as fc.Arbitrary<object>, keys: ['name', 'userId', 'repoUrl', 'branch', 'appPort', 'customDomain', 'autoDeploy'] },
-  { name: 'createDeploymentSchema', schema: createDeploymentSchema as z.ZodType, valid: validDeployment as fc.Arbitrary<object>, keys: ['branch', 'commitSha'] },
+  {
+    name: 'createProjectSchema(false)',
+    schema: createProjectSchema(false) as z.ZodType,
+    valid: validProject as fc.Arbitrary<object>,
+    keys: ['name', 'userId', 'repoUrl', 'branch', 'appPort', 'customDomain', 'autoDeploy'],
+  },
+  {
+    name: 'createProjectSchema(true)',
+    schema: createProjectSchema(true) as z.ZodType,
+    valid: validProject as fc.Arbitrary<object>,
+    keys: ['name', 'userId', 'repoUrl', 'branch', 'appPort', 'customDomain', 'autoDeploy'],
+  },
+  {
+    name: 'createDeploymentSchema',
+    schema: createDeploymentSchema as z.ZodType,
+    valid: validDeployment as fc.Arbitrary<object>,
+    keys: ['branch', 'commitSha'],
+  },
   { name: 'rollbackSchema', schema: rollbackSchema as z.ZodType, valid: validRollback as fc.Arbitrary<object>, keys: ['toDeploymentId'] },
   { name: 'autoDeploySchema', schema: autoDeploySchema as z.ZodType, valid: validAutoDeploy as fc.Arbitrary<object>, keys: ['enabled'] },
 ];
@@ -621,7 +729,15 @@ describe('createProjectSchema', () => {
   });
 
   it('names the bad field in the issue path', () => {
-    const field = fc.constantFrom(['name', 'Shop'], ['userId', '-x'], ['repoUrl', 'http://x.y/a/b'], ['branch', 'a..b'], ['appPort', 0], ['customDomain', 'localhost'], ['autoDeploy', 'yes']);
+    const field = fc.constantFrom(
+      ['name', 'Shop'],
+      ['userId', '-x'],
+      ['repoUrl', 'http://x.y/a/b'],
+      ['branch', 'a..b'],
+      ['appPort', 0],
+      ['customDomain', 'localhost'],
+      ['autoDeploy', 'yes'],
+    );
     fc.assert(
       fc.property(validProject, field, (body, [key, bad]) => {
         const result = createProjectSchema(false).safeParse({ ...body, [key as string]: bad });
@@ -649,7 +765,10 @@ describe('listQuerySchema', () => {
       fc.constantFrom('0', '101', 'abc', '1.5', 0, 101, 5, '-1', '', '1,5', 'NaN', 'Infinity', '1e2', '0x10', ' 5', '5 ', true),
       fc.integer({ max: 0 }).map(String),
       fc.integer({ min: 101 }).map(String),
-      fc.double({ min: 1, max: 100, noNaN: true }).filter((x) => !Number.isInteger(x)).map(String),
+      fc
+        .double({ min: 1, max: 100, noNaN: true })
+        .filter((x) => !Number.isInteger(x))
+        .map(String),
     );
     fc.assert(
       fc.property(bad, (limit) => expectRejected(listQuerySchema.safeParse({ limit }), /from 1 to 100|number/)),
@@ -678,7 +797,10 @@ describe('listQuerySchema', () => {
   });
 
   it('whatever it accepts has an integer limit in 1..100 and a UUID-shaped cursor or none', () => {
-    const query = fc.record({ limit: fc.oneof(anyString, fc.integer({ min: -5, max: 105 }).map(String), fc.double()), cursor: fc.oneof(uuid, anyString) }, { requiredKeys: [] });
+    const query = fc.record(
+      { limit: fc.oneof(anyString, fc.integer({ min: -5, max: 105 }).map(String), fc.double()), cursor: fc.oneof(uuid, anyString) },
+      { requiredKeys: [] },
+    );
     fc.assert(
       fc.property(query, (q) => {
         const result = listQuerySchema.safeParse(q);
@@ -709,11 +831,19 @@ describe('idParamSchema', () => {
       { numRuns: RUNS },
     );
     fc.assert(
-      fc.property(fc.oneof(anyString, uuid.map((u) => u.slice(0, -1)), uuid.map((u) => u.toUpperCase()), fc.constantFrom('00000000-0000-0000-0000-000000000000', '../etc/passwd')), (id) => {
-        const result = idParamSchema.safeParse(id);
-        if (result.success) expect(id).toMatch(UUID_SHAPE);
-        else expectRejected(result, /UUID/);
-      }),
+      fc.property(
+        fc.oneof(
+          anyString,
+          uuid.map((u) => u.slice(0, -1)),
+          uuid.map((u) => u.toUpperCase()),
+          fc.constantFrom('00000000-0000-0000-0000-000000000000', '../etc/passwd'),
+        ),
+        (id) => {
+          const result = idParamSchema.safeParse(id);
+          if (result.success) expect(id).toMatch(UUID_SHAPE);
+          else expectRejected(result, /UUID/);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

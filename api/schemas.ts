@@ -43,7 +43,12 @@ const REMOTE_URL = [
 const LOCAL_URL = [`file:///${URL_TAIL}`, `/${URL_TAIL}`, `http://127(\\.\\d{1,3}){3}(:\\d{1,5})?/${URL_TAIL}`];
 
 /** `..` as a path segment, also percent-encoded (git decodes %2e and %2f in file:// URLs). */
-const climbsOut = (url: string) => /%(2e|2f|5c)/i.test(url) || url.replace(/^[^@]*@[^:/]*:/, '/').split('/').includes('..');
+const climbsOut = (url: string) =>
+  /%(2e|2f|5c)/i.test(url) ||
+  url
+    .replace(/^[^@]*@[^:/]*:/, '/')
+    .split('/')
+    .includes('..');
 
 /**
  * Repository URLs: https and ssh (`ssh://` or scp-like `git@host:owner/repo.git`); `file://`
@@ -66,17 +71,33 @@ export function repoUrlSchema(allowLocal: boolean) {
     .refine((url) => !climbsOut(url), 'must be a repository URL without ".." path segments, encoded or not');
 }
 
-export const portSchema = z.number({ message: 'must be a number' }).int('must be an integer').min(1, 'must be from 1 to 65535').max(65535, 'must be from 1 to 65535');
+export const portSchema = z
+  .number({ message: 'must be a number' })
+  .int('must be an integer')
+  .min(1, 'must be from 1 to 65535')
+  .max(65535, 'must be from 1 to 65535');
 
 export function createProjectSchema(allowLocal: boolean) {
   return z
     .object({
-      name: projectNameSchema.meta({ description: 'DNS-1123 label, at most 21 characters; part of the application name, Helm release and host', examples: ['shop', 'blog-2'] }),
-      userId: userIdSchema.meta({ description: "The platform's id of the owner, DNS-1123 label of at most 20 characters, one of the workspace's users (PUT /v1/workspace/users/{userId}); the namespace is user-<userId>, or one per workspace with NAMESPACE_SCOPE=workspace", examples: ['alice', 'u-1042'] }),
-      repoUrl: repoUrlSchema(allowLocal).meta({ description: 'https or ssh clone URL, without credentials, on a host the platform allows (REPO_HOSTS; never an internal address)', examples: ['https://github.com/acme/shop.git', 'git@github.com:acme/shop.git'] }),
+      name: projectNameSchema.meta({
+        description: 'DNS-1123 label, at most 21 characters; part of the application name, Helm release and host',
+        examples: ['shop', 'blog-2'],
+      }),
+      userId: userIdSchema.meta({
+        description:
+          "The platform's id of the owner, DNS-1123 label of at most 20 characters, one of the workspace's users (PUT /v1/workspace/users/{userId}); the namespace is user-<userId>, or one per workspace with NAMESPACE_SCOPE=workspace",
+        examples: ['alice', 'u-1042'],
+      }),
+      repoUrl: repoUrlSchema(allowLocal).meta({
+        description: 'https or ssh clone URL, without credentials, on a host the platform allows (REPO_HOSTS; never an internal address)',
+        examples: ['https://github.com/acme/shop.git', 'git@github.com:acme/shop.git'],
+      }),
       branch: branchSchema.default('main').meta({ description: 'The tracked branch (git ref-name rules)', examples: ['main', 'release/1.2'] }),
       appPort: portSchema.meta({ description: 'The port the app listens on', examples: [3000, 8080] }),
-      customDomain: hostnameSchema.optional().meta({ description: 'A host name of your own (not under the apps domain); default <project>-<user>.<apps domain>', examples: ['shop.example.com'] }),
+      customDomain: hostnameSchema
+        .optional()
+        .meta({ description: 'A host name of your own (not under the apps domain); default <project>-<user>.<apps domain>', examples: ['shop.example.com'] }),
       autoDeploy: z.boolean({ message: 'must be true or false' }).default(true).meta({ description: 'Deploy on every push to the branch' }),
     })
     .strict();
@@ -100,9 +121,7 @@ export const listQuerySchema = z.object({
 
 export const idParamSchema = z.string().uuid('must be an id (UUID)');
 
-export const rollbackSchema = z
-  .object({ toDeploymentId: z.string().uuid('must be a deployment id (UUID)').optional() })
-  .strict();
+export const rollbackSchema = z.object({ toDeploymentId: z.string().uuid('must be a deployment id (UUID)').optional() }).strict();
 
 export const autoDeploySchema = z.object({ enabled: z.boolean({ message: 'must be true or false' }) }).strict();
 

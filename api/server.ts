@@ -22,7 +22,13 @@ export async function createServices(config: Env, logger: Logger, db: Db = creat
   const hub = new DeploymentEventHub(config.DATABASE_URL, logger);
   // Only the client the API uses: it holds no Harbor, Jenkins or Argo CD account.
   const clients = createClients(config, ['github']);
-  const app = createApp({ logger, health, v1: buildV1({ config, db, temporal, logger, hub, clients }), corsOrigins: config.CORS_ORIGINS, openapi: openApiDocument(config) });
+  const app = createApp({
+    logger,
+    health,
+    v1: buildV1({ config, db, temporal, logger, hub, clients }),
+    corsOrigins: config.CORS_ORIGINS,
+    openapi: openApiDocument(config),
+  });
   return { app, db, temporal, hub };
 }
 

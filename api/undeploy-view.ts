@@ -15,6 +15,9 @@ export function undeployView(p: Project, appName: string) {
     undeployedAt: p.undeployedAt,
     namesReleased: p.namesClaimed === null,
     workflowId: undeployWorkflowId(p.id),
-    error: p.undeployStatus === 'failed' ? { step: p.undeployStep ?? 'unknown', type: p.undeployErrorType ?? 'internal', message: p.undeployErrorMessage ?? '' } : null,
+    error:
+      p.undeployStatus === 'failed'
+        ? { step: p.undeployStep ?? 'unknown', type: p.undeployErrorType ?? 'internal', message: p.undeployErrorMessage ?? '' }
+        : null,
   };
 }

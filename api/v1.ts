@@ -45,7 +45,13 @@ export function buildV1({ config, db, temporal, logger, hub, clients: { github }
     const lane = createLaneClient(temporal, config);
     const undeploys = createUndeployClient(temporal, config);
     const projects = createProjectService({ db, config, github, logger, undeploys });
-    const deployments = createDeploymentService({ db, lane, projects, logger, caps: { perProject: config.MAX_QUEUED_PER_PROJECT, perWorkspace: config.MAX_QUEUED_PER_WORKSPACE } });
+    const deployments = createDeploymentService({
+      db,
+      lane,
+      projects,
+      logger,
+      caps: { perProject: config.MAX_QUEUED_PER_PROJECT, perWorkspace: config.MAX_QUEUED_PER_WORKSPACE },
+    });
     const v1 = new Hono();
     // Webhooks (signature) and logs (a ticket instead of the header for browsers) authenticate
     // themselves, so they are mounted before the bearer middleware.

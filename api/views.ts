@@ -41,7 +41,10 @@ export function deploymentView(d: Deployment & { steps?: DeploymentStep[] }) {
   };
 }
 
-export function projectView(p: Project & { liveDeployment?: (Deployment & { steps?: DeploymentStep[] }) | null }, config: Pick<Env, 'APPS_DOMAIN' | 'HARBOR_PROJECT' | 'NAMESPACE_SCOPE' | 'APPS_URL_SCHEME'>) {
+export function projectView(
+  p: Project & { liveDeployment?: (Deployment & { steps?: DeploymentStep[] }) | null },
+  config: Pick<Env, 'APPS_DOMAIN' | 'HARBOR_PROJECT' | 'NAMESPACE_SCOPE' | 'APPS_URL_SCHEME'>,
+) {
   const names = projectNames(p, config);
   return {
     id: p.id,

@@ -4,7 +4,16 @@ import { inspect } from 'node:util';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScenarioStore } from '../simulators/common/scenario.js';
-import { createGitopsRepo, removeDir, startArgoCd, tempDir, waitFor, writeChart, type GitopsRepo, type RunningArgoCd } from '../simulators/argocd/test-support.js';
+import {
+  createGitopsRepo,
+  removeDir,
+  startArgoCd,
+  tempDir,
+  waitFor,
+  writeChart,
+  type GitopsRepo,
+  type RunningArgoCd,
+} from '../simulators/argocd/test-support.js';
 import { liveStatus } from '../activities/live-status.js';
 import { ArgoCdClient } from './argocd.js';
 import { ClientError } from './errors.js';
@@ -17,7 +26,8 @@ describe('ArgoCdClient against the simulator', () => {
   let scenarios: ScenarioStore;
   let client: ArgoCdClient;
 
-  const chart = (tag: string) => writeChart(repo.work, { workspaceId: 'ws1', userId: 'alice', projectName: 'shop', repository: 'registry.example/apps/ws1/alice-shop', tag });
+  const chart = (tag: string) =>
+    writeChart(repo.work, { workspaceId: 'ws1', userId: 'alice', projectName: 'shop', repository: 'registry.example/apps/ws1/alice-shop', tag });
   const sim = (route: string, method: string, body?: unknown) =>
     fetch(`${argo.url}/_sim${route}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   const counters = async () => (await (await sim('/counters', 'GET')).json()) as { routes: Record<string, number>; faults: { error: number; drop: number } };
@@ -29,7 +39,14 @@ describe('ArgoCdClient against the simulator', () => {
     await repo.commitAndPush('Initial');
     scenarios = new ScenarioStore();
     scenarios.setDefault({ health: { progressingMs: 40 } });
-    argo = await startArgoCd({ scenarios, users: [USER], tokens: ['static-token'], repo: { url: repo.url, branch: 'main' }, pollIntervalMs: 600_000, workDir: path.join(root, 'argocd') });
+    argo = await startArgoCd({
+      scenarios,
+      users: [USER],
+      tokens: ['static-token'],
+      repo: { url: repo.url, branch: 'main' },
+      pollIntervalMs: 600_000,
+      workDir: path.join(root, 'argocd'),
+    });
     client = new ArgoCdClient({ baseUrl: argo.url, ...USER });
   });
 
@@ -59,7 +76,13 @@ describe('ArgoCdClient against the simulator', () => {
     try {
       const error = await client.getApplication('ws1-alice-shop', { project: 'default' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ClientError);
-      expect(error).toMatchObject({ system: 'argocd', kind: 'forbidden', status: 403, transient: false, message: 'Argo CD denies this account default/ws1-alice-shop: permission denied' });
+      expect(error).toMatchObject({
+        system: 'argocd',
+        kind: 'forbidden',
+        status: 403,
+        transient: false,
+        message: 'Argo CD denies this account default/ws1-alice-shop: permission denied',
+      });
       // Without a project Argo CD says the same for a missing app: nothing to tell apart.
       expect(await client.getApplication('ws1-alice-shop')).toBeNull();
     } finally {
@@ -70,7 +93,11 @@ describe('ArgoCdClient against the simulator', () => {
 
   it('reads the ApplicationSet status (validated), and null for one that does not exist', async () => {
     const set = await client.getApplicationSet('user-projects');
-    expect(set?.status.conditions?.map((c) => [c.type, c.status])).toEqual([['ErrorOccurred', 'False'], ['ParametersGenerated', 'True'], ['ResourcesUpToDate', 'True']]);
+    expect(set?.status.conditions?.map((c) => [c.type, c.status])).toEqual([
+      ['ErrorOccurred', 'False'],
+      ['ParametersGenerated', 'True'],
+      ['ResourcesUpToDate', 'True'],
+    ]);
     expect(set?.status.resources?.map((r) => r.name)).toEqual(['ws1-alice-shop']);
     expect(await client.getApplicationSet('nope')).toBeNull();
   });
@@ -124,7 +151,11 @@ describe('ArgoCdClient against the simulator', () => {
     expect(pinned).toMatchObject({ kind: 'invalid', transient: false });
     expect((pinned as Error).message).toContain('auto-sync currently set to main');
     scenarios.delete('ws1-alice-shop');
-    await waitFor(() => client.getApplication('ws1-alice-shop'), (a) => a !== null && liveStatus(a, sha, { now: Date.now(), degradedGraceMs: 0 }).state === 'live', 15_000);
+    await waitFor(
+      () => client.getApplication('ws1-alice-shop'),
+      (a) => a !== null && liveStatus(a, sha, { now: Date.now(), degradedGraceMs: 0 }).state === 'live',
+      15_000,
+    );
     const synced = await client.sync('ws1-alice-shop', { prune: true });
     expect(synced.operation?.sync?.revision).toBe(sha);
   });

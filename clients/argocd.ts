@@ -62,7 +62,15 @@ export const applicationSetSchema = z.looseObject({
   status: z
     .looseObject({
       conditions: z
-        .array(z.looseObject({ type: z.string(), status: z.string().optional(), reason: z.string().optional(), message: z.string().optional(), lastTransitionTime: time.nullish() }))
+        .array(
+          z.looseObject({
+            type: z.string(),
+            status: z.string().optional(),
+            reason: z.string().optional(),
+            message: z.string().optional(),
+            lastTransitionTime: time.nullish(),
+          }),
+        )
         .nullish(),
       resources: z.array(z.looseObject({ name: z.string().optional(), status: z.string().optional() })).nullish(),
     })
@@ -156,7 +164,10 @@ export class ArgoCdClient {
     const timeoutMs = options.timeoutMs ?? (options.refresh ? 60_000 : this.#timeoutMs);
     const { status, body } = await this.request('GET', `/api/v1/applications/${encodeURIComponent(name)}${suffix}`, { timeoutMs, accept: [403, 404] });
     if (status === 403 && options.project) {
-      throw argoError('forbidden', `Argo CD denies this account ${options.project}/${name}: ${errorDetail(body) || 'permission denied'}`, { status: 403, code: 7 });
+      throw argoError('forbidden', `Argo CD denies this account ${options.project}/${name}: ${errorDetail(body) || 'permission denied'}`, {
+        status: 403,
+        code: 7,
+      });
     }
     if (status === 403 || status === 404) return null;
     return parseApplication(body);
@@ -182,7 +193,8 @@ export class ArgoCdClient {
   async sync(name: string, options: SyncOptions = {}): Promise<Application> {
     const body = { name, ...(options.revision ? { revision: options.revision } : {}), prune: options.prune ?? false, dryRun: options.dryRun ?? false };
     const answer = await this.request('POST', `/api/v1/applications/${encodeURIComponent(name)}/sync`, { body, accept: [400, 403, 404] });
-    if (answer.status === 403 || answer.status === 404) throw argoError('not_found', `Argo CD application ${name} not found or not allowed`, { status: answer.status });
+    if (answer.status === 403 || answer.status === 404)
+      throw argoError('not_found', `Argo CD application ${name} not found or not allowed`, { status: answer.status });
     if (answer.status === 400) {
       const error = errorBody.safeParse(answer.body);
       const message = (error.success ? (error.data.message ?? error.data.error) : undefined) ?? 'sync refused';
@@ -259,8 +271,10 @@ export class ArgoCdClient {
   private async login(): Promise<string> {
     const response = await this.send('POST', '/api/v1/session', undefined, { body: { username: this.#username, password: this.#password } });
     const text = await readBody(response, 'POST /api/v1/session');
-    if (response.status === 401 || response.status === 403) throw argoError('auth', `Argo CD refused the credentials of ${this.#username ?? 'the configured user'}`, { status: response.status });
-    if (response.status >= 500 || response.status === 429) throw argoError('unavailable', `Argo CD POST /api/v1/session answered ${response.status}`, { status: response.status });
+    if (response.status === 401 || response.status === 403)
+      throw argoError('auth', `Argo CD refused the credentials of ${this.#username ?? 'the configured user'}`, { status: response.status });
+    if (response.status >= 500 || response.status === 429)
+      throw argoError('unavailable', `Argo CD POST /api/v1/session answered ${response.status}`, { status: response.status });
     const parsed = z.object({ token: z.string().min(1) }).safeParse(parseJson(text, 'POST /api/v1/session'));
     if (!parsed.success) throw argoError('protocol', `Argo CD POST /api/v1/session answered ${response.status} without a token`, { status: response.status });
     return parsed.data.token;
@@ -286,7 +300,10 @@ async function readBody(response: Response, what: string): Promise<string> {
     return await response.text();
   } catch (error) {
     if (isTimeout(error)) throw argoError('timeout', `Argo CD ${what}: timed out reading the answer`, { cause: error });
-    throw argoError('unavailable', `Argo CD ${what}: the connection dropped while reading the answer (${describe(error)})`, { status: response.status, cause: error });
+    throw argoError('unavailable', `Argo CD ${what}: the connection dropped while reading the answer (${describe(error)})`, {
+      status: response.status,
+      cause: error,
+    });
   }
 }
 

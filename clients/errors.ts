@@ -22,7 +22,8 @@ export type ClientSystem = 'argocd' | 'github' | 'gitops' | 'harbor' | 'jenkins'
  * - `local`: the engine's own working copy failed (the GitOps clone); the next attempt starts fresh;
  * - `protocol`: an answer the client cannot use (unexpected status or shape).
  */
-export type ClientErrorKind = 'unavailable' | 'timeout' | 'rate_limited' | 'auth' | 'forbidden' | 'not_found' | 'conflict' | 'invalid' | 'unsupported' | 'local' | 'protocol';
+export type ClientErrorKind =
+  'unavailable' | 'timeout' | 'rate_limited' | 'auth' | 'forbidden' | 'not_found' | 'conflict' | 'invalid' | 'unsupported' | 'local' | 'protocol';
 
 /** Kinds that retrying later can fix, unless a client says otherwise for one error. */
 const TRANSIENT_KINDS: ReadonlySet<ClientErrorKind> = new Set<ClientErrorKind>(['unavailable', 'timeout', 'rate_limited', 'local']);

@@ -30,9 +30,11 @@ export interface SourceSnapshot {
 const SHA = /^[0-9a-f]{40}$/;
 
 /** What git prints when a server wants credentials or refused them (GitHub, GitLab, git http-backend behind auth). */
-const ACCESS_DENIED = /could not read (Username|Password)|terminal prompts disabled|Authentication failed|Invalid username or password|HTTP Basic: Access denied|The requested URL returned error: (401|403)|Permission denied \(publickey/i;
+const ACCESS_DENIED =
+  /could not read (Username|Password)|terminal prompts disabled|Authentication failed|Invalid username or password|HTTP Basic: Access denied|The requested URL returned error: (401|403)|Permission denied \(publickey/i;
 /** GitHub answers 404 "Repository not found" to a token without access to a private repository. */
-const NOT_FOUND = /not our ref|couldn't find remote ref|does not appear to be a git repository|Repository not found|not found|no such|unadvertised object|invalid object|bad object|unable to read tree/i;
+const NOT_FOUND =
+  /not our ref|couldn't find remote ref|does not appear to be a git repository|Repository not found|not found|no such|unadvertised object|invalid object|bad object|unable to read tree/i;
 
 /** Git errors that mean "it is not there" or "you may not" rather than "try again". */
 function classify(error: unknown, what: string, credential: GitCredential | undefined): ClientError {
@@ -40,7 +42,11 @@ function classify(error: unknown, what: string, credential: GitCredential | unde
   // GitHub hides a private repository from a token without access behind "not found": with a
   // credential sent, that is the credential's fault (or a wrong URL), said as such.
   if (ACCESS_DENIED.test(message) || (credential && /Repository not found|repository '[^']*' not found/i.test(message))) {
-    return new ClientError('source', 'auth', `${what}: ${credential ? 'the repository refused the credential' : 'the repository needs a credential and none was given'} (${firstLine(message)})`);
+    return new ClientError(
+      'source',
+      'auth',
+      `${what}: ${credential ? 'the repository refused the credential' : 'the repository needs a credential and none was given'} (${firstLine(message)})`,
+    );
   }
   if (NOT_FOUND.test(message)) return new ClientError('source', 'not_found', `${what}: ${firstLine(message)}`);
   return new ClientError('source', 'unavailable', `${what}: ${firstLine(message)}`);
@@ -53,7 +59,15 @@ function scrub(text: string, credential: GitCredential | undefined): string {
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean).find((l) => /fatal|error/i.test(l)) ?? text.split('\n')[0] ?? text;
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .find((l) => /fatal|error/i.test(l)) ??
+    text.split('\n')[0] ??
+    text
+  );
 }
 
 const basic = (c: GitCredential) => Buffer.from(`${c.username}:${c.password}`).toString('base64');
@@ -110,7 +124,10 @@ export class GitSource {
     } catch (error) {
       throw classify(error, `Cannot read repository ${repoUrl}`, options.credential);
     }
-    const sha = out.split('\n').map((l) => l.split('\t')).find(([, ref]) => ref === `refs/heads/${branch}`)?.[0];
+    const sha = out
+      .split('\n')
+      .map((l) => l.split('\t'))
+      .find(([, ref]) => ref === `refs/heads/${branch}`)?.[0];
     if (!sha) throw new ClientError('source', 'not_found', `Branch ${branch} does not exist in ${repoUrl}`);
     return sha;
   }
@@ -124,7 +141,15 @@ export class GitSource {
     try {
       await simpleGit(dir).init(true);
       // Serving a commit by id needs protocol v2 (GitHub, GitLab and local repos allow it).
-      await gitWith(gitEnvironment(options.credential, options.config), dir).raw(['-c', 'protocol.version=2', 'fetch', '--depth=1', '--no-tags', repoUrl, commitSha]);
+      await gitWith(gitEnvironment(options.credential, options.config), dir).raw([
+        '-c',
+        'protocol.version=2',
+        'fetch',
+        '--depth=1',
+        '--no-tags',
+        repoUrl,
+        commitSha,
+      ]);
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
       throw classify(error, `Commit ${commitSha} is not in ${repoUrl}`, options.credential);

@@ -13,7 +13,9 @@ const MINT_ROUTE = 'POST /app/installations/:installation_id/access_tokens';
 function lsRemote(url: string, token: string): Promise<number> {
   const header = `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: '/nonexistent', GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' };
-  return new Promise((resolve) => execFile('git', ['-c', `http.extraHeader=${header}`, 'ls-remote', url], { env, timeout: 30_000 }, (error) => resolve(error ? 1 : 0)));
+  return new Promise((resolve) =>
+    execFile('git', ['-c', `http.extraHeader=${header}`, 'ls-remote', url], { env, timeout: 30_000 }, (error) => resolve(error ? 1 : 0)),
+  );
 }
 
 async function caught(promise: Promise<unknown>): Promise<ClientError> {
@@ -104,7 +106,9 @@ describe('GitHubAppClient', () => {
   it('not installed: names the app and the repository and says to install it', async () => {
     const error = await caught(client().installationToken('acme', 'lonely'));
     expect(error).toMatchObject({ kind: 'not_found', transient: false, status: 404 });
-    expect(error.message).toBe(`The GitHub App ${ghApp.id} is not installed on acme/lonely: install it on that repository (or add the repository to its installation)`);
+    expect(error.message).toBe(
+      `The GitHub App ${ghApp.id} is not installed on acme/lonely: install it on that repository (or add the repository to its installation)`,
+    );
   });
 
   it('a key that is not the app key, or not a key at all: refused (auth), and the message holds no secret', async () => {

@@ -82,7 +82,10 @@ export class GitHubAppClient {
     try {
       this.key ??= createPrivateKey(this.options.privateKeyPem);
     } catch {
-      throw appError('auth', `The private key of the GitHub App ${this.options.appId} (GITHUB_APP_PRIVATE_KEY) is not a PEM private key: set it to the .pem file GitHub generated for the app`);
+      throw appError(
+        'auth',
+        `The private key of the GitHub App ${this.options.appId} (GITHUB_APP_PRIVATE_KEY) is not a PEM private key: set it to the .pem file GitHub generated for the app`,
+      );
     }
     const now = Math.floor(Date.now() / 1000);
     const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -91,7 +94,10 @@ export class GitHubAppClient {
     try {
       return `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(this.key, 'base64url')}`;
     } catch {
-      throw appError('auth', `The private key of the GitHub App ${this.options.appId} (GITHUB_APP_PRIVATE_KEY) cannot sign RS256: it must be the app's RSA key`);
+      throw appError(
+        'auth',
+        `The private key of the GitHub App ${this.options.appId} (GITHUB_APP_PRIVATE_KEY) cannot sign RS256: it must be the app's RSA key`,
+      );
     }
   }
 
@@ -112,7 +118,10 @@ export class GitHubAppClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      const why = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError') ? `no answer within ${this.timeoutMs} ms` : 'the connection failed';
+      const why =
+        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
+          ? `no answer within ${this.timeoutMs} ms`
+          : 'the connection failed';
       throw appError('unavailable', `GitHub (${this.baseUrl}) could not be reached for a token of ${app} on ${where}: ${why}`);
     }
     const text = await res.text().catch(() => '');
@@ -125,25 +134,43 @@ export class GitHubAppClient {
     if (res.ok) return json;
     const said = errorSchema.safeParse(json);
     const quote = said.success ? ` ("${said.data.message.slice(0, 200)}")` : '';
-    if (res.status >= 500 || res.status === 429) throw appError('unavailable', `GitHub answered ${res.status}${quote} while minting a token of ${app} on ${where}: try again later`, res.status);
+    if (res.status >= 500 || res.status === 429)
+      throw appError('unavailable', `GitHub answered ${res.status}${quote} while minting a token of ${app} on ${where}: try again later`, res.status);
     if (res.status === 401) {
-      throw appError('auth', `GitHub refused the credentials of ${app}${quote}: check GITHUB_APP_ID and that GITHUB_APP_PRIVATE_KEY is the app's current private key, and this machine's clock`, 401);
+      throw appError(
+        'auth',
+        `GitHub refused the credentials of ${app}${quote}: check GITHUB_APP_ID and that GITHUB_APP_PRIVATE_KEY is the app's current private key, and this machine's clock`,
+        401,
+      );
     }
     if (res.status === 404) {
-      throw appError('not_found', `${capitalize(app)} is not installed on ${where}: install it on that repository (or add the repository to its installation)`, 404);
+      throw appError(
+        'not_found',
+        `${capitalize(app)} is not installed on ${where}: install it on that repository (or add the repository to its installation)`,
+        404,
+      );
     }
     if (res.status === 422 && said.success && /permission/i.test(said.data.message)) {
-      throw appError('forbidden', `${capitalize(app)} may not read contents on ${where}${quote}: grant it "Contents: Read-only" and accept the new permissions on the installation`, 422);
+      throw appError(
+        'forbidden',
+        `${capitalize(app)} may not read contents on ${where}${quote}: grant it "Contents: Read-only" and accept the new permissions on the installation`,
+        422,
+      );
     }
     if (res.status === 422) {
-      throw appError('not_found', `${capitalize(app)} is installed but ${where} is not among its repositories${quote}: add the repository to the installation`, 422);
+      throw appError(
+        'not_found',
+        `${capitalize(app)} is installed but ${where} is not among its repositories${quote}: add the repository to the installation`,
+        422,
+      );
     }
     throw appError('protocol', `GitHub refused a token of ${app} on ${where} with ${res.status}${quote}`, res.status);
   }
 
   private parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
     const parsed = schema.safeParse(value);
-    if (!parsed.success) throw appError('protocol', `GitHub's answer for a token of the GitHub App ${this.options.appId} on ${where} has not the expected shape`);
+    if (!parsed.success)
+      throw appError('protocol', `GitHub's answer for a token of the GitHub App ${this.options.appId} on ${where} has not the expected shape`);
     return parsed.data;
   }
 }

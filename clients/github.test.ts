@@ -107,7 +107,11 @@ describe('GitHubClient against the simulator', () => {
     expect(await client.resolveBranch('acme', 'shop', 'feature/login')).toBe(SHA_DEV);
     await fx.control('/_sim/github/repos/acme/shop/branches/main', { method: 'PUT', json: { sha: 'a'.repeat(40) } });
     expect(await client.resolveBranch('acme', 'shop', 'main')).toBe('a'.repeat(40));
-    expect(calls()).toEqual(['GET /repos/acme/shop/branches/main 200', 'GET /repos/acme/shop/branches/feature%2Flogin 200', 'GET /repos/acme/shop/branches/main 200']);
+    expect(calls()).toEqual([
+      'GET /repos/acme/shop/branches/main 200',
+      'GET /repos/acme/shop/branches/feature%2Flogin 200',
+      'GET /repos/acme/shop/branches/main 200',
+    ]);
   });
 
   it('reports a missing branch or repository as a terminal not_found', async () => {
@@ -133,7 +137,12 @@ describe('GitHubClient against the simulator', () => {
     expect(again).toBe(id);
     const hooks = await (await fx.control('/_sim/github/repos/acme/shop/hooks')).json();
     expect(hooks).toHaveLength(1);
-    expect(hooks[0]).toMatchObject({ id, active: true, events: ['push'], config: { url: HOOK_URL, content_type: 'json', insecure_ssl: '0', secret: '********' } });
+    expect(hooks[0]).toMatchObject({
+      id,
+      active: true,
+      events: ['push'],
+      config: { url: HOOK_URL, content_type: 'json', insecure_ssl: '0', secret: '********' },
+    });
     const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
     expect(hooks[0].secret_sha256).toBe(sha256('second-secret'));
     expect(calls()).toEqual([
@@ -142,7 +151,12 @@ describe('GitHubClient against the simulator', () => {
       'GET /repos/acme/shop/hooks 200',
       `PATCH /repos/acme/shop/hooks/${id} 200`,
     ]);
-    expect(fx.sim.calls[0]?.body).toEqual({ name: 'web', active: true, events: ['push'], config: { url: HOOK_URL, content_type: 'json', secret: '********', insecure_ssl: '0' } });
+    expect(fx.sim.calls[0]?.body).toEqual({
+      name: 'web',
+      active: true,
+      events: ['push'],
+      config: { url: HOOK_URL, content_type: 'json', secret: '********', insecure_ssl: '0' },
+    });
     expect(JSON.stringify(fx.sim.calls)).not.toContain('first-secret');
   });
 
@@ -157,19 +171,43 @@ describe('GitHubClient against the simulator', () => {
   });
 
   it('creates a deployment at the exact SHA, then in_progress and success with the environment URL', async () => {
-    const id = await client.createDeployment('acme', 'shop', { ref: 'main', sha: SHA_DEV, environment: 'ws1-shop', description: 'Deploy shop', payload: { deployId: 'dep-1' }, productionEnvironment: false });
-    await client.setDeploymentStatus('acme', 'shop', id, { state: 'in_progress', logUrl: 'https://engine.example.com/deployments/dep-1', description: 'Building' });
+    const id = await client.createDeployment('acme', 'shop', {
+      ref: 'main',
+      sha: SHA_DEV,
+      environment: 'ws1-shop',
+      description: 'Deploy shop',
+      payload: { deployId: 'dep-1' },
+      productionEnvironment: false,
+    });
+    await client.setDeploymentStatus('acme', 'shop', id, {
+      state: 'in_progress',
+      logUrl: 'https://engine.example.com/deployments/dep-1',
+      description: 'Building',
+    });
     const long = `Live at https://shop.apps.example.com ${'and then some more words '.repeat(10)}`;
     await client.setDeploymentStatus('acme', 'shop', id, { state: 'success', environmentUrl: 'https://shop.apps.example.com', description: long });
 
     const [deployment] = await (await fx.control('/_sim/github/repos/acme/shop/deployments')).json();
-    expect(deployment).toMatchObject({ id, sha: SHA_DEV, ref: SHA_DEV, environment: 'ws1-shop', payload: { deployId: 'dep-1' }, description: 'Deploy shop', production_environment: false, transient_environment: false });
+    expect(deployment).toMatchObject({
+      id,
+      sha: SHA_DEV,
+      ref: SHA_DEV,
+      environment: 'ws1-shop',
+      payload: { deployId: 'dep-1' },
+      description: 'Deploy shop',
+      production_environment: false,
+      transient_environment: false,
+    });
     expect(deployment.statuses.map((s: any) => s.state)).toEqual(['in_progress', 'success']);
     expect(deployment.statuses[0]).toMatchObject({ log_url: 'https://engine.example.com/deployments/dep-1', description: 'Building' });
     expect(deployment.statuses[1]).toMatchObject({ environment_url: 'https://shop.apps.example.com' });
     expect([...deployment.statuses[1].description]).toHaveLength(140);
 
-    expect(calls()).toEqual(['POST /repos/acme/shop/deployments 201', `POST /repos/acme/shop/deployments/${id}/statuses 201`, `POST /repos/acme/shop/deployments/${id}/statuses 201`]);
+    expect(calls()).toEqual([
+      'POST /repos/acme/shop/deployments 201',
+      `POST /repos/acme/shop/deployments/${id}/statuses 201`,
+      `POST /repos/acme/shop/deployments/${id}/statuses 201`,
+    ]);
     expect(fx.sim.calls[0]?.body).toMatchObject({ ref: SHA_DEV, environment: 'ws1-shop', auto_merge: false, required_contexts: [] });
     expect(fx.sim.calls[2]?.body).toMatchObject({ state: 'success', environment_url: 'https://shop.apps.example.com' });
   });
@@ -232,7 +270,13 @@ describe('GitHubClient against the simulator', () => {
     // The same seed gives the same sequence of faults.
     await fx.control('/_sim/faults', { method: 'PUT', json: { errorRate: 0.3, dropRate: 0.3, seed: 20261201 } });
     const replay: string[] = [];
-    for (let i = 0; i < 40; i += 1) replay.push(await client.resolveBranch('acme', 'shop', 'main').then(() => 'ok', (e: ClientError) => e.kind));
+    for (let i = 0; i < 40; i += 1)
+      replay.push(
+        await client.resolveBranch('acme', 'shop', 'main').then(
+          () => 'ok',
+          (e: ClientError) => e.kind,
+        ),
+      );
     expect(replay).toEqual(outcomes);
   });
   it('converges to exactly one webhook when creation is retried through faults', async () => {

@@ -52,7 +52,14 @@ const deploymentSchema = z.looseObject({ id, sha: fullSha, ref: z.string(), envi
 const statusSchema = z.looseObject({ id, state: z.string() });
 const errorBodySchema = z.looseObject({
   message: z.string().optional(),
-  errors: z.array(z.union([z.looseObject({ resource: z.string().optional(), field: z.string().optional(), code: z.string().optional(), message: z.string().optional() }), z.string()])).optional(),
+  errors: z
+    .array(
+      z.union([
+        z.looseObject({ resource: z.string().optional(), field: z.string().optional(), code: z.string().optional(), message: z.string().optional() }),
+        z.string(),
+      ]),
+    )
+    .optional(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -198,7 +205,9 @@ export class GitHubClient {
 
   /** The head commit SHA of a branch. A missing repository or branch is a `not_found` ClientError. */
   async resolveBranch(owner: string, repo: string, branch: string): Promise<string> {
-    const data = await this.call(`resolving branch ${branch} of ${owner}/${repo}`, branchSchema, (request) => this.#octokit.rest.repos.getBranch({ owner, repo, branch, request }));
+    const data = await this.call(`resolving branch ${branch} of ${owner}/${repo}`, branchSchema, (request) =>
+      this.#octokit.rest.repos.getBranch({ owner, repo, branch, request }),
+    );
     return data.commit.sha;
   }
 
@@ -239,7 +248,9 @@ export class GitHubClient {
   /** Deletes a webhook; one that is already gone (404) is fine. */
   async deleteWebhook(owner: string, repo: string, hookId: number): Promise<void> {
     try {
-      await this.call(`deleting webhook ${hookId} of ${owner}/${repo}`, z.unknown(), (request) => this.#octokit.rest.repos.deleteWebhook({ owner, repo, hook_id: hookId, request }));
+      await this.call(`deleting webhook ${hookId} of ${owner}/${repo}`, z.unknown(), (request) =>
+        this.#octokit.rest.repos.deleteWebhook({ owner, repo, hook_id: hookId, request }),
+      );
     } catch (error) {
       if (!(error instanceof ClientError && error.kind === 'not_found')) throw error;
     }
@@ -293,7 +304,11 @@ export class GitHubClient {
   // -------------------------------------------------------------------------------------------
 
   /** Runs one request with a time bound, maps failures to named errors, validates the answer. */
-  private async call<S extends z.ZodType>(what: string, schema: S, send: (request: Request) => Promise<{ data: unknown; status?: number }>): Promise<z.output<S>> {
+  private async call<S extends z.ZodType>(
+    what: string,
+    schema: S,
+    send: (request: Request) => Promise<{ data: unknown; status?: number }>,
+  ): Promise<z.output<S>> {
     let response: { data: unknown; status?: number };
     try {
       response = await send({ signal: AbortSignal.timeout(this.#timeoutMs) });
@@ -306,7 +321,11 @@ export class GitHubClient {
     if (typeof response.data !== 'object' || response.data === null) {
       throw githubError('unavailable', this.scrub(`GitHub: ${what}: the answer was cut short or unreadable`), { status: response.status });
     }
-    throw githubError('protocol', this.scrub(`GitHub: ${what}: unexpected answer (${parsed.error.issues.map((i) => `${i.path.join('.') || '<root>'}: ${i.message}`).join('; ')})`), { status: response.status });
+    throw githubError(
+      'protocol',
+      this.scrub(`GitHub: ${what}: unexpected answer (${parsed.error.issues.map((i) => `${i.path.join('.') || '<root>'}: ${i.message}`).join('; ')})`),
+      { status: response.status },
+    );
   }
 
   private classify(what: string, error: unknown): ClientError {

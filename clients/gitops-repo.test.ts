@@ -20,7 +20,11 @@ const invalid = { system: 'gitops', kind: 'invalid', transient: false };
 
 const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GIT_')));
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd, encoding: 'utf8', env: cleanEnv }).trim();
+  return execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: cleanEnv,
+  }).trim();
 }
 
 let counter = 0;
@@ -96,10 +100,23 @@ describe('commitRelease', () => {
     expect(git(remote, 'rev-parse', 'main')).toBe(result.sha);
     expect(commitCount(remote)).toBe(2);
     expect(remoteFiles(remote, 'apps').sort()).toEqual(
-      ['Chart.yaml', 'app.json', 'templates/deployment.yaml', 'templates/hpa.yaml', 'templates/ingress.yaml', 'templates/pull-secret.yaml', 'templates/service.yaml', 'values.yaml'].map((f) => `apps/ws1/alice/shop/${f}`),
+      [
+        'Chart.yaml',
+        'app.json',
+        'templates/deployment.yaml',
+        'templates/hpa.yaml',
+        'templates/ingress.yaml',
+        'templates/pull-secret.yaml',
+        'templates/service.yaml',
+        'values.yaml',
+      ].map((f) => `apps/ws1/alice/shop/${f}`),
     );
     expect(parse(git(remote, 'show', 'main:apps/ws1/alice/shop/values.yaml'))).toEqual(values);
-    expect(JSON.parse(git(remote, 'show', 'main:apps/ws1/alice/shop/app.json'))).toMatchObject({ appName: 'ws1-alice-shop', releaseName: 'alice-shop', namespace: 'user-alice' });
+    expect(JSON.parse(git(remote, 'show', 'main:apps/ws1/alice/shop/app.json'))).toMatchObject({
+      appName: 'ws1-alice-shop',
+      releaseName: 'alice-shop',
+      namespace: 'user-alice',
+    });
     expect(git(remote, 'show', 'main:README.md')).toBe('# GitOps');
     const message = git(remote, 'log', '-1', '--format=%B', 'main');
     expect(message).toContain(`Deployment-Id: ${input.deploymentId}`);
@@ -266,7 +283,11 @@ git update-ref refs/heads/main "$c"
     const result = await repo.commitRelease(release(shop).input);
     expect(result.created).toBe(true);
     expect(retries).toEqual([1]);
-    expect(git(remote, 'log', '--format=%s', 'main').split('\n')).toEqual(['Deploy shop (' + git(remote, 'log', '-1', '--format=%s', 'main').slice('Deploy shop ('.length), 'concurrent writer', 'init']);
+    expect(git(remote, 'log', '--format=%s', 'main').split('\n')).toEqual([
+      'Deploy shop (' + git(remote, 'log', '-1', '--format=%s', 'main').slice('Deploy shop ('.length),
+      'concurrent writer',
+      'init',
+    ]);
     expect(git(remote, 'rev-parse', 'main')).toBe(result.sha);
   });
 
@@ -318,12 +339,17 @@ describe('path attacks', () => {
     expect(commitCount(remote)).toBe(1);
   });
 
-  it.each([['../../escape.yaml'], ['/etc/x.yaml'], ['templates/\u2024\u2024/x.yaml'], ['%2e%2e/x.yaml'], ['.git/config']])('refuses a file name %j', async (bad) => {
-    const repo = newRepo(remote);
-    const error = await repo.commitRelease({ path: 'apps/ws1/alice/shop', files: { ...files(), [bad]: 'x' }, deploymentId: newDeploymentId(), message: 'x' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(GitOpsPathError);
-    expect(commitCount(remote)).toBe(1);
-  });
+  it.each([['../../escape.yaml'], ['/etc/x.yaml'], ['templates/\u2024\u2024/x.yaml'], ['%2e%2e/x.yaml'], ['.git/config']])(
+    'refuses a file name %j',
+    async (bad) => {
+      const repo = newRepo(remote);
+      const error = await repo
+        .commitRelease({ path: 'apps/ws1/alice/shop', files: { ...files(), [bad]: 'x' }, deploymentId: newDeploymentId(), message: 'x' })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GitOpsPathError);
+      expect(commitCount(remote)).toBe(1);
+    },
+  );
 
   it('refuses to write through a symlink committed in the repository, and writes nothing outside', async () => {
     const outside = tempDir('outside');
@@ -419,7 +445,11 @@ describe('removeFolder', () => {
     expect(commitCount(remote)).toBe(before + 1);
     expect(remoteFiles(remote, 'apps/ws1/alice')).toEqual([]);
     expect(remoteFiles(remote, 'apps/ws1/bob/api')).toHaveLength(chartFiles);
-    expect(git(remote, 'diff', '--name-only', `${result.sha}^`, result.sha!).split('\n').every((f) => f.startsWith('apps/ws1/alice/shop/'))).toBe(true);
+    expect(
+      git(remote, 'diff', '--name-only', `${result.sha}^`, result.sha!)
+        .split('\n')
+        .every((f) => f.startsWith('apps/ws1/alice/shop/')),
+    ).toBe(true);
     const message = git(remote, 'log', '-1', '--format=%B', 'main');
     expect(message).toContain(`Undeploy-Id: ${undeployId}`);
     expect(message).toContain('GitOps-Path: apps/ws1/alice/shop');

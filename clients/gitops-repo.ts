@@ -117,7 +117,8 @@ export const UNDEPLOY_ID_TRAILER = 'Undeploy-Id';
 
 const DEPLOYMENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/-]{1,200}(?<![./])(?<!\.lock)$/;
-const NON_FAST_FORWARD = /non-fast-forward|\[rejected\]|fetch first|failed to update ref|cannot lock ref|failed to lock|stale info|Unable to create '.*\.lock'/i;
+const NON_FAST_FORWARD =
+  /non-fast-forward|\[rejected\]|fetch first|failed to update ref|cannot lock ref|failed to lock|stale info|Unable to create '.*\.lock'/i;
 const MISSING_REMOTE_REF = /couldn't find remote ref|could not find remote ref/i;
 /** A lock file left in our clone by a crashed git process. */
 const LOCAL_LOCK = /Unable to create '[^']*\.lock'|cannot lock ref 'refs\/remotes\//i;
@@ -178,7 +179,8 @@ export class GitOpsRepo {
   private readonly sshCommand?: string;
 
   constructor(options: GitOpsRepoOptions) {
-    if (!options.url || options.url.startsWith('-') || /[\s\0]/.test(options.url)) throw gitopsError('invalid', `invalid GitOps repository URL ${JSON.stringify(options.url)}`);
+    if (!options.url || options.url.startsWith('-') || /[\s\0]/.test(options.url))
+      throw gitopsError('invalid', `invalid GitOps repository URL ${JSON.stringify(options.url)}`);
     if (!BRANCH.test(options.branch)) throw gitopsError('invalid', `invalid GitOps branch ${JSON.stringify(options.branch)}`);
     const { name, email } = options.author;
     if (!name || !email || /[<>\n\r\0]/.test(name + email)) throw gitopsError('invalid', 'invalid commit author');
@@ -204,7 +206,14 @@ export class GitOpsRepo {
       maxConcurrentProcesses: 1,
       trimmed: false,
       timeout: { block: this.timeoutMs },
-      config: [`user.name=${this.author.name}`, `user.email=${this.author.email}`, 'commit.gpgsign=false', 'core.autocrlf=false', 'advice.detachedHead=false', ...(this.sshCommand ? [`core.sshCommand=${this.sshCommand}`] : [])],
+      config: [
+        `user.name=${this.author.name}`,
+        `user.email=${this.author.email}`,
+        'commit.gpgsign=false',
+        'core.autocrlf=false',
+        'advice.detachedHead=false',
+        ...(this.sshCommand ? [`core.sshCommand=${this.sshCommand}`] : []),
+      ],
       // The ssh command is the engine's own (from config), never anything a tenant sends.
       ...(this.sshCommand ? { unsafe: { allowUnsafeSshCommand: true } } : {}),
     });
@@ -223,7 +232,8 @@ export class GitOpsRepo {
       } catch (error) {
         throw gitopsError('invalid', `${this.workDir} is not a usable git clone: ${gitMessage(error)}`, { cause: error });
       }
-      if (origin !== this.url) throw gitopsError('invalid', `${this.workDir} is a clone of ${origin}, not of ${this.url}: remove it or choose another GITOPS_WORKDIR`);
+      if (origin !== this.url)
+        throw gitopsError('invalid', `${this.workDir} is a clone of ${origin}, not of ${this.url}: remove it or choose another GITOPS_WORKDIR`);
       return;
     }
     if (existsSync(this.workDir) && (await readdir(this.workDir)).length > 0) {
@@ -416,7 +426,11 @@ export class GitOpsRepo {
         allowEmpty: true,
         existing: async () => {
           const found = await this.findUnlocked(input.deploymentId);
-          if (found && found.path !== dir) throw gitopsError('conflict', `deployment ${input.deploymentId} was already committed for ${found.path ?? 'another path'} (${found.sha}), not ${dir}`);
+          if (found && found.path !== dir)
+            throw gitopsError(
+              'conflict',
+              `deployment ${input.deploymentId} was already committed for ${found.path ?? 'another path'} (${found.sha}), not ${dir}`,
+            );
           return found?.sha;
         },
       }),
@@ -452,7 +466,8 @@ export class GitOpsRepo {
         if (!(await this.syncFresh())) return { sha: undefined, created: false };
         const found = await this.findUnlocked(input.undeployId, UNDEPLOY_ID_TRAILER);
         if (found) {
-          if (found.path !== dir) throw gitopsError('conflict', `undeploy ${input.undeployId} already removed ${found.path ?? 'another path'} (${found.sha}), not ${dir}`);
+          if (found.path !== dir)
+            throw gitopsError('conflict', `undeploy ${input.undeployId} already removed ${found.path ?? 'another path'} (${found.sha}), not ${dir}`);
           return { sha: found.sha, created: false };
         }
         const git = this.git();
@@ -466,7 +481,10 @@ export class GitOpsRepo {
         lastError = pushed.error;
         if (pushed.last) break;
       }
-      throw gitopsError('conflict', `push to ${this.branch} of ${this.url} was rejected ${this.attempts} times (concurrent writers)`, { transient: true, cause: lastError });
+      throw gitopsError('conflict', `push to ${this.branch} of ${this.url} was rejected ${this.attempts} times (concurrent writers)`, {
+        transient: true,
+        cause: lastError,
+      });
     });
   }
 
@@ -484,7 +502,15 @@ export class GitOpsRepo {
       if (attempt === this.attempts) return { error, last: true };
       const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
       const delayMs = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-      this.onPushRetry?.({ attempt, delayMs, reason: reason.split('\n').find((line) => NON_FAST_FORWARD.test(line))?.trim() ?? 'rejected' });
+      this.onPushRetry?.({
+        attempt,
+        delayMs,
+        reason:
+          reason
+            .split('\n')
+            .find((line) => NON_FAST_FORWARD.test(line))
+            ?.trim() ?? 'rejected',
+      });
       await sleep(delayMs);
       return { error, last: false };
     }
@@ -502,7 +528,13 @@ export class GitOpsRepo {
     return checked;
   }
 
-  private async writeCommitPush(job: { dir: string; files: Map<string, string>; message: string; allowEmpty: boolean; existing?: () => Promise<string | undefined> }): Promise<CommitResult> {
+  private async writeCommitPush(job: {
+    dir: string;
+    files: Map<string, string>;
+    message: string;
+    allowEmpty: boolean;
+    existing?: () => Promise<string | undefined>;
+  }): Promise<CommitResult> {
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.attempts; attempt++) {
       const branchExists = await this.syncFresh();
@@ -527,6 +559,9 @@ export class GitOpsRepo {
       lastError = pushed.error;
       if (pushed.last) break;
     }
-    throw gitopsError('conflict', `push to ${this.branch} of ${this.url} was rejected ${this.attempts} times (concurrent writers)`, { transient: true, cause: lastError });
+    throw gitopsError('conflict', `push to ${this.branch} of ${this.url} was rejected ${this.attempts} times (concurrent writers)`, {
+      transient: true,
+      cause: lastError,
+    });
   }
 }

@@ -12,7 +12,8 @@ import { GitOpsRepo, gitOpsSshCommand } from './gitops-repo.js';
 const SSHD = '/usr/sbin/sshd';
 const base = mkdtempSync(path.join(os.tmpdir(), 'gitops-ssh-test-'));
 const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GIT_') && key !== 'SSH_AUTH_SOCK'));
-const run = (cmd: string, args: string[], cwd = base) => execFileSync(cmd, args, { cwd, encoding: 'utf8', env: cleanEnv, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+const run = (cmd: string, args: string[], cwd = base) =>
+  execFileSync(cmd, args, { cwd, encoding: 'utf8', env: cleanEnv, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 const keygen = (file: string) => run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', path.basename(file), '-f', file]);
 
 let sshd: ChildProcess;
@@ -68,7 +69,14 @@ afterAll(() => {
 });
 
 const repoWith = (name: string, ssh: { keyFile: string; knownHostsFile: string }) =>
-  new GitOpsRepo({ url: remote, branch: 'main', workDir: path.join(base, name), author: { name: 'deploy-engine', email: 'deploy-engine@localhost' }, ssh, push: { attempts: 2, baseDelayMs: 10, maxDelayMs: 20 } });
+  new GitOpsRepo({
+    url: remote,
+    branch: 'main',
+    workDir: path.join(base, name),
+    author: { name: 'deploy-engine', email: 'deploy-engine@localhost' },
+    ssh,
+    push: { attempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
+  });
 
 describe('GitOps repository over ssh', () => {
   it('clones and pushes with the configured key, checking the pinned host key', async () => {

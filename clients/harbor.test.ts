@@ -44,14 +44,21 @@ describe('scanSummary', () => {
 
   it('reads counts and severity of a successful scan, taking the worse of reported and counted', () => {
     const summary = scanSummary(report({ severity: 'High', summary: { total: 5, fixable: 1, summary: { High: 2, Low: 3 } } }));
-    expect(summary).toMatchObject({ status: 'success', severity: 'High', total: 5, counts: { Critical: 0, High: 2, Medium: 0, Low: 3, Negligible: 0, Unknown: 0 } });
+    expect(summary).toMatchObject({
+      status: 'success',
+      severity: 'High',
+      total: 5,
+      counts: { Critical: 0, High: 2, Medium: 0, Low: 3, Negligible: 0, Unknown: 0 },
+    });
     expect(scanSummary(report({ severity: 'Low', summary: { total: 1, summary: { Critical: 1 } } })).severity).toBe('Critical');
     expect(scanSummary(report({ severity: 'Critical', summary: { total: 0, summary: {} } })).severity).toBe('Critical');
     expect(scanSummary(report({ severity: 'None', summary: { total: 0, fixable: 0, summary: {} } }))).toMatchObject({ severity: 'None', total: 0 });
   });
 
   it('finds the report under another vulnerability MIME key', () => {
-    const summary = scanSummary({ scan_overview: { 'application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0': { scan_status: 'Running', complete_percent: 40 } } });
+    const summary = scanSummary({
+      scan_overview: { 'application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0': { scan_status: 'Running', complete_percent: 40 } },
+    });
     expect(summary).toMatchObject({ status: 'running', completePercent: 40 });
   });
 });
@@ -167,10 +174,20 @@ describe('against the Harbor simulator', () => {
 
   it('also reads Harbor 2.x\'s 400 "does not support scanning" as not scannable', async () => {
     const stub: typeof fetch = async () =>
-      new Response(JSON.stringify({ errors: [{ code: 'BAD_REQUEST', message: 'the configured scanner Trivy does not support scanning artifact with mime type application/vnd.oci.image.manifest.v1+json' }] }), {
-        status: 400,
-        headers: { 'content-type': 'application/json', 'x-request-id': 'r1' },
-      });
+      new Response(
+        JSON.stringify({
+          errors: [
+            {
+              code: 'BAD_REQUEST',
+              message: 'the configured scanner Trivy does not support scanning artifact with mime type application/vnd.oci.image.manifest.v1+json',
+            },
+          ],
+        }),
+        {
+          status: 400,
+          headers: { 'content-type': 'application/json', 'x-request-id': 'r1' },
+        },
+      );
     const error = await failure(client({ fetch: stub }).triggerScan('ws1/x', 'v1'));
     expect(error).toMatchObject({ kind: 'unsupported', status: 400, code: 'BAD_REQUEST', requestId: 'r1' });
   });
@@ -252,7 +269,11 @@ describe('robot accounts against the Harbor simulator', () => {
     expect(created).toMatchObject({ name: 'robot$apps+pull-ws1', expires_at: -1 });
     expect(created.secret.length).toBeGreaterThanOrEqual(8);
     const found = await admin().findProjectRobot('pull-ws1');
-    expect(found).toMatchObject({ id: created.id, name: 'robot$apps+pull-ws1', permissions: [{ kind: 'project', namespace: 'apps', access: [{ resource: 'repository', action: 'pull' }] }] });
+    expect(found).toMatchObject({
+      id: created.id,
+      name: 'robot$apps+pull-ws1',
+      permissions: [{ kind: 'project', namespace: 'apps', access: [{ resource: 'repository', action: 'pull' }] }],
+    });
     expect(await admin().findProjectRobot('pull-nobody')).toBeNull();
     const secret = await admin().refreshRobotSecret(created.id);
     expect(secret).not.toBe(created.secret);
@@ -264,7 +285,12 @@ describe('robot accounts against the Harbor simulator', () => {
     await admin().createProjectRobot({ name: 'dup', repositoryActions: ['pull'] });
     const conflict = await failure(admin().createProjectRobot({ name: 'dup', repositoryActions: ['pull'] }));
     expect(conflict).toMatchObject({ kind: 'conflict', status: 409, code: 'CONFLICT', transient: false });
-    const refused = await failure(new HarborClient({ baseUrl: harbor.url, username: ROBOT.username, password: ROBOT.password, project: 'apps' }).createProjectRobot({ name: 'x', repositoryActions: ['pull'] }));
+    const refused = await failure(
+      new HarborClient({ baseUrl: harbor.url, username: ROBOT.username, password: ROBOT.password, project: 'apps' }).createProjectRobot({
+        name: 'x',
+        repositoryActions: ['pull'],
+      }),
+    );
     expect(refused).toMatchObject({ kind: 'auth', status: 403, transient: false });
     expect(await failure(admin({ password: 'wrong' }).findProjectRobot('dup'))).toMatchObject({ status: 401 });
     expect(await failure(admin().refreshRobotSecret(424242))).toMatchObject({ kind: 'not_found' });

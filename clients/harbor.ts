@@ -94,7 +94,13 @@ const robotPermissionSchema = z.object({ kind: z.string(), namespace: z.string()
 
 /** POST /robots answers this once: the only time Harbor shows the secret. */
 const robotCreatedSchema = z
-  .object({ id: z.number().int().positive(), name: z.string().min(1), secret: z.string().min(1), creation_time: z.string().optional(), expires_at: z.number().optional() })
+  .object({
+    id: z.number().int().positive(),
+    name: z.string().min(1),
+    secret: z.string().min(1),
+    creation_time: z.string().optional(),
+    expires_at: z.number().optional(),
+  })
   .loose();
 export type HarborRobotCreated = z.infer<typeof robotCreatedSchema>;
 
@@ -299,7 +305,11 @@ export class HarborClient {
     if (answer.status === 409) return 'already-running';
     const error = harborErrorOf(answer);
     if (answer.status === 422 || (answer.status === 400 && /does not support scanning/i.test(error.message ?? ''))) {
-      throw harborError('unsupported', `${what}: not scannable: ${error.message ?? answer.status}`, { status: answer.status, code: error.code, requestId: answer.requestId });
+      throw harborError('unsupported', `${what}: not scannable: ${error.message ?? answer.status}`, {
+        status: answer.status,
+        code: error.code,
+        requestId: answer.requestId,
+      });
     }
     if (answer.status === 404) throw harborError('not_found', `${what}: no such artifact`, { status: 404, code: error.code, requestId: answer.requestId });
     throw this.failure(what, answer);
@@ -334,7 +344,11 @@ export class HarborClient {
     if (answer.status === 201) return parseJson(robotCreatedSchema, answer, what);
     if (answer.status === 409) {
       const error = harborErrorOf(answer);
-      throw harborError('conflict', `${what}: robot ${options.name} exists already in project ${this.project}${error.message ? `: ${error.message}` : ''}`, { status: 409, code: error.code, requestId: answer.requestId });
+      throw harborError('conflict', `${what}: robot ${options.name} exists already in project ${this.project}${error.message ? `: ${error.message}` : ''}`, {
+        status: 409,
+        code: error.code,
+        requestId: answer.requestId,
+      });
     }
     throw this.failure(what, answer);
   }
@@ -359,7 +373,8 @@ export class HarborClient {
     const path = `/api/v2.0/robots/${id}`;
     const what = `PATCH ${path}`;
     const answer = await this.call('PATCH', path, { body: {} });
-    if (answer.status === 404) throw harborError('not_found', `${what}: no such robot`, { status: 404, code: harborErrorOf(answer).code, requestId: answer.requestId });
+    if (answer.status === 404)
+      throw harborError('not_found', `${what}: no such robot`, { status: 404, code: harborErrorOf(answer).code, requestId: answer.requestId });
     if (answer.status !== 200) throw this.failure(what, answer);
     return parseJson(robotSecretSchema, answer, what).secret;
   }
@@ -378,7 +393,12 @@ export class HarborClient {
     const path = `/api/v2.0/projects/${encodeURIComponent(this.project)}`;
     const what = `GET ${path}`;
     const answer = await this.call('GET', path);
-    if (answer.status === 404) throw harborError('not_found', `${what}: project ${this.project} does not exist`, { status: 404, code: harborErrorOf(answer).code, requestId: answer.requestId });
+    if (answer.status === 404)
+      throw harborError('not_found', `${what}: project ${this.project} does not exist`, {
+        status: 404,
+        code: harborErrorOf(answer).code,
+        requestId: answer.requestId,
+      });
     if (answer.status !== 200) throw this.failure(what, answer);
     return parseJson(projectSchema, answer, what).project_id;
   }
@@ -389,7 +409,8 @@ export class HarborClient {
 
   /** `/api/v2.0/projects/<project>/repositories/<name double-encoded>` */
   private repositoryPath(repository: string): string {
-    if (!isValidRepository(repository)) throw harborError('invalid', `invalid repository name: ${JSON.stringify(repository)} (give the name inside project ${this.project})`);
+    if (!isValidRepository(repository))
+      throw harborError('invalid', `invalid repository name: ${JSON.stringify(repository)} (give the name inside project ${this.project})`);
     return `/api/v2.0/projects/${encodeURIComponent(this.project)}/repositories/${encodeURIComponent(encodeURIComponent(repository))}`;
   }
 
@@ -408,7 +429,13 @@ export class HarborClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await this.fetchFn(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs) });
+      response = await this.fetchFn(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
     } catch (error) {
       throw harborError('unavailable', `${what}: ${describeNetworkError(error)}`, { cause: error });
     }
@@ -417,7 +444,11 @@ export class HarborClient {
     try {
       text = await response.text();
     } catch (error) {
-      throw harborError('unavailable', `${what}: connection dropped while reading the answer (${describeNetworkError(error)})`, { status: response.status, cause: error, requestId });
+      throw harborError('unavailable', `${what}: connection dropped while reading the answer (${describeNetworkError(error)})`, {
+        status: response.status,
+        cause: error,
+        requestId,
+      });
     }
     if (response.status >= 500 || response.status === 429) {
       throw harborError('unavailable', `${what}: Harbor answered ${response.status}${summarize(text)}`, { status: response.status, requestId });
@@ -431,9 +462,17 @@ export class HarborClient {
     const detail = error.message ? `: ${error.message}` : '';
     if (answer.status === 401 || answer.status === 403) {
       // 401 bad credentials, 403 no permission on the project: both are the account's, not the request's.
-      return harborError('auth', `${what}: ${answer.status === 401 ? 'unauthorized (check the Harbor user or robot account)' : 'forbidden'}${detail}`, { status: answer.status, code: error.code, requestId: answer.requestId });
+      return harborError('auth', `${what}: ${answer.status === 401 ? 'unauthorized (check the Harbor user or robot account)' : 'forbidden'}${detail}`, {
+        status: answer.status,
+        code: error.code,
+        requestId: answer.requestId,
+      });
     }
-    return harborError('protocol', `${what}: unexpected status ${answer.status}${detail}`, { status: answer.status, code: error.code, requestId: answer.requestId });
+    return harborError('protocol', `${what}: unexpected status ${answer.status}${detail}`, {
+      status: answer.status,
+      code: error.code,
+      requestId: answer.requestId,
+    });
   }
 }
 
@@ -455,7 +494,10 @@ function parseJson<T extends z.ZodType>(schema: T, answer: Answer, what: string)
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    throw harborError('protocol', `${what}: unexpected answer: ${z.prettifyError(parsed.error).slice(0, 300)}`, { status: answer.status, requestId: answer.requestId });
+    throw harborError('protocol', `${what}: unexpected answer: ${z.prettifyError(parsed.error).slice(0, 300)}`, {
+      status: answer.status,
+      requestId: answer.requestId,
+    });
   }
   return parsed.data;
 }

@@ -32,7 +32,9 @@ describe('createClients', () => {
   });
 
   it('builds GitHub with a token and the GitHub App with its id and key', () => {
-    const clients = createClients(loadConfig({ ...base, GITHUB_TOKEN: 'ghp_test', GITHUB_API_URL: 'https://ghe.example.com/api/v3', GITHUB_APP_ID: '42', GITHUB_APP_PRIVATE_KEY: PEM }));
+    const clients = createClients(
+      loadConfig({ ...base, GITHUB_TOKEN: 'ghp_test', GITHUB_API_URL: 'https://ghe.example.com/api/v3', GITHUB_APP_ID: '42', GITHUB_APP_PRIVATE_KEY: PEM }),
+    );
     expect(clients.github).toBeInstanceOf(GitHubClient);
     expect(clients.github?.webHost).toBe('ghe.example.com');
     expect(clients.githubApp).toBeInstanceOf(GitHubAppClient);

@@ -6,13 +6,25 @@ import { ClientError, type ClientErrorKind } from './errors.js';
 import { JenkinsClient, stripConsoleNotes, type JenkinsBuild, type QueueItemStatus } from './jenkins.js';
 
 const LEFT_TTL_MS = 1_000;
-const deployResultSchema = z.object({ imageRepository: z.string(), imageTag: z.string(), imageDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/), commitSha: z.string() });
+const deployResultSchema = z.object({
+  imageRepository: z.string(),
+  imageTag: z.string(),
+  imageDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  commitSha: z.string(),
+});
 
 describe('JenkinsClient', () => {
   let fx: JenkinsFixture;
   let client: JenkinsClient;
   const clientFor = (overrides: Partial<ConstructorParameters<typeof JenkinsClient>[0]> = {}) =>
-    new JenkinsClient({ baseUrl: fx.url, user: USERS.alice.name, apiToken: USERS.alice.apiToken, jobPath: 'platform/app-build', timeoutMs: 5_000, ...overrides });
+    new JenkinsClient({
+      baseUrl: fx.url,
+      user: USERS.alice.name,
+      apiToken: USERS.alice.apiToken,
+      jobPath: 'platform/app-build',
+      timeoutMs: 5_000,
+      ...overrides,
+    });
   const setScenario = (build: Record<string, unknown>) => fx.scenarios.set('ws1-u1-shop', { build });
   const control = (path: string, init: RequestInit = {}) => fetch(`${fx.url}/_sim${path}`, init);
   const waitForBuildNumber = (queueId: number) =>
@@ -106,7 +118,11 @@ describe('JenkinsClient', () => {
     await new Promise((r) => setTimeout(r, LEFT_TTL_MS + 100));
     expect(await client.getQueueItem(queueId)).toEqual({ state: 'gone', queueId });
     expect(await client.findBuildByQueueId(queueId)).toMatchObject({ number: n, queueId });
-    expect(await client.findBuildByParameter('DEPLOY_ID', params.DEPLOY_ID ?? '')).toMatchObject({ number: n, queueId, parameters: { DEPLOY_ID: params.DEPLOY_ID } });
+    expect(await client.findBuildByParameter('DEPLOY_ID', params.DEPLOY_ID ?? '')).toMatchObject({
+      number: n,
+      queueId,
+      parameters: { DEPLOY_ID: params.DEPLOY_ID },
+    });
     expect(await client.findBuildByParameter('DEPLOY_ID', 'never-sent')).toBeNull();
     expect(await client.findBuildByQueueId(987_654)).toBeNull();
   });
@@ -171,8 +187,15 @@ describe('JenkinsClient', () => {
     await waitFinished(n);
 
     const faulty = clientFor({ timeoutMs: 1_000 });
-    const calls = [() => faulty.getQueueItem(queueId), () => faulty.getBuild(n), () => faulty.listBuilds(), () => faulty.readLog(n, 0), () => faulty.triggerBuild(deployParams(fx.repo, { IMAGE_TAG: 'x' }))];
-    const put = (faults: Record<string, unknown>) => control('/faults', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
+    const calls = [
+      () => faulty.getQueueItem(queueId),
+      () => faulty.getBuild(n),
+      () => faulty.listBuilds(),
+      () => faulty.readLog(n, 0),
+      () => faulty.triggerBuild(deployParams(fx.repo, { IMAGE_TAG: 'x' })),
+    ];
+    const put = (faults: Record<string, unknown>) =>
+      control('/faults', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
     try {
       await put({ errorRate: 0.5, seed: 11 });
       let failures = 0;
@@ -218,7 +241,10 @@ describe('JenkinsClient', () => {
     expect(counters.routes['GET /crumbIssuer/api/json']).toBeUndefined();
     expect(counters.routes['POST /job/:job/buildWithParameters']).toBe(1);
     // sanity: the same request with a password and no crumb is refused by the simulator
-    const res = await fetch(`${fx.url}/job/platform/job/app-build/buildWithParameters`, { method: 'POST', headers: { authorization: basic(USERS.bob.name, USERS.bob.password) } });
+    const res = await fetch(`${fx.url}/job/platform/job/app-build/buildWithParameters`, {
+      method: 'POST',
+      headers: { authorization: basic(USERS.bob.name, USERS.bob.password) },
+    });
     expect(res.status).toBe(403);
   });
 });

@@ -322,7 +322,8 @@ export class JenkinsClient {
   /** GET an archived artifact and parse it as JSON (validated by `schema` when given). */
   async getArtifactJson<T = unknown>(number: number, relativePath: string, schema?: z.ZodType<T>): Promise<T> {
     const segments = relativePath.split('/').filter(Boolean);
-    if (segments.length === 0 || segments.some((s) => s === '..' || s === '.')) throw jenkinsError('protocol', `bad artifact path ${JSON.stringify(relativePath)}`);
+    if (segments.length === 0 || segments.some((s) => s === '..' || s === '.'))
+      throw jenkinsError('protocol', `bad artifact path ${JSON.stringify(relativePath)}`);
     const what = `artifact ${relativePath} of ${this.jobPath} #${number}`;
     const res = await this.fetch('GET', `${this.jobUrlPath}/${number}/artifact/${segments.map(encodeURIComponent).join('/')}`, what);
     if (res.status !== 200) {
@@ -359,7 +360,11 @@ export class JenkinsClient {
     try {
       return new Uint8Array(await res.arrayBuffer());
     } catch (error) {
-      throw jenkinsError(isTimeout(error) ? 'timeout' : 'unavailable', `${what}: connection lost while reading the answer (${describeNetworkError(error)})`, res.status);
+      throw jenkinsError(
+        isTimeout(error) ? 'timeout' : 'unavailable',
+        `${what}: connection lost while reading the answer (${describeNetworkError(error)})`,
+        res.status,
+      );
     }
   }
 

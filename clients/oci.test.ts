@@ -102,11 +102,7 @@ describe('against the Harbor simulator (token flow)', () => {
   });
 
   it('fails terminally on bad credentials, a robot of another project, or no credentials', async () => {
-    for (const options of [
-      { username: ROBOT.username, password: 'wrong-password' },
-      { username: OTHER_ROBOT.username, password: OTHER_ROBOT.password },
-      {},
-    ]) {
+    for (const options of [{ username: ROBOT.username, password: 'wrong-password' }, { username: OTHER_ROBOT.username, password: OTHER_ROBOT.password }, {}]) {
       const error = await failure(new OciRegistryClient({ baseUrl: harbor.url, ...options }).manifestDigest('apps/ws1/shop', 'v1'));
       expect(error).toMatchObject({ kind: 'auth', transient: false });
       expect(error.message).not.toContain('wrong-password');
@@ -119,7 +115,9 @@ describe('against the Harbor simulator (token flow)', () => {
     expect(unavailable).toMatchObject({ kind: 'unavailable', transient: true, status: 503 });
 
     harbor.sim.faults.configure({ latencyMs: 400 });
-    const slow = await failure(new OciRegistryClient({ baseUrl: harbor.url, username: ROBOT.username, password: ROBOT.password, timeoutMs: 100 }).manifestDigest('apps/ws1/shop', 'v1'));
+    const slow = await failure(
+      new OciRegistryClient({ baseUrl: harbor.url, username: ROBOT.username, password: ROBOT.password, timeoutMs: 100 }).manifestDigest('apps/ws1/shop', 'v1'),
+    );
     expect(slow).toMatchObject({ kind: 'unavailable', transient: true });
     expect(slow.message).toMatch(/timed out/);
     harbor.sim.faults.configure({});
@@ -195,7 +193,8 @@ describe('against a registry with Basic auth', () => {
         unauthenticated += 1;
         return c.json({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }, 401, { 'www-authenticate': 'Basic realm="Registry Realm"' });
       }
-      if (c.req.path.endsWith('/manifests/v1')) return c.body(null, 200, { 'docker-content-digest': digest, 'content-type': 'application/vnd.oci.image.manifest.v1+json' });
+      if (c.req.path.endsWith('/manifests/v1'))
+        return c.body(null, 200, { 'docker-content-digest': digest, 'content-type': 'application/vnd.oci.image.manifest.v1+json' });
       return c.json({ errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }] }, 404);
     });
     served = await serveApp(app);

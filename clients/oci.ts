@@ -270,7 +270,10 @@ async function readBody(response: Response, what: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await response.arrayBuffer());
   } catch (error) {
-    throw ociError('unavailable', `${what}: connection dropped while reading the answer (${describeNetworkError(error)})`, { status: response.status, cause: error });
+    throw ociError('unavailable', `${what}: connection dropped while reading the answer (${describeNetworkError(error)})`, {
+      status: response.status,
+      cause: error,
+    });
   }
 }
 

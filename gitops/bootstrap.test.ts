@@ -48,7 +48,10 @@ describe('renderBootstrapFiles', () => {
 
   it('renders the app of apps, the ApplicationSet, the namespace and the registry secret guide', () => {
     expect(Object.keys(files).sort()).toEqual(['applicationset-user-projects.yaml', 'argocd-app-of-apps.yaml', 'namespace.yaml', 'registry-secret.md']);
-    const app = parse(files['argocd-app-of-apps.yaml']!) as { kind: string; spec: { source: { path: string; repoURL: string; targetRevision: string }; syncPolicy: unknown } };
+    const app = parse(files['argocd-app-of-apps.yaml']!) as {
+      kind: string;
+      spec: { source: { path: string; repoURL: string; targetRevision: string }; syncPolicy: unknown };
+    };
     expect(app.kind).toBe('Application');
     expect(app.spec.source).toMatchObject({ path: 'bootstrap', repoURL: 'https://git.example.com/platform/gitops.git', targetRevision: 'main' });
     expect(app.spec.syncPolicy).toEqual({ automated: { prune: true, selfHeal: true } });
@@ -63,7 +66,9 @@ describe('renderBootstrapFiles', () => {
     const set = parse(text) as AppSetManifest;
     expect(set.spec.goTemplate).toBe(true);
     expect(set.spec.goTemplateOptions).toEqual(['missingkey=error']);
-    expect(set.spec.generators).toEqual([{ git: { repoURL: 'https://git.example.com/platform/gitops.git', revision: 'main', files: [{ path: 'apps/*/*/*/app.json' }], requeueAfterSeconds: 30 } }]);
+    expect(set.spec.generators).toEqual([
+      { git: { repoURL: 'https://git.example.com/platform/gitops.git', revision: 'main', files: [{ path: 'apps/*/*/*/app.json' }], requeueAfterSeconds: 30 } },
+    ]);
     const template = set.spec.template;
     expect(template.metadata.name).toBe('{{index .path.segments 1}}-{{index .path.segments 2}}-{{index .path.segments 3}}');
     expect(template.spec.destination.namespace).toBe('user-{{index .path.segments 2}}');
@@ -73,24 +78,27 @@ describe('renderBootstrapFiles', () => {
     expect(template.spec.syncPolicy.syncOptions).toContain('CreateNamespace=true');
   });
 
-  it.each(['user', 'workspace'] as const)('the ApplicationSet template (NAMESPACE_SCOPE=%s) gives the names of the naming rules for the file the engine writes', (scope) => {
-    const scoped = renderBootstrapFiles({ repoUrl: 'https://git.example.com/platform/gitops.git', branch: 'main', namespaceScope: scope });
-    const set = parse(scoped['applicationset-user-projects.yaml']!) as AppSetManifest;
-    for (const raw of [
-      { workspaceId: 'ws1', userId: 'alice', projectName: 'shop' },
-      { workspaceId: 'a-b', userId: 'c', projectName: 'shop' },
-      { workspaceId: 'w'.repeat(20), userId: '7'.repeat(20), projectName: 'p'.repeat(21) },
-    ]) {
-      const id = parseIdentity(raw);
-      const names = appNames(id, scope);
-      const file = `${names.gitopsPath}/app.json`;
-      const params = JSON.parse(renderAppConfig(id, scope)) as Record<string, string>;
-      expect(renderGoTemplate(set.spec.template.metadata.name, file, params)).toBe(names.appName);
-      expect(renderGoTemplate(set.spec.template.spec.destination.namespace, file, params)).toBe(names.namespace);
-      expect(renderGoTemplate(set.spec.template.spec.source.helm.releaseName, file, params)).toBe(names.releaseName);
-      expect(renderGoTemplate(set.spec.template.spec.source.path, file, params)).toBe(names.gitopsPath);
-    }
-  });
+  it.each(['user', 'workspace'] as const)(
+    'the ApplicationSet template (NAMESPACE_SCOPE=%s) gives the names of the naming rules for the file the engine writes',
+    (scope) => {
+      const scoped = renderBootstrapFiles({ repoUrl: 'https://git.example.com/platform/gitops.git', branch: 'main', namespaceScope: scope });
+      const set = parse(scoped['applicationset-user-projects.yaml']!) as AppSetManifest;
+      for (const raw of [
+        { workspaceId: 'ws1', userId: 'alice', projectName: 'shop' },
+        { workspaceId: 'a-b', userId: 'c', projectName: 'shop' },
+        { workspaceId: 'w'.repeat(20), userId: '7'.repeat(20), projectName: 'p'.repeat(21) },
+      ]) {
+        const id = parseIdentity(raw);
+        const names = appNames(id, scope);
+        const file = `${names.gitopsPath}/app.json`;
+        const params = JSON.parse(renderAppConfig(id, scope)) as Record<string, string>;
+        expect(renderGoTemplate(set.spec.template.metadata.name, file, params)).toBe(names.appName);
+        expect(renderGoTemplate(set.spec.template.spec.destination.namespace, file, params)).toBe(names.namespace);
+        expect(renderGoTemplate(set.spec.template.spec.source.helm.releaseName, file, params)).toBe(names.releaseName);
+        expect(renderGoTemplate(set.spec.template.spec.source.path, file, params)).toBe(names.gitopsPath);
+      }
+    },
+  );
 
   it('with NAMESPACE_SCOPE=workspace, the same user in two workspaces gets two namespaces', () => {
     const scoped = renderBootstrapFiles({ repoUrl: 'https://git.example.com/platform/gitops.git', branch: 'main', namespaceScope: 'workspace' });
@@ -112,13 +120,20 @@ describe('renderBootstrapFiles', () => {
 
 describe('the pull-credential ClusterSecretStore', () => {
   const render = (engineUrl: string, storeName?: string) =>
-    renderBootstrapFiles({ repoUrl: 'https://git.example.com/platform/gitops.git', branch: 'main', namespaceScope: 'user', pullCredentials: { engineUrl, ...(storeName ? { storeName } : {}) } });
+    renderBootstrapFiles({
+      repoUrl: 'https://git.example.com/platform/gitops.git',
+      branch: 'main',
+      namespaceScope: 'user',
+      pullCredentials: { engineUrl, ...(storeName ? { storeName } : {}) },
+    });
 
   it('is left out unless asked for (a cluster without External Secrets cannot sync the kind)', () => {
-    expect(Object.keys(renderBootstrapFiles({ repoUrl: 'https://git.example.com/g.git', branch: 'main', namespaceScope: 'user' }))).not.toContain('cluster-secret-store-registry.yaml');
+    expect(Object.keys(renderBootstrapFiles({ repoUrl: 'https://git.example.com/g.git', branch: 'main', namespaceScope: 'user' }))).not.toContain(
+      'cluster-secret-store-registry.yaml',
+    );
   });
 
-  it('renders the webhook provider that asks the engine for the workspace named by remoteRef.key, with the token from the admin\'s Secret', () => {
+  it("renders the webhook provider that asks the engine for the workspace named by remoteRef.key, with the token from the admin's Secret", () => {
     const text = render('https://deploy.example.com/')['cluster-secret-store-registry.yaml']!;
     expect(parse(text)).toEqual({
       apiVersion: 'external-secrets.io/v1',
@@ -144,10 +159,14 @@ describe('the pull-credential ClusterSecretStore', () => {
     expect(text).not.toMatch(/^\s*(token|password|data|stringData):/m);
   });
 
-  it('keeps a path prefix, takes another store name, and refuses a URL that cannot be the engine\'s', () => {
-    const store = parse(render('https://platform.example.com/deploy-engine', 'registry-b')['cluster-secret-store-registry.yaml']!) as { metadata: { name: string }; spec: { provider: { webhook: { url: string } } } };
+  it("keeps a path prefix, takes another store name, and refuses a URL that cannot be the engine's", () => {
+    const store = parse(render('https://platform.example.com/deploy-engine', 'registry-b')['cluster-secret-store-registry.yaml']!) as {
+      metadata: { name: string };
+      spec: { provider: { webhook: { url: string } } };
+    };
     expect(store.metadata.name).toBe('registry-b');
     expect(store.spec.provider.webhook.url).toBe('https://platform.example.com/deploy-engine/v1/pull-credentials/{{ .remoteRef.key }}');
-    for (const bad of ['deploy.example.com', 'ftp://deploy.example.com', 'https://u:p@deploy.example.com', 'https://deploy.example.com/?x=1']) expect(() => render(bad), bad).toThrow(BootstrapConfigError);
+    for (const bad of ['deploy.example.com', 'ftp://deploy.example.com', 'https://u:p@deploy.example.com', 'https://deploy.example.com/?x=1'])
+      expect(() => render(bad), bad).toThrow(BootstrapConfigError);
   });
 });

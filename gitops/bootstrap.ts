@@ -112,7 +112,9 @@ function pullStoreUrl(engineUrl: string): string {
     throw new BootstrapConfigError(`the engine URL for the pull-credential store must be an absolute http(s) URL (got ${JSON.stringify(engineUrl)})`);
   }
   if (!['http:', 'https:'].includes(parsed.protocol) || parsed.search || parsed.hash || parsed.username || parsed.password) {
-    throw new BootstrapConfigError(`the engine URL for the pull-credential store must be an http(s) URL without query, fragment or credentials (got ${JSON.stringify(engineUrl)})`);
+    throw new BootstrapConfigError(
+      `the engine URL for the pull-credential store must be an http(s) URL without query, fragment or credentials (got ${JSON.stringify(engineUrl)})`,
+    );
   }
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}/v1/pull-credentials/{{ .remoteRef.key }}`;
 }
@@ -209,7 +211,16 @@ export function renderBootstrapFiles(options: BootstrapManifestOptions): Record<
     spec: {
       goTemplate: true,
       goTemplateOptions: ['missingkey=error'],
-      generators: [{ git: { repoURL: repoUrl, revision: branch, files: [{ path: `apps/*/*/*/${APP_CONFIG_FILE}` }], requeueAfterSeconds: options.requeueAfterSeconds ?? DEFAULT_APPSET_REQUEUE_SECONDS } }],
+      generators: [
+        {
+          git: {
+            repoURL: repoUrl,
+            revision: branch,
+            files: [{ path: `apps/*/*/*/${APP_CONFIG_FILE}` }],
+            requeueAfterSeconds: options.requeueAfterSeconds ?? DEFAULT_APPSET_REQUEUE_SECONDS,
+          },
+        },
+      ],
       template: {
         metadata: {
           name: '{{index .path.segments 1}}-{{index .path.segments 2}}-{{index .path.segments 3}}',

@@ -13,7 +13,13 @@ import type { ChartValues } from './values.js';
 export const CHART_TEMPLATE_DIR = fileURLToPath(new URL('./chart-template/', import.meta.url));
 
 /** The template files copied into every chart, relative to the chart directory. */
-export const TEMPLATE_FILES = ['templates/deployment.yaml', 'templates/service.yaml', 'templates/ingress.yaml', 'templates/hpa.yaml', 'templates/pull-secret.yaml'] as const;
+export const TEMPLATE_FILES = [
+  'templates/deployment.yaml',
+  'templates/service.yaml',
+  'templates/ingress.yaml',
+  'templates/hpa.yaml',
+  'templates/pull-secret.yaml',
+] as const;
 
 /** The per-app file the ApplicationSet's git files generator reads (see gitops/bootstrap.ts). */
 export const APP_CONFIG_FILE = 'app.json';
@@ -38,7 +44,8 @@ function loadTemplate(dir: string) {
       } catch (error) {
         // A platform chart from before a template was added (templates/pull-secret.yaml): a
         // configuration error that a retry cannot fix, named as such.
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ChartValuesError(`the chart template ${base} has no ${file} (a chart template needs ${TEMPLATE_FILES.join(', ')})`);
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+          throw new ChartValuesError(`the chart template ${base} has no ${file} (a chart template needs ${TEMPLATE_FILES.join(', ')})`);
         throw error;
       }
     }
@@ -103,7 +110,12 @@ export function renderAppConfig(identity: Identity, scope: NamespaceScope): stri
  * Everything under `apps/<ws>/<user>/<project>/` for one release: the chart files and app.json.
  * Refuses values whose appName/namespace do not belong to the identity.
  */
-export function renderReleaseFiles(identity: Identity, values: ChartValues, scope: NamespaceScope, templateDir: string = CHART_TEMPLATE_DIR): { path: string; files: Record<string, string> } {
+export function renderReleaseFiles(
+  identity: Identity,
+  values: ChartValues,
+  scope: NamespaceScope,
+  templateDir: string = CHART_TEMPLATE_DIR,
+): { path: string; files: Record<string, string> } {
   const names = appNames(identity, scope);
   if (values.appName !== names.appName || values.namespace !== names.namespace) {
     throw new ChartValuesError(`values are for ${values.appName} in ${values.namespace}, not ${names.appName} in ${names.namespace}`);

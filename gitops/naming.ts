@@ -117,11 +117,17 @@ export function appHost(projectName: string, userId: string, appsDomain: string,
   if (customDomain !== undefined) return check(hostnameSchema, customDomain);
   const project = check(projectNameSchema, projectName);
   const user = check(userIdSchema, userId);
-  const domain = check(z.string().refine((d) => d.split('.').every((label) => label.length <= 63 && DNS_LABEL.test(label)), 'the apps domain must be a lowercase DNS name'), appsDomain);
+  const domain = check(
+    z.string().refine((d) => d.split('.').every((label) => label.length <= 63 && DNS_LABEL.test(label)), 'the apps domain must be a lowercase DNS name'),
+    appsDomain,
+  );
   return check(hostnameSchema, `${project}-${user}.${domain}`);
 }
 
-const harborProjectSchema = z.string().max(255).regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, 'must be a Harbor project name');
+const harborProjectSchema = z
+  .string()
+  .max(255)
+  .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, 'must be a Harbor project name');
 
 /** Repository inside the registry (no host): `<harborProject>/<ws>/<user>-<project>`. */
 export function imageRepository(harborProject: string, workspaceId: string, userId: string, projectName: string): string {

@@ -56,7 +56,10 @@ describe('pathSegments (text checks)', () => {
 
   it('property: whatever it accepts resolves strictly inside the root', () => {
     const root = path.resolve('/srv/checkout');
-    const pieces = fc.oneof(fc.constantFrom('..', '.', '', '/', '\\', '%2e', '\u2215', '\uFF0E', '\u2024', 'a', 'B.yaml', '-x', '_'), fc.string({ unit: 'binary', maxLength: 6 }));
+    const pieces = fc.oneof(
+      fc.constantFrom('..', '.', '', '/', '\\', '%2e', '\u2215', '\uFF0E', '\u2024', 'a', 'B.yaml', '-x', '_'),
+      fc.string({ unit: 'binary', maxLength: 6 }),
+    );
     fc.assert(
       fc.property(fc.array(pieces, { minLength: 1, maxLength: 8 }), fc.constantFrom('/', '', '\\'), (parts, sep) => {
         const candidate = parts.join(sep);

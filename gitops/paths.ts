@@ -98,8 +98,10 @@ export async function resolveInside(root: string, relativePath: string): Promise
     current = path.join(current, segments[i]!);
     const stat = await lstatOrUndefined(current);
     if (!stat) break;
-    if (stat.isSymbolicLink()) throw new GitOpsPathError(`path ${show(relativePath)} goes through a symbolic link (${show(segments.slice(0, i + 1).join('/'))})`, relativePath);
-    if (i < segments.length - 1 && !stat.isDirectory()) throw new GitOpsPathError(`path ${show(relativePath)} goes through a file (${show(segments.slice(0, i + 1).join('/'))})`, relativePath);
+    if (stat.isSymbolicLink())
+      throw new GitOpsPathError(`path ${show(relativePath)} goes through a symbolic link (${show(segments.slice(0, i + 1).join('/'))})`, relativePath);
+    if (i < segments.length - 1 && !stat.isDirectory())
+      throw new GitOpsPathError(`path ${show(relativePath)} goes through a file (${show(segments.slice(0, i + 1).join('/'))})`, relativePath);
   }
   return joinInside(root, relativePath);
 }

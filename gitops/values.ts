@@ -19,10 +19,16 @@ const port = z.number().int().min(1).max(65535);
 const imageRepositorySchema = z
   .string()
   .max(255)
-  .regex(/^([a-z0-9.-]+(:[0-9]{1,5})?\/)?[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, 'must be an image repository such as registry.example.com/apps/ws/user-app');
+  .regex(
+    /^([a-z0-9.-]+(:[0-9]{1,5})?\/)?[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/,
+    'must be an image repository such as registry.example.com/apps/ws/user-app',
+  );
 
 /** A Kubernetes object name that may contain dots (RFC 1123 subdomain): IngressClass, ClusterIssuer, ClusterSecretStore. */
-export const subdomainName = z.string().max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a Kubernetes name: lowercase letters, digits, "-" and "."');
+export const subdomainName = z
+  .string()
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a Kubernetes name: lowercase letters, digits, "-" and "."');
 
 /** A Go duration as the External Secrets Operator reads `refreshInterval`, e.g. `1h`, `30m`, `1h30m`. */
 const goDuration = z.string().regex(/^([0-9]+(ms|s|m|h))+$/, 'must be a duration such as 1h or 30m');
@@ -191,7 +197,13 @@ export interface BuildValuesInput {
 function pullSecretValues(choice: PullSecretChoice, releaseName: string, workspaceId: string): ChartValues['pullSecret'] {
   switch (choice.mode) {
     case 'external-secret':
-      return { mode: 'external-secret', name: pullSecretName(releaseName), store: choice.store, key: workspaceId, refreshInterval: choice.refreshInterval ?? DEFAULT_VALUES.pullSecret.refreshInterval };
+      return {
+        mode: 'external-secret',
+        name: pullSecretName(releaseName),
+        store: choice.store,
+        key: workspaceId,
+        refreshInterval: choice.refreshInterval ?? DEFAULT_VALUES.pullSecret.refreshInterval,
+      };
     case 'existing':
       return { mode: 'existing', name: choice.name };
     case 'none':
@@ -207,7 +219,12 @@ export function buildValues(input: BuildValuesInput): ChartValues {
     namespace: names.namespace,
     framework: input.framework,
     replicaCount: input.replicaCount ?? DEFAULT_VALUES.replicaCount,
-    image: { repository: input.imageRepository, tag: input.imageTag, ...(input.imageDigest ? { digest: input.imageDigest } : {}), pullPolicy: DEFAULT_VALUES.pullPolicy },
+    image: {
+      repository: input.imageRepository,
+      tag: input.imageTag,
+      ...(input.imageDigest ? { digest: input.imageDigest } : {}),
+      pullPolicy: DEFAULT_VALUES.pullPolicy,
+    },
     ...(input.imagePullSecrets?.length ? { imagePullSecrets: input.imagePullSecrets } : {}),
     pullSecret: pullSecretValues(input.pullSecret ?? DEFAULT_VALUES.pullSecret, names.releaseName, input.identity.workspaceId),
     app: { port: input.appPort ?? DEFAULT_VALUES.appPort },

@@ -5,7 +5,8 @@
 // IPv4-compatible, NAT64, 6to4) are judged by the address they embed.
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 
-export type AddressKind = 'public' | 'loopback' | 'private' | 'link-local' | 'carrier-grade NAT' | 'unique-local' | 'unspecified' | 'multicast' | 'broadcast' | 'reserved';
+export type AddressKind =
+  'public' | 'loopback' | 'private' | 'link-local' | 'carrier-grade NAT' | 'unique-local' | 'unspecified' | 'multicast' | 'broadcast' | 'reserved';
 
 /** "it is a private address", "it is the unspecified address", ... */
 export function describeKind(kind: AddressKind): string {

@@ -33,7 +33,14 @@ describe('config', () => {
   });
 
   it('names each wrong variable and what it expects', () => {
-    const problems = problemsOf({ ...base, API_PORT: '70000', AUTO_ROLLBACK: 'maybe', AWAIT_LIVE_TIMEOUT: 'ten minutes', JENKINS_URL: 'jenkins', SCAN_FAIL_SEVERITY: 'Severe' });
+    const problems = problemsOf({
+      ...base,
+      API_PORT: '70000',
+      AUTO_ROLLBACK: 'maybe',
+      AWAIT_LIVE_TIMEOUT: 'ten minutes',
+      JENKINS_URL: 'jenkins',
+      SCAN_FAIL_SEVERITY: 'Severe',
+    });
     expect(problems).toHaveLength(5);
     expect(problems.find((p) => p.startsWith('API_PORT'))).toMatch(/port number from 1 to 65535.*"70000"/);
     expect(problems.find((p) => p.startsWith('AUTO_ROLLBACK'))).toMatch(/true or false/);

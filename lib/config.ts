@@ -29,7 +29,11 @@ const port = z
   .transform(Number)
   .refine((n) => n >= 1 && n <= 65535, 'a port number from 1 to 65535');
 /** A whole number of at least 1, e.g. a count or a size (`what`: "requests", "bytes"). */
-const atLeastOne = (what: string) => z.string().regex(/^[1-9]\d*$/, `a whole number of ${what}, at least 1`).transform(Number);
+const atLeastOne = (what: string) =>
+  z
+    .string()
+    .regex(/^[1-9]\d*$/, `a whole number of ${what}, at least 1`)
+    .transform(Number);
 const url = z.url({ message: 'an absolute URL such as http://127.0.0.1:8080' });
 const optionalSecret = z.string().min(1).optional();
 
@@ -47,7 +51,10 @@ export const envSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgresql:// connection URL'),
 
   // Temporal
-  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'host:port, e.g. 127.0.0.1:7233').default('127.0.0.1:7233'),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'host:port, e.g. 127.0.0.1:7233')
+    .default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('deploy-engine'),
   TEMPORAL_UI_URL: url.default('http://127.0.0.1:8233'),
@@ -62,26 +69,55 @@ export const envSchema = z.object({
    * ClusterSecretStore of gitops/bootstrap.ts). Unset: that endpoint answers 404.
    */
   PULL_CREDENTIALS_TOKEN: z.string().min(32, 'at least 32 characters (openssl rand -hex 32)').optional(),
-  DEV_WORKSPACE_ID: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$/, 'a DNS-1123 label of at most 20 characters').default('dev'),
+  DEV_WORKSPACE_ID: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$/, 'a DNS-1123 label of at most 20 characters')
+    .default('dev'),
   /** Users the dev workspace may create projects for (what the README examples and the web page use). */
   DEV_WORKSPACE_USERS: z
     .string()
-    .transform((v) => v.split(',').map((u) => u.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$/, 'user ids (DNS-1123 labels of at most 20 characters), comma-separated')))
     .default(['alice', 'bob']),
   ALLOW_LOCAL_REPOS: flag.default(false),
   /** Hosts (exact names, comma-separated) a project's repository may be on; see lib/repo-address.ts. */
   REPO_HOSTS: z
     .string()
-    .transform((v) => v.split(',').map((h) => h.trim().toLowerCase().replace(/\.$/, '')).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'host names such as github.com,gitlab.example.com (exact, no wildcards), comma-separated')).min(1, 'at least one host name'))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((h) => h.trim().toLowerCase().replace(/\.$/, ''))
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .regex(
+              /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/,
+              'host names such as github.com,gitlab.example.com (exact, no wildcards), comma-separated',
+            ),
+        )
+        .min(1, 'at least one host name'),
+    )
     .default(['github.com']),
   /** Dev stack and tests only: repositories on loopback addresses (never private or link-local ones). */
   ALLOW_LOOPBACK_REPOS: flag.default(false),
   /** Origins (exact, comma-separated) allowed to call the API from a browser; empty = none. */
   CORS_ORIGINS: z
     .string()
-    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s*]+$/, 'exact origins such as https://console.example.com, comma-separated')))
     .default([]),
   /** Deploy-starting requests (deploy, rollback, retry) per token: a burst, then this many per minute. */
@@ -101,13 +137,19 @@ export const envSchema = z.object({
   JENKINS_URL: url.default('http://127.0.0.1:8081'),
   JENKINS_USER: z.string().min(1).default('deployer'),
   JENKINS_API_TOKEN: z.string().min(1).default('dev-jenkins-token'),
-  JENKINS_JOB: z.string().regex(/^[^/\s]+(\/[^/\s]+)*$/, 'a job path such as platform/deploy').default('platform/app-build'),
+  JENKINS_JOB: z
+    .string()
+    .regex(/^[^/\s]+(\/[^/\s]+)*$/, 'a job path such as platform/deploy')
+    .default('platform/app-build'),
 
   // Harbor / OCI registry
   HARBOR_URL: url.default('http://127.0.0.1:8082'),
   HARBOR_USERNAME: z.string().min(1).default('robot$apps+deployer'),
   HARBOR_PASSWORD: z.string().min(1).default('dev-harbor-secret'),
-  HARBOR_PROJECT: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, 'a Harbor project name').default('apps'),
+  HARBOR_PROJECT: z
+    .string()
+    .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, 'a Harbor project name')
+    .default('apps'),
   REGISTRY_HOST: z.string().min(1).optional(),
   /**
    * The Harbor account that creates and refreshes each workspace's pull-only robot
@@ -130,12 +172,20 @@ export const envSchema = z.object({
    * the engine refreshes this one: that makes Argo CD read the branch heads again, which the
    * ApplicationSet would otherwise see only after its 3-minute cache (docs/real-cluster.md).
    */
-  ARGOCD_BOOTSTRAP_APP: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'an Argo CD application name').max(253).default('deploy-engine-bootstrap'),
+  ARGOCD_BOOTSTRAP_APP: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'an Argo CD application name')
+    .max(253)
+    .default('deploy-engine-bootstrap'),
   /**
    * The AppProject of the generated apps (the bootstrap's `project`). Reads name it, so Argo CD
    * answers 404 for an app that does not exist and 403 only when RBAC refuses the account.
    */
-  ARGOCD_PROJECT: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'an Argo CD project name').max(253).default('default'),
+  ARGOCD_PROJECT: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'an Argo CD project name')
+    .max(253)
+    .default('default'),
 
   // GitOps repository
   GITOPS_REPO_URL: z.string().min(1).default('.data/gitops.git'),
@@ -144,7 +194,10 @@ export const envSchema = z.object({
   /** A platform team's own chart template (Chart.yaml + templates/*.yaml); the engine's by default. */
   CHART_TEMPLATE_DIR: z.string().min(1).optional(),
   GITOPS_AUTHOR_NAME: z.string().min(1).default('deploy-engine'),
-  GITOPS_AUTHOR_EMAIL: z.string().regex(/^[^@\s]+@[^@\s]+$/, 'an e-mail address such as deploy@example.com').default('deploy-engine@localhost'),
+  GITOPS_AUTHOR_EMAIL: z
+    .string()
+    .regex(/^[^@\s]+@[^@\s]+$/, 'an e-mail address such as deploy@example.com')
+    .default('deploy-engine@localhost'),
   /**
    * For a `git@host:` or `ssh://` GitOps URL: the private key the engine pushes with and the
    * known_hosts that pins the server's host key. Set both or neither; see docs/compose.md.
@@ -153,21 +206,40 @@ export const envSchema = z.object({
   GITOPS_SSH_KNOWN_HOSTS_FILE: z.string().min(1).optional(),
 
   // Apps
-  APPS_DOMAIN: z.string().regex(/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'a DNS domain such as apps.example.com').default('apps.localhost'),
+  APPS_DOMAIN: z
+    .string()
+    .regex(/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'a DNS domain such as apps.example.com')
+    .default('apps.localhost'),
   /** Also whether the Ingress serves TLS: `https` adds its `tls` block, so the live URL's scheme is what it serves. */
   APPS_URL_SCHEME: z.enum(['http', 'https']).default('https'),
   /** The IngressClass of every app's Ingress. */
-  INGRESS_CLASS_NAME: z.string().max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'an IngressClass name such as nginx').default('nginx'),
+  INGRESS_CLASS_NAME: z
+    .string()
+    .max(253)
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'an IngressClass name such as nginx')
+    .default('nginx'),
   /** cert-manager ClusterIssuer of the apps' TLS secrets (with APPS_URL_SCHEME=https); `none`: no annotation, the platform provides the certificates. */
-  CERT_MANAGER_CLUSTER_ISSUER: z.string().max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a ClusterIssuer name such as letsencrypt, or none').default('letsencrypt'),
+  CERT_MANAGER_CLUSTER_ISSUER: z
+    .string()
+    .max(253)
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a ClusterIssuer name such as letsencrypt, or none')
+    .default('letsencrypt'),
   /**
    * How app pods get registry credentials (docs/pull-secrets-and-tls.md): `external-secret` = an
    * ExternalSecret per release from the PULL_SECRET_STORE ClusterSecretStore; `existing` = the
    * Secret PULL_SECRET_NAME the platform created in each namespace; `none` = a public registry.
    */
   PULL_SECRET_MODE: z.enum(['external-secret', 'existing', 'none']).default('external-secret'),
-  PULL_SECRET_STORE: z.string().max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a ClusterSecretStore name').default('deploy-engine-registry'),
-  PULL_SECRET_NAME: z.string().max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Secret name (DNS-1123 label)').default('harbor-pull'),
+  PULL_SECRET_STORE: z
+    .string()
+    .max(253)
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a ClusterSecretStore name')
+    .default('deploy-engine-registry'),
+  PULL_SECRET_NAME: z
+    .string()
+    .max(63)
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Secret name (DNS-1123 label)')
+    .default('harbor-pull'),
   /**
    * `user`: one namespace per user, shared by that user's projects in every workspace; `workspace`:
    * one per workspace and user, for platforms whose workspaces are separate customers (gitops/naming.ts).
@@ -185,7 +257,11 @@ export const envSchema = z.object({
    * `host:port` the probe connects to instead of the address DNS gives for the live host; the
    * request still names the live host (Host header, TLS server name), like curl --connect-to.
    */
-  LIVE_URL_PROBE_VIA: z.string().trim().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):\d{1,5}$/, 'host:port, e.g. 127.0.0.1:18480 or [::1]:443').optional(),
+  LIVE_URL_PROBE_VIA: z
+    .string()
+    .trim()
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):\d{1,5}$/, 'host:port, e.g. 127.0.0.1:18480 or [::1]:443')
+    .optional(),
   LIVE_URL_PROBE_TIMEOUT: duration.default(60_000),
   /** Statuses that count as "the app answers" (`200-399,401,403`): an app behind a login answers 401/403 or a redirect. */
   LIVE_URL_PROBE_STATUSES: z
@@ -222,7 +298,10 @@ export const envSchema = z.object({
   GITHUB_TOKEN: optionalSecret,
   GITHUB_API_URL: url.default('https://api.github.com'),
   /** A GitHub App that reads private repositories with installation tokens (one repo, one hour). */
-  GITHUB_APP_ID: z.string().regex(/^\d+$|^Iv[0-9A-Za-z.]+$/, 'the GitHub App id (a number) or its client id (Iv…)').optional(),
+  GITHUB_APP_ID: z
+    .string()
+    .regex(/^\d+$|^Iv[0-9A-Za-z.]+$/, 'the GitHub App id (a number) or its client id (Iv…)')
+    .optional(),
   /** The app's private key (PEM; `\n` escapes are read as line breaks). */
   GITHUB_APP_PRIVATE_KEY: z
     .string()
@@ -268,11 +347,15 @@ function credentialKeysProblem(text: string): string | undefined {
 
 /** Both halves of the GitHub App, or neither. */
 const githubAppPairing = (env: Env): string | undefined =>
-  (env.GITHUB_APP_ID === undefined) !== (env.GITHUB_APP_PRIVATE_KEY === undefined) ? 'GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY must be set together' : undefined;
+  (env.GITHUB_APP_ID === undefined) !== (env.GITHUB_APP_PRIVATE_KEY === undefined)
+    ? 'GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY must be set together'
+    : undefined;
 
 /** The ssh key and its known_hosts, or neither: a key without a pinned host key would trust any server. */
 const gitOpsSshPairing = (env: Env): string | undefined =>
-  (env.GITOPS_SSH_KEY_FILE === undefined) !== (env.GITOPS_SSH_KNOWN_HOSTS_FILE === undefined) ? 'GITOPS_SSH_KEY_FILE and GITOPS_SSH_KNOWN_HOSTS_FILE must be set together' : undefined;
+  (env.GITOPS_SSH_KEY_FILE === undefined) !== (env.GITOPS_SSH_KNOWN_HOSTS_FILE === undefined)
+    ? 'GITOPS_SSH_KEY_FILE and GITOPS_SSH_KNOWN_HOSTS_FILE must be set together'
+    : undefined;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -41,7 +41,8 @@ export function parseKeyRing(text: string): KeyRing {
     .map((part, index) => {
       const colon = part.indexOf(':');
       const id = colon > 0 ? part.slice(0, colon) : '';
-      if (!KEY_ID.test(id)) throw new CredentialCryptoError(`key ${index + 1} must be written <id>:<base64 of 32 bytes>, with an id of letters, digits, _ or - (at most 32)`);
+      if (!KEY_ID.test(id))
+        throw new CredentialCryptoError(`key ${index + 1} must be written <id>:<base64 of 32 bytes>, with an id of letters, digits, _ or - (at most 32)`);
       const key = Buffer.from(part.slice(colon + 1), 'base64');
       if (key.length !== 32) throw new CredentialCryptoError(`key "${id}" must be 32 bytes in base64 (got ${key.length} bytes)`);
       return { id, key };
@@ -99,13 +100,21 @@ function parseEnvelope(text: string): Envelope {
 /** Encrypts `value` for the row `boundTo` with the ring's active key. */
 export function encryptCredential(ring: KeyRing, value: string, boundTo: string): { envelope: string; keyId: string } {
   const dataKey = randomBytes(32);
-  const envelope: Envelope = { v: 1, kid: ring.active.id, wk: seal(ring.active.key, dataKey, `wrap:${boundTo}`), ct: seal(dataKey, Buffer.from(value, 'utf8'), `value:${boundTo}`) };
+  const envelope: Envelope = {
+    v: 1,
+    kid: ring.active.id,
+    wk: seal(ring.active.key, dataKey, `wrap:${boundTo}`),
+    ct: seal(dataKey, Buffer.from(value, 'utf8'), `value:${boundTo}`),
+  };
   return { envelope: Buffer.from(JSON.stringify(envelope)).toString('base64url'), keyId: ring.active.id };
 }
 
 function openDataKey(ring: KeyRing, envelope: Envelope, boundTo: string): Buffer {
   const master = ring.byId.get(envelope.kid);
-  if (!master) throw new CredentialCryptoError(`the credential was encrypted with key "${envelope.kid}", which CREDENTIAL_KEYS no longer lists: add it back (after the active key) and run the rotation`);
+  if (!master)
+    throw new CredentialCryptoError(
+      `the credential was encrypted with key "${envelope.kid}", which CREDENTIAL_KEYS no longer lists: add it back (after the active key) and run the rotation`,
+    );
   try {
     return unseal(master.key, envelope.wk, `wrap:${boundTo}`);
   } catch {

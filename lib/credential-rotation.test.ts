@@ -27,9 +27,14 @@ afterAll(async () => {
 });
 
 async function projectWithCredential(ring: ReturnType<typeof parseKeyRing>, name: string, token: string): Promise<string> {
-  const project = await db.project.create({ data: { workspaceId: 'ws', userId: 'u', name, repoUrl: 'https://github.com/a/b', repoKey: 'github.com/a/b', branch: 'main', appPort: 80 } });
+  const project = await db.project.create({
+    data: { workspaceId: 'ws', userId: 'u', name, repoUrl: 'https://github.com/a/b', repoKey: 'github.com/a/b', branch: 'main', appPort: 80 },
+  });
   const { envelope, keyId } = encryptCredential(ring, token, project.id);
-  await db.project.update({ where: { id: project.id }, data: { repoCredential: envelope, repoCredentialKeyId: keyId, repoCredentialUsername: 'x-access-token', repoCredentialSetAt: new Date() } });
+  await db.project.update({
+    where: { id: project.id },
+    data: { repoCredential: envelope, repoCredentialKeyId: keyId, repoCredentialUsername: 'x-access-token', repoCredentialSetAt: new Date() },
+  });
   return project.id;
 }
 
@@ -41,7 +46,9 @@ describe('credential key rotation', () => {
     for (let i = 0; i < 5; i++) ids.push(await projectWithCredential(parseKeyRing(k1), `p${i}`, `token-number-${i}`));
     expect(await credentialsByKey(db)).toEqual({ k1: 5 });
     const sealed = sealPullSecret(parseKeyRing(k1), 'ws', 'robot-secret-of-ws');
-    await db.workspacePullRobot.create({ data: { workspaceId: 'ws', robotName: 'robot$apps+pull-ws', robotId: 7, secret: sealed.envelope, secretKeyId: sealed.keyId, secretSetAt: new Date() } });
+    await db.workspacePullRobot.create({
+      data: { workspaceId: 'ws', robotName: 'robot$apps+pull-ws', robotId: 7, secret: sealed.envelope, secretKeyId: sealed.keyId, secretSetAt: new Date() },
+    });
 
     const env = { ...process.env, DATABASE_URL: database.url, CREDENTIAL_KEYS: `${k2},${k1}` };
     const { stdout } = await run('npx', ['tsx', 'scripts/credentials.ts', 'rotate'], { cwd: repo, env });
@@ -68,7 +75,9 @@ describe('credential key rotation', () => {
 
   it('bad input is exit status 2 with a message, and no key material', async () => {
     const env = { ...process.env, DATABASE_URL: database.url, CREDENTIAL_KEYS: 'k1:short' };
-    const failure = await run('npx', ['tsx', 'scripts/credentials.ts', 'rotate'], { cwd: repo, env }).catch((error: unknown) => error as { code: number; stderr: string });
+    const failure = await run('npx', ['tsx', 'scripts/credentials.ts', 'rotate'], { cwd: repo, env }).catch(
+      (error: unknown) => error as { code: number; stderr: string },
+    );
     expect(failure).toMatchObject({ code: 2 });
     expect((failure as { stderr: string }).stderr).toMatch(/CREDENTIAL_KEYS is not valid: .*32 bytes/);
     const { stdout } = await run('npx', ['tsx', 'scripts/credentials.ts', 'new-key', '--id', 'k9'], { cwd: repo });

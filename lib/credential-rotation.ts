@@ -27,7 +27,10 @@ export async function rotateCredentialKeys(db: Db, ring: KeyRing, batchSize = 20
     if (rows.length === 0) return result;
     for (const row of rows) {
       const next = rewrapCredential(ring, row.repoCredential!, row.id);
-      const { count } = await db.project.updateMany({ where: { id: row.id, repoCredential: row.repoCredential }, data: { repoCredential: next.envelope, repoCredentialKeyId: next.keyId } });
+      const { count } = await db.project.updateMany({
+        where: { id: row.id, repoCredential: row.repoCredential },
+        data: { repoCredential: next.envelope, repoCredentialKeyId: next.keyId },
+      });
       if (count === 1) result.rewrapped += 1;
       else result.skipped += 1;
     }

@@ -4,7 +4,17 @@ import type { Db, Prisma, Tx } from './db.js';
 
 /** The row of a rollback deployment: the restored release's source and image, nothing rebuilt. */
 export function rollbackRow(
-  target: { id: string; projectId: string; workspaceId: string; branch: string | null; commitSha: string | null; framework: string | null; imageRepository: string | null; imageTag: string | null; imageDigest: string | null },
+  target: {
+    id: string;
+    projectId: string;
+    workspaceId: string;
+    branch: string | null;
+    commitSha: string | null;
+    framework: string | null;
+    imageRepository: string | null;
+    imageTag: string | null;
+    imageDigest: string | null;
+  },
   extra: { trigger: 'rollback' | 'auto_rollback'; requestedBy: string; causeDeploymentId?: string },
 ): Prisma.DeploymentUncheckedCreateInput {
   return {

@@ -19,7 +19,11 @@ export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const labelMessage = 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit';
 
 /** A DNS-1123 label (RFC 1123): what Kubernetes accepts for most names. */
-export const dnsLabel = z.string().min(1, 'must not be empty').max(NAME_LIMITS.label, `must be at most ${NAME_LIMITS.label} characters`).regex(DNS_LABEL, labelMessage);
+export const dnsLabel = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(NAME_LIMITS.label, `must be at most ${NAME_LIMITS.label} characters`)
+  .regex(DNS_LABEL, labelMessage);
 
 function boundedLabel(what: string, max: number) {
   return z

@@ -42,7 +42,10 @@ export async function rewrapPullSecrets(db: Db, ring: KeyRing): Promise<{ rewrap
       continue;
     }
     const next = rewrapCredential(ring, row.secret!, bindingOf(row.workspaceId));
-    const { count } = await db.workspacePullRobot.updateMany({ where: { workspaceId: row.workspaceId, secret: row.secret }, data: { secret: next.envelope, secretKeyId: next.keyId } });
+    const { count } = await db.workspacePullRobot.updateMany({
+      where: { workspaceId: row.workspaceId, secret: row.secret },
+      data: { secret: next.envelope, secretKeyId: next.keyId },
+    });
     if (count === 1) result.rewrapped += 1;
     else result.skipped += 1;
   }

@@ -18,7 +18,12 @@ import { addressKind } from './address-kind.js';
 import { ConfigError, loadConfig } from './config.js';
 import { checkRepoUrl, pinRepoUrl, repoHostPolicy, RepoAddressRefusedError, RepoHostUnresolvedError, type RepoHostPolicy } from './repo-address.js';
 
-const policy = (hosts: string[], extra: Partial<RepoHostPolicy> = {}): RepoHostPolicy => ({ hosts: new Set(hosts), allowLoopback: false, allowLocal: false, ...extra });
+const policy = (hosts: string[], extra: Partial<RepoHostPolicy> = {}): RepoHostPolicy => ({
+  hosts: new Set(hosts),
+  allowLoopback: false,
+  allowLocal: false,
+  ...extra,
+});
 
 /** The refusal's message, or undefined when the URL is accepted. */
 function refusal(url: string, p: RepoHostPolicy): string | undefined {
@@ -72,8 +77,12 @@ function v4Spellings(n: number): string[] {
     String(n),
     `0x${n.toString(16)}`,
     `0X${n.toString(16).toUpperCase()}`,
-    octets(n).map((o) => `0x${o.toString(16)}`).join('.'),
-    octets(n).map((o) => `0${o.toString(8)}`).join('.'),
+    octets(n)
+      .map((o) => `0x${o.toString(16)}`)
+      .join('.'),
+    octets(n)
+      .map((o) => `0${o.toString(8)}`)
+      .join('.'),
     `0${n.toString(8)}`,
     `${a}.${b}.${c * 256 + d}`,
     `${a}.${b * 65536 + c * 256 + d}`,
@@ -91,7 +100,13 @@ function v4Spellings(n: number): string[] {
 }
 
 /** The same host in each URL form git accepts. */
-const urlsFor = (host: string) => [`https://${host}/acme/app.git`, `https://${host}:8443/acme/app`, `ssh://git@${host}/acme/app.git`, `ssh://git@${host}:2222/acme/app.git`, `git@${host}:acme/app.git`];
+const urlsFor = (host: string) => [
+  `https://${host}/acme/app.git`,
+  `https://${host}:8443/acme/app`,
+  `ssh://git@${host}/acme/app.git`,
+  `ssh://git@${host}:2222/acme/app.git`,
+  `git@${host}:acme/app.git`,
+];
 
 describe('forbidden addresses', () => {
   it('are refused in every spelling and URL form, even when listed in REPO_HOSTS', () => {
@@ -167,7 +182,8 @@ describe('forbidden addresses', () => {
     expect(refusal('/srv/repos/app.git', policy([]))).toBe('local repositories are not allowed');
     expect(refusal('file:///srv/repos/app.git', policy([]))).toBe('local repositories are not allowed');
     expect(refusal('/srv/repos/app.git', policy([], { allowLocal: true }))).toBeUndefined();
-    for (const url of ['http://github.com/a/b', 'git://github.com/a/b', 'ext::sh -c evil', 'ftp://github.com/a/b', 'https://github.com/a/b c']) expect(refusal(url, policy(['github.com'])), url).toBeDefined();
+    for (const url of ['http://github.com/a/b', 'git://github.com/a/b', 'ext::sh -c evil', 'ftp://github.com/a/b', 'https://github.com/a/b c'])
+      expect(refusal(url, policy(['github.com'])), url).toBeDefined();
   });
 });
 
@@ -225,7 +241,14 @@ describe('public addresses and listed hosts', () => {
       }),
     );
     // The same host in other spellings is the same host.
-    for (const url of ['https://GitHub.COM/acme/app.git', 'https://github.com./acme/app.git', 'https://%67ithub.com/acme/app', 'git@GITHUB.com:acme/app.git', 'ssh://git@github.com./acme/app.git']) expect(refusal(url, p), url).toBeUndefined();
+    for (const url of [
+      'https://GitHub.COM/acme/app.git',
+      'https://github.com./acme/app.git',
+      'https://%67ithub.com/acme/app',
+      'git@GITHUB.com:acme/app.git',
+      'ssh://git@github.com./acme/app.git',
+    ])
+      expect(refusal(url, p), url).toBeUndefined();
   });
 });
 
@@ -247,7 +270,10 @@ describe('pinRepoUrl', () => {
         const https = resolvedBy(answers);
         expect(await pinRepoUrl('https://GitHub.com./acme/app.git', p, https.resolve)).toEqual({
           url: 'https://github.com/acme/app.git',
-          config: [['http.curloptResolve', `github.com:443:${answers[0]}`], ['http.followRedirects', 'false']],
+          config: [
+            ['http.curloptResolve', `github.com:443:${answers[0]}`],
+            ['http.followRedirects', 'false'],
+          ],
         });
         expect(https.calls).toEqual(['github.com']);
         const ssh = resolvedBy(answers);
@@ -259,7 +285,10 @@ describe('pinRepoUrl', () => {
       }),
       { numRuns: 100 },
     );
-    expect((await pinRepoUrl('https://github.com:8443/a/b', p, resolvedBy(['2606:50c0::1']).resolve)).config[0]).toEqual(['http.curloptResolve', 'github.com:8443:[2606:50c0::1]']);
+    expect((await pinRepoUrl('https://github.com:8443/a/b', p, resolvedBy(['2606:50c0::1']).resolve)).config[0]).toEqual([
+      'http.curloptResolve',
+      'github.com:8443:[2606:50c0::1]',
+    ]);
   });
 
   it('refuses the host when any answer is forbidden, wherever it is in the list', async () => {
@@ -268,19 +297,26 @@ describe('pinRepoUrl', () => {
         const answers = ns.map(dotted);
         answers.splice(at % (answers.length + 1), 0, dotted(bad.n));
         await expect(pinRepoUrl('https://github.com/acme/app.git', p, resolvedBy(answers).resolve)).rejects.toThrow(RepoAddressRefusedError);
-        await expect(pinRepoUrl('git@github.com:acme/app.git', p, resolvedBy(answers).resolve)).rejects.toThrow(/github\.com is not allowed: it resolves to (a|an|the) /);
+        await expect(pinRepoUrl('git@github.com:acme/app.git', p, resolvedBy(answers).resolve)).rejects.toThrow(
+          /github\.com is not allowed: it resolves to (a|an|the) /,
+        );
       }),
       { numRuns: 100 },
     );
     // The message names the kind, never the address it resolved to.
-    await expect(pinRepoUrl('https://github.com/a/b', p, resolvedBy(['10.1.2.3']).resolve)).rejects.toThrow(/^repository host github\.com is not allowed: it resolves to a private address$/);
+    await expect(pinRepoUrl('https://github.com/a/b', p, resolvedBy(['10.1.2.3']).resolve)).rejects.toThrow(
+      /^repository host github\.com is not allowed: it resolves to a private address$/,
+    );
     await expect(pinRepoUrl('https://github.com/a/b', p, resolvedBy(['::ffff:169.254.169.254']).resolve)).rejects.toThrow(/link-local/);
   });
 
   it('does not resolve what it refuses by name, literal addresses or local paths; a failed lookup is retryable', async () => {
     const never = resolvedBy(['8.8.8.8']);
     await expect(pinRepoUrl('https://gitlab.evil.com/a/b', p, never.resolve)).rejects.toThrow(/not in REPO_HOSTS/);
-    expect(await pinRepoUrl('https://140.82.112.3/a/b', policy(['140.82.112.3']), never.resolve)).toEqual({ url: 'https://140.82.112.3/a/b', config: [['http.followRedirects', 'false']] });
+    expect(await pinRepoUrl('https://140.82.112.3/a/b', policy(['140.82.112.3']), never.resolve)).toEqual({
+      url: 'https://140.82.112.3/a/b',
+      config: [['http.followRedirects', 'false']],
+    });
     expect(await pinRepoUrl('/srv/app.git', policy([], { allowLocal: true }), never.resolve)).toEqual({ url: '/srv/app.git', config: [] });
     expect(never.calls).toEqual([]);
     const failing = async () => Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND github.com'), { code: 'ENOTFOUND' }));
@@ -295,7 +331,11 @@ describe('the policy of a configuration', () => {
   it('REPO_HOSTS: github.com by default, exact lowercase names, no wildcards; loopback and local off', () => {
     expect(repoHostPolicy(loadConfig(base))).toEqual({ hosts: new Set(['github.com']), allowLoopback: false, allowLocal: false });
     const config = loadConfig({ ...base, REPO_HOSTS: ' GitHub.com, gitlab.example.com. ,', ALLOW_LOOPBACK_REPOS: 'true' });
-    expect(repoHostPolicy(config, 'GHE.example.com')).toEqual({ hosts: new Set(['github.com', 'gitlab.example.com', 'ghe.example.com']), allowLoopback: true, allowLocal: false });
+    expect(repoHostPolicy(config, 'GHE.example.com')).toEqual({
+      hosts: new Set(['github.com', 'gitlab.example.com', 'ghe.example.com']),
+      allowLoopback: true,
+      allowLocal: false,
+    });
     for (const bad of ['*.example.com', 'https://gitlab.example.com', 'gitlab.example.com/x', ',']) {
       expect(() => loadConfig({ ...base, REPO_HOSTS: bad }), bad).toThrow(ConfigError);
     }

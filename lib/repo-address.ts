@@ -133,7 +133,8 @@ export function checkRepoUrl(input: string, policy: RepoHostPolicy): RepoTarget 
   const kind = addressKind(host.startsWith('[') ? host.slice(1, -1) : host);
   if (parsed.plain && kind !== 'loopback') refuse('plain http repository URLs are allowed only to a loopback address (ALLOW_LOOPBACK_REPOS); use https');
   if (kind !== undefined && kind !== 'public') {
-    if (kind === 'loopback' && policy.allowLoopback) return { transport: parsed.transport, url: withHost(parsed, host), host, port: parsed.port, literal: true };
+    if (kind === 'loopback' && policy.allowLoopback)
+      return { transport: parsed.transport, url: withHost(parsed, host), host, port: parsed.port, literal: true };
     refuse(`repository host ${host} is not allowed: it is ${describeKind(kind)}`);
   }
   if (!policy.hosts.has(host)) refuse(`repository host ${host} is not in REPO_HOSTS`);
@@ -190,7 +191,10 @@ export async function pinRepoUrl(input: string, policy: RepoHostPolicy, resolve:
   const address = addresses[0]!;
   if (target.transport === 'https') {
     // git >= 2.37: curl connects to this address; TLS (SNI, certificate) still checks the name.
-    return { url: target.url, config: [['http.curloptResolve', `${target.host}:${target.port}:${address.includes(':') ? `[${address}]` : address}`], ...noRedirects] };
+    return {
+      url: target.url,
+      config: [['http.curloptResolve', `${target.host}:${target.port}:${address.includes(':') ? `[${address}]` : address}`], ...noRedirects],
+    };
   }
   // ssh connects to the address; the host key is still checked as the name's (known_hosts).
   return { url: target.url, config: [['core.sshCommand', `ssh -o HostName=${quote(address)} -o HostKeyAlias=${quote(target.host)}`]] };

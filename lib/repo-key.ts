@@ -3,12 +3,22 @@
 export function repoKey(url: string): string {
   const trimmed = url.trim();
   if (trimmed.startsWith('file://') || trimmed.startsWith('/')) {
-    return `file:${trimmed.replace(/^file:\/\//, '').replace(/\/+$/, '').replace(/\.git$/, '')}`;
+    return `file:${trimmed
+      .replace(/^file:\/\//, '')
+      .replace(/\/+$/, '')
+      .replace(/\.git$/, '')}`;
   }
   let hostAndPath: string;
   const scp = /^[\w.-]+@([\w.-]+):(.+)$/.exec(trimmed);
   if (scp) hostAndPath = `${scp[1]}/${scp[2]}`;
   else if (/^[\w.-]+\/[\w.-]+$/.test(trimmed)) hostAndPath = `github.com/${trimmed}`;
-  else hostAndPath = trimmed.replace(/^[a-z+]+:\/\//i, '').replace(/^[^@/]+@/, '').replace(/:\d+\//, '/');
-  return hostAndPath.toLowerCase().replace(/\/+$/, '').replace(/\.git$/, '');
+  else
+    hostAndPath = trimmed
+      .replace(/^[a-z+]+:\/\//i, '')
+      .replace(/^[^@/]+@/, '')
+      .replace(/:\d+\//, '/');
+  return hostAndPath
+    .toLowerCase()
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '');
 }

@@ -95,7 +95,11 @@ describe('API tokens', () => {
 
   it('an expired token is refused with 401 and listed as expired', async () => {
     const hourAgo = new Date(Date.now() - 3_600_000);
-    const created = await createApiToken(db, { workspaceId: 'acme', name: 'expired', role: 'deployer', expiresAt: new Date(hourAgo.getTime() + 60_000) }, { now: hourAgo });
+    const created = await createApiToken(
+      db,
+      { workspaceId: 'acme', name: 'expired', role: 'deployer', expiresAt: new Date(hourAgo.getTime() + 60_000) },
+      { now: hourAgo },
+    );
     await expect(principalFromBearer(db, bearer(created.token))).rejects.toMatchObject({ status: 401 });
     const listed = (await listApiTokens(db, 'acme')).find((t) => t.id === created.id);
     expect(listed?.status).toBe('expired');
@@ -104,17 +108,27 @@ describe('API tokens', () => {
   });
 
   it('refuses an expiry in the past or absurdly far away, a bad role, a bad name, an unknown workspace', async () => {
-    await expect(createApiToken(db, { workspaceId: 'acme', name: 'x', role: 'viewer', expiresAt: new Date(Date.now() - 1000) })).rejects.toMatchObject({ code: 'invalid_input', issues: [{ field: 'expiresAt' }] });
-    await expect(createApiToken(db, { workspaceId: 'acme', name: 'x', role: 'viewer', expiresAt: new Date('2999-01-01T00:00:00Z') })).rejects.toMatchObject({ issues: [{ field: 'expiresAt', rule: 'must be at most 10 years from now' }] });
+    await expect(createApiToken(db, { workspaceId: 'acme', name: 'x', role: 'viewer', expiresAt: new Date(Date.now() - 1000) })).rejects.toMatchObject({
+      code: 'invalid_input',
+      issues: [{ field: 'expiresAt' }],
+    });
+    await expect(createApiToken(db, { workspaceId: 'acme', name: 'x', role: 'viewer', expiresAt: new Date('2999-01-01T00:00:00Z') })).rejects.toMatchObject({
+      issues: [{ field: 'expiresAt', rule: 'must be at most 10 years from now' }],
+    });
     await expect(createApiToken(db, { workspaceId: 'acme', name: 'x', role: 'owner' as 'admin' })).rejects.toMatchObject({
       code: 'invalid_input',
       message: 'Invalid token: role must be one of viewer, deployer, admin',
     });
-    await expect(createApiToken(db, { workspaceId: 'acme', name: 'a\nb', role: 'viewer' })).rejects.toMatchObject({ issues: [{ field: 'name', rule: 'must not contain control characters' }] });
-    await expect(createApiToken(db, { workspaceId: 'nope', name: 'x', role: 'viewer' })).rejects.toMatchObject({ code: 'not_found', message: 'Workspace nope not found' });
+    await expect(createApiToken(db, { workspaceId: 'acme', name: 'a\nb', role: 'viewer' })).rejects.toMatchObject({
+      issues: [{ field: 'name', rule: 'must not contain control characters' }],
+    });
+    await expect(createApiToken(db, { workspaceId: 'nope', name: 'x', role: 'viewer' })).rejects.toMatchObject({
+      code: 'not_found',
+      message: 'Workspace nope not found',
+    });
   });
 
-  it('lists the workspace\'s tokens only, newest first, never with a hash or a token', async () => {
+  it("lists the workspace's tokens only, newest first, never with a hash or a token", async () => {
     const mine = await createApiToken(db, { workspaceId: 'globex-2', name: 'g1', role: 'viewer' });
     const second = await createApiToken(db, { workspaceId: 'globex-2', name: 'g2', role: 'admin' });
     const list = await listApiTokens(db, 'globex-2');
@@ -182,8 +196,12 @@ describe('/v1/tokens (admin only)', () => {
     return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
   };
 
-  it('POST creates a token in the caller\'s workspace, shown once and not cached', async () => {
-    const res = await call(tokens.admin, 'POST', '/v1/tokens', { name: 'deploy-bot', role: 'deployer', expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
+  it("POST creates a token in the caller's workspace, shown once and not cached", async () => {
+    const res = await call(tokens.admin, 'POST', '/v1/tokens', {
+      name: 'deploy-bot',
+      role: 'deployer',
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.body).toMatchObject({ workspaceId: 'api-ws', name: 'deploy-bot', role: 'deployer', status: 'active' });
@@ -209,7 +227,7 @@ describe('/v1/tokens (admin only)', () => {
     expect(past.body.error).toMatchObject({ code: 'invalid_request', details: [{ field: 'expiresAt', rule: 'must be in the future' }] });
   });
 
-  it('GET lists only the caller\'s workspace, without tokens or hashes', async () => {
+  it("GET lists only the caller's workspace, without tokens or hashes", async () => {
     const res = await call(tokens.admin, 'GET', '/v1/tokens');
     expect(res.status).toBe(200);
     expect(res.body.items.length).toBeGreaterThanOrEqual(3);

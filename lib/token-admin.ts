@@ -30,7 +30,10 @@ export const WORKSPACE_ID_PATTERN = /^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$/;
 
 export const workspaceIdSchema = z
   .string({ message: 'must be a string' })
-  .regex(WORKSPACE_ID_PATTERN, 'must be a DNS-1123 label of at most 20 characters: lowercase letters, digits and "-", starting and ending with a letter or digit');
+  .regex(
+    WORKSPACE_ID_PATTERN,
+    'must be a DNS-1123 label of at most 20 characters: lowercase letters, digits and "-", starting and ending with a letter or digit',
+  );
 
 const displayName = (max: number) =>
   z
@@ -49,7 +52,10 @@ export const createWorkspaceSchema = z.object({ id: workspaceIdSchema, name: wor
 
 /** expiresAt: a Date, or an ISO 8601 date-time with a time zone (the API's JSON form). */
 const expiresAtSchema = z
-  .union([z.date({ message: 'must be a date' }), z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone, e.g. 2030-01-31T00:00:00Z' }).transform((text) => new Date(text))])
+  .union([
+    z.date({ message: 'must be a date' }),
+    z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone, e.g. 2030-01-31T00:00:00Z' }).transform((text) => new Date(text)),
+  ])
   .refine((date) => !Number.isNaN(date.getTime()), 'must be a valid date');
 
 export const createApiTokenSchema = z
@@ -152,7 +158,9 @@ export async function createApiToken(db: Db, input: CreateApiTokenInput, { now =
     throw new TokenAdminError('invalid_input', 'Invalid token: expiresAt must be in the future', [{ field: 'expiresAt', rule: 'must be in the future' }]);
   }
   if (expiresAt && expiresAt.getTime() - now.getTime() > MAX_TOKEN_LIFETIME_MS) {
-    throw new TokenAdminError('invalid_input', 'Invalid token: expiresAt must be at most 10 years from now', [{ field: 'expiresAt', rule: 'must be at most 10 years from now' }]);
+    throw new TokenAdminError('invalid_input', 'Invalid token: expiresAt must be at most 10 years from now', [
+      { field: 'expiresAt', rule: 'must be at most 10 years from now' },
+    ]);
   }
   const workspace = await db.workspace.findUnique({ where: { id: data.workspaceId }, select: { id: true } });
   if (!workspace) throw new TokenAdminError('not_found', `Workspace ${data.workspaceId} not found`);
@@ -195,7 +203,10 @@ export function parseExpiry(text: string, now: Date = new Date()): Date | undefi
   if (lifetime) {
     const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 }[lifetime[2] as 'm' | 'h' | 'd' | 'w'];
     const amount = Number(lifetime[1]);
-    if (amount === 0) throw new TokenAdminError('invalid_input', 'Invalid token: expires must be a positive lifetime', [{ field: 'expires', rule: 'must be a positive lifetime' }]);
+    if (amount === 0)
+      throw new TokenAdminError('invalid_input', 'Invalid token: expires must be a positive lifetime', [
+        { field: 'expires', rule: 'must be a positive lifetime' },
+      ]);
     return new Date(now.getTime() + amount * unit);
   }
   const isDate = z.iso.date().safeParse(value).success;
@@ -203,7 +214,9 @@ export function parseExpiry(text: string, now: Date = new Date()): Date | undefi
     const date = new Date(isDate ? `${value}T00:00:00Z` : value);
     if (!Number.isNaN(date.getTime())) return date;
   }
-  throw new TokenAdminError('invalid_input', `Invalid token: expires must be a lifetime such as 30d, 12h, 90m or 2w, an ISO date-time such as 2030-01-31T00:00:00Z, or "never" (got "${value}")`, [
-    { field: 'expires', rule: 'must be a lifetime such as 30d, 12h, 90m or 2w, an ISO date-time, or never' },
-  ]);
+  throw new TokenAdminError(
+    'invalid_input',
+    `Invalid token: expires must be a lifetime such as 30d, 12h, 90m or 2w, an ISO date-time such as 2030-01-31T00:00:00Z, or "never" (got "${value}")`,
+    [{ field: 'expires', rule: 'must be a lifetime such as 30d, 12h, 90m or 2w, an ISO date-time, or never' }],
+  );
 }

@@ -44,7 +44,9 @@ const call = async (token: string, method: string, path: string) => {
 };
 
 const liveProject = (workspaceId: string, userId: string, name: string) =>
-  db.project.create({ data: { workspaceId, userId, name, repoUrl: 'https://git.example.com/a/b.git', repoKey: 'git.example.com/a/b', branch: 'main', appPort: 80 } });
+  db.project.create({
+    data: { workspaceId, userId, name, repoUrl: 'https://git.example.com/a/b.git', repoKey: 'git.example.com/a/b', branch: 'main', appPort: 80 },
+  });
 
 describe('/v1/workspace/users', () => {
   it('PUT adds a user (201), again changes nothing (200, same addedAt); GET lists them by id', async () => {
@@ -76,7 +78,8 @@ describe('/v1/workspace/users', () => {
     expect(refused.status).toBe(409);
     expect(refused.body.error).toEqual({
       code: 'conflict',
-      message: 'Cannot remove owner (1 project) from workspace acme: the user still owns live projects in it; delete those projects first (DELETE /v1/projects/:projectId)',
+      message:
+        'Cannot remove owner (1 project) from workspace acme: the user still owns live projects in it; delete those projects first (DELETE /v1/projects/:projectId)',
     });
     await db.project.update({ where: { id: project.id }, data: { deletedAt: new Date() } });
     expect((await call(tokens.admin, 'DELETE', '/v1/workspace/users/owner')).status).toBe(204);
@@ -90,7 +93,11 @@ describe('/v1/workspace/users', () => {
       expect(res.body.error.code).toBe('invalid_request');
       expect(res.body.error.message).toMatch(/^Invalid user id: .*user id must/);
     }
-    for (const [method, path] of [['GET', '/v1/workspace/users'], ['PUT', '/v1/workspace/users/eve'], ['DELETE', '/v1/workspace/users/zoe']] as const) {
+    for (const [method, path] of [
+      ['GET', '/v1/workspace/users'],
+      ['PUT', '/v1/workspace/users/eve'],
+      ['DELETE', '/v1/workspace/users/zoe'],
+    ] as const) {
       expect((await call(tokens.deployer, method, path)).status, `${method} ${path}`).toBe(403);
     }
     expect(await db.workspaceUser.count({ where: { userId: 'eve' } })).toBe(0);
@@ -100,7 +107,10 @@ describe('/v1/workspace/users', () => {
 describe('library', () => {
   it('add is idempotent and removes all or nothing', async () => {
     const added = await addWorkspaceUsers(db, 'globex', ['g1', 'g2', 'g1']);
-    expect(added.map((u) => [u.userId, u.added])).toEqual([['g1', true], ['g2', true]]);
+    expect(added.map((u) => [u.userId, u.added])).toEqual([
+      ['g1', true],
+      ['g2', true],
+    ]);
     await liveProject('globex', 'g2', 'app');
     await expect(removeWorkspaceUsers(db, 'globex', ['g1', 'g2'])).rejects.toMatchObject({ code: 'conflict' });
     expect((await listWorkspaceUsers(db, 'globex')).map((u) => u.userId)).toEqual(['g1', 'g2']);

@@ -43,7 +43,9 @@ export async function addWorkspaceUsers(db: Db, workspaceId: string, userIds: re
   const ids = [...new Set(validateInput(userIdListSchema, userIds, 'user id'))];
   return db.$transaction(async (tx) => {
     await requireWorkspace(tx, wsId);
-    const before = new Set((await tx.workspaceUser.findMany({ where: { workspaceId: wsId, userId: { in: ids } }, select: { userId: true } })).map((row) => row.userId));
+    const before = new Set(
+      (await tx.workspaceUser.findMany({ where: { workspaceId: wsId, userId: { in: ids } }, select: { userId: true } })).map((row) => row.userId),
+    );
     await tx.workspaceUser.createMany({ data: ids.map((userId) => ({ workspaceId: wsId, userId })), skipDuplicates: true });
     const rows = await tx.workspaceUser.findMany({ where: { workspaceId: wsId, userId: { in: ids } }, select: { userId: true, addedAt: true } });
     const byId = new Map(rows.map((row) => [row.userId, row]));
@@ -62,13 +64,27 @@ export async function removeWorkspaceUsers(db: Db, workspaceId: string, userIds:
   await db.$transaction(async (tx) => {
     await lockForTransaction(tx, PROJECT_NAMES_LOCK);
     await requireWorkspace(tx, wsId);
-    const members = new Set((await tx.workspaceUser.findMany({ where: { workspaceId: wsId, userId: { in: ids } }, select: { userId: true } })).map((row) => row.userId));
+    const members = new Set(
+      (await tx.workspaceUser.findMany({ where: { workspaceId: wsId, userId: { in: ids } }, select: { userId: true } })).map((row) => row.userId),
+    );
     const missing = ids.filter((id) => !members.has(id));
-    if (missing.length) throw new TokenAdminError('not_found', `${plural(missing, 'User')} ${missing.join(', ')} ${missing.length > 1 ? 'are not members' : 'is not a member'} of workspace ${wsId}`);
-    const owners = await tx.project.groupBy({ by: ['userId'], where: { workspaceId: wsId, userId: { in: ids }, deletedAt: null }, _count: { _all: true }, orderBy: { userId: 'asc' } });
+    if (missing.length)
+      throw new TokenAdminError(
+        'not_found',
+        `${plural(missing, 'User')} ${missing.join(', ')} ${missing.length > 1 ? 'are not members' : 'is not a member'} of workspace ${wsId}`,
+      );
+    const owners = await tx.project.groupBy({
+      by: ['userId'],
+      where: { workspaceId: wsId, userId: { in: ids }, deletedAt: null },
+      _count: { _all: true },
+      orderBy: { userId: 'asc' },
+    });
     if (owners.length) {
       const list = owners.map((o) => `${o.userId} (${o._count._all} project${o._count._all > 1 ? 's' : ''})`).join(', ');
-      throw new TokenAdminError('conflict', `Cannot remove ${list} from workspace ${wsId}: ${owners.length > 1 ? 'they still own' : 'the user still owns'} live projects in it; delete those projects first (DELETE /v1/projects/:projectId)`);
+      throw new TokenAdminError(
+        'conflict',
+        `Cannot remove ${list} from workspace ${wsId}: ${owners.length > 1 ? 'they still own' : 'the user still owns'} live projects in it; delete those projects first (DELETE /v1/projects/:projectId)`,
+      );
     }
     await tx.workspaceUser.deleteMany({ where: { workspaceId: wsId, userId: { in: ids } } });
   });
@@ -83,7 +99,9 @@ export class UserNotInWorkspaceError extends Error {
     readonly workspaceId: string,
     readonly userId: string,
   ) {
-    super(`user ${userId} is not a member of workspace ${workspaceId}: add it with PUT /v1/workspace/users/${userId} or \`scripts/tokens.ts users add --workspace ${workspaceId} --user ${userId}\``);
+    super(
+      `user ${userId} is not a member of workspace ${workspaceId}: add it with PUT /v1/workspace/users/${userId} or \`scripts/tokens.ts users add --workspace ${workspaceId} --user ${userId}\``,
+    );
   }
 }
 

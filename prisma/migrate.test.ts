@@ -62,7 +62,10 @@ async function tables(url: string): Promise<string[]> {
 
 async function realMigrationNames(): Promise<string[]> {
   const entries = await readdir(DEFAULT_MIGRATIONS_DIR, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
 }
 
 /** A private copy of the real migrations folder, optionally with extra migrations. */
@@ -243,7 +246,13 @@ describe('createMigration', () => {
     const created = (result as { created: string }).created;
     expect(path.dirname(created)).toBe(dir);
     expect(path.basename(created)).toMatch(/^\d{14}_add_audit_events$/);
-    expect(path.basename(created) > before.filter((n) => /^\d{14}_/.test(n)).sort().at(-1)!).toBe(true);
+    expect(
+      path.basename(created) >
+        before
+          .filter((n) => /^\d{14}_/.test(n))
+          .sort()
+          .at(-1)!,
+    ).toBe(true);
     const sql = await readFile(path.join(created, 'migration.sql'), 'utf8');
     expect(sql).toContain('CREATE TABLE "AuditEvent"');
     expect(sql).toContain('CREATE INDEX "AuditEvent_createdAt_idx"');

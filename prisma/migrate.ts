@@ -16,13 +16,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { HistoryDiagnostic } from '@prisma/schema-engine-wasm/schema_engine_bg';
 import { parseDatabaseUrl } from './engine/adapter.js';
-import {
-  LOCKFILE_CONTENT,
-  migrationTimestamp,
-  normalizeMigrationName,
-  readMigrationsFolder,
-  writeMigration,
-} from './engine/migrations-folder.js';
+import { LOCKFILE_CONTENT, migrationTimestamp, normalizeMigrationName, readMigrationsFolder, writeMigration } from './engine/migrations-folder.js';
 import { NO_FILTERS, withSession } from './engine/session.js';
 
 const PRISMA_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -129,11 +123,7 @@ export interface CreateOptions {
  * --to-schema --script`), plus `migration_lock.toml` if missing. `created` is the new folder's
  * path. Nothing is written when the schema matches the folder.
  */
-export async function createMigration(
-  databaseUrl: string,
-  name: string,
-  options: CreateOptions = {},
-): Promise<{ created: string } | { noChanges: true }> {
+export async function createMigration(databaseUrl: string, name: string, options: CreateOptions = {}): Promise<{ created: string } | { noChanges: true }> {
   const suffix = normalizeMigrationName(name);
   const migrationsDir = options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR;
   const schemaPath = path.resolve(options.schemaPath ?? DEFAULT_SCHEMA_PATH);
@@ -163,7 +153,11 @@ export async function createMigration(
 /** Now, or one second after the newest timestamped migration if the clock is not past it. */
 function nextTimestamp(existing: string[]): string {
   let date = new Date();
-  const newest = existing.map((name) => /^(\d{14})/.exec(name)?.[1]).filter((ts): ts is string => !!ts).sort().at(-1);
+  const newest = existing
+    .map((name) => /^(\d{14})/.exec(name)?.[1])
+    .filter((ts): ts is string => !!ts)
+    .sort()
+    .at(-1);
   const parts = newest && newest >= migrationTimestamp(date) ? /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)$/.exec(newest) : null;
   if (parts) {
     const [y, mo, d, h, mi, s] = parts.slice(1).map(Number) as [number, number, number, number, number, number];

@@ -16,10 +16,20 @@ const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length 
 
 async function measure(stack: TestStack, base: string, viewers: number, index: number) {
   const repo = createAppRepo(path.join(stack.dir, `src-${index}`));
-  const project = (await stack.api<{ id: string; appName: string }>('POST', '/v1/projects', { name: `logs${index}`, userId: 'bench', repoUrl: repo.url, branch: 'main', appPort: 8080 })).body;
+  const project = (
+    await stack.api<{ id: string; appName: string }>('POST', '/v1/projects', {
+      name: `logs${index}`,
+      userId: 'bench',
+      repoUrl: repo.url,
+      branch: 'main',
+      appPort: 8080,
+    })
+  ).body;
   stack.world.scenarios.set(project.appName, { build: { durationMs: 8000, logLines: 160, timestamps: true } });
   const d = (await stack.api<DeploymentBody>('POST', `/v1/projects/${project.id}/deployments`, {})).body;
-  const results = await Promise.all(Array.from({ length: viewers }, () => viewLog(`ws://${base}/v1/deployments/${d.id}/logs`, { headers: { authorization: `Bearer ${stack.token}` } })));
+  const results = await Promise.all(
+    Array.from({ length: viewers }, () => viewLog(`ws://${base}/v1/deployments/${d.id}/logs`, { headers: { authorization: `Bearer ${stack.token}` } })),
+  );
   await waitForDeployment(stack, d.id);
   const delays: number[] = [];
   for (const r of results) {
@@ -29,7 +39,9 @@ async function measure(stack: TestStack, base: string, viewers: number, index: n
     });
   }
   delays.sort((a, b) => a - b);
-  console.log(`${String(viewers).padStart(4)} viewer(s): ${delays.length} line deliveries, delay p50 ${quantile(delays, 0.5)} ms, p95 ${quantile(delays, 0.95)} ms, max ${delays.at(-1)} ms`);
+  console.log(
+    `${String(viewers).padStart(4)} viewer(s): ${delays.length} line deliveries, delay p50 ${quantile(delays, 0.5)} ms, p95 ${quantile(delays, 0.95)} ms, max ${delays.at(-1)} ms`,
+  );
 }
 
 runBenchmark('bench-logs', { env: { POLL_INTERVAL: values.poll }, argoPollIntervalMs: 500 }, async (stack) => {

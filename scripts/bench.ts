@@ -59,7 +59,9 @@ runBenchmark('bench', { env: { POLL_INTERVAL: '50ms' }, argoPollIntervalMs: 500 
   const projects = [];
   for (let i = 0; i < M; i += 1) {
     const repo = createAppRepo(path.join(scratchDir, `src-${i}`));
-    projects.push((await stack.api<{ id: string }>('POST', '/v1/projects', { name: `bench${i}`, userId: 'bench', repoUrl: repo.url, branch: 'main', appPort: 8080 })).body);
+    projects.push(
+      (await stack.api<{ id: string }>('POST', '/v1/projects', { name: `bench${i}`, userId: 'bench', repoUrl: repo.url, branch: 'main', appPort: 8080 })).body,
+    );
   }
   console.log(`deploy-engine benchmark: ${N} deploys over ${M} projects, instant simulators, ${os.cpus().length} cores`);
   // Baseline: one deploy alone (warms the workflow bundle, git clones and connections first).

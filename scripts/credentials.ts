@@ -56,11 +56,18 @@ async function main(): Promise<number> {
   try {
     if (command === 'rotate') {
       const result = await rotateCredentialKeys(db, ring);
-      process.stdout.write(`Re-wrapped ${result.rewrapped} credential(s) with key ${ring.active.id}; ${result.current} already used it; ${result.skipped} were replaced while this ran.\n`);
+      process.stdout.write(
+        `Re-wrapped ${result.rewrapped} credential(s) with key ${ring.active.id}; ${result.current} already used it; ${result.skipped} were replaced while this ran.\n`,
+      );
       const pull = await rewrapPullSecrets(db, ring);
-      process.stdout.write(`Re-wrapped ${pull.rewrapped} workspace pull secret(s) with key ${ring.active.id}; ${pull.current} already used it; ${pull.skipped} were replaced while this ran.\n`);
+      process.stdout.write(
+        `Re-wrapped ${pull.rewrapped} workspace pull secret(s) with key ${ring.active.id}; ${pull.current} already used it; ${pull.skipped} were replaced while this ran.\n`,
+      );
     }
-    const byKey = (counts: Record<string, number>) => Object.entries(counts).map(([k, n]) => `${k}=${n}`).join(', ') || 'none';
+    const byKey = (counts: Record<string, number>) =>
+      Object.entries(counts)
+        .map(([k, n]) => `${k}=${n}`)
+        .join(', ') || 'none';
     process.stdout.write(`Stored credentials by key: ${byKey(await credentialsByKey(db))}\n`);
     process.stdout.write(`Workspace pull secrets by key: ${byKey(await pullSecretsByKey(db))}\n`);
     return 0;

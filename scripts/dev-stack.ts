@@ -48,7 +48,10 @@ async function main(): Promise<void> {
   const realClusterDir = path.join(dataDir, 'real-cluster');
   // In the real-cluster mode, Argo CD reads the GitOps repository over git:// from this folder.
   if (flags.realArgoCd) env.GITOPS_REPO_URL ??= path.join(realClusterDir, 'git', 'gitops.git');
-  if (flags.realArgoCd && !isLocalRepoUrl(env.GITOPS_REPO_URL!)) throw new Error(`--real-argocd serves the GitOps repository to Argo CD from this machine: GITOPS_REPO_URL must be a local path (got ${env.GITOPS_REPO_URL})`);
+  if (flags.realArgoCd && !isLocalRepoUrl(env.GITOPS_REPO_URL!))
+    throw new Error(
+      `--real-argocd serves the GitOps repository to Argo CD from this machine: GITOPS_REPO_URL must be a local path (got ${env.GITOPS_REPO_URL})`,
+    );
   env.ALLOW_LOCAL_REPOS ??= 'true';
   // Repositories served on this machine (e.g. next to the GitHub simulator); never private ranges.
   env.ALLOW_LOOPBACK_REPOS ??= 'true';
@@ -106,11 +109,18 @@ async function main(): Promise<void> {
   env.API_PORT = String(env.API_PORT ? requestedPort : await firstFreePort(3000));
   env.API_HOST ??= '127.0.0.1';
   const loopbackApi = `http://${['0.0.0.0', '::', ''].includes(env.API_HOST) ? '127.0.0.1' : env.API_HOST}:${env.API_PORT}`;
-  const bootstrapArgs = [...(cluster ? ['--argocd-repo-url', cluster.gitUrl(env.GITOPS_REPO_URL)] : []), ...(cluster && pullStore ? ['--engine-url', loopbackApi] : ['--no-pull-store'])];
+  const bootstrapArgs = [
+    ...(cluster ? ['--argocd-repo-url', cluster.gitUrl(env.GITOPS_REPO_URL)] : []),
+    ...(cluster && pullStore ? ['--engine-url', loopbackApi] : ['--no-pull-store']),
+  ];
   await runToEnd('gitops bootstrap', [tsx, path.join(root, 'scripts', 'gitops-bootstrap.ts'), ...bootstrapArgs], env);
   if (cluster && pullStore) await cluster.apply(toDocuments(pullTokenObjects(PULL_TOKEN_SECRET, env.PULL_CREDENTIALS_TOKEN!)));
   if (cluster) {
-    await cluster.apply(execFileSync('git', ['--git-dir', path.resolve(env.GITOPS_REPO_URL), 'show', `${env.GITOPS_BRANCH ?? 'main'}:${BOOTSTRAP_DIR}/argocd-app-of-apps.yaml`], { encoding: 'utf8' }));
+    await cluster.apply(
+      execFileSync('git', ['--git-dir', path.resolve(env.GITOPS_REPO_URL), 'show', `${env.GITOPS_BRANCH ?? 'main'}:${BOOTSTRAP_DIR}/argocd-app-of-apps.yaml`], {
+        encoding: 'utf8',
+      }),
+    );
   }
 
   // 6. Simulators for whatever real system is not configured. The ingress simulator stands in
@@ -146,7 +156,11 @@ async function main(): Promise<void> {
     `  Harbor         ${env.HARBOR_URL}${simulated.includes('HARBOR_URL') ? `  simulator, user ${env.HARBOR_USERNAME ?? 'robot$apps+deployer'} / ${env.HARBOR_PASSWORD ?? 'dev-harbor-secret'}` : ''}`,
     `  Argo CD        ${env.ARGOCD_URL}${simulated.includes('ARGOCD_URL') ? `  simulator, user ${env.ARGOCD_USERNAME ?? 'admin'} / ${env.ARGOCD_PASSWORD ?? 'dev-argocd-password'}` : ''}${cluster ? `  real Argo CD v2.14, user ${cluster.info.argocd.username} / ${cluster.info.argocd.password}` : ''}`,
     ...(cluster ? [`  Kubernetes API ${cluster.info.kube.url}  (kubeconfig ${cluster.info.kube.kubeconfig}; kwok node, no container runtime)`] : []),
-    ...(ingressUrl ? [`  Ingress        ${ingressUrl}  simulator; open http://<project>-<user>.${env.APPS_DOMAIN ?? 'apps.localhost'}:${new URL(ingressUrl).port}/  (live-URL probe ${env.LIVE_URL_PROBE ?? 'off'}${env.LIVE_URL_PROBE === 'on' && env.LIVE_URL_PROBE_VIA ? ` via ${env.LIVE_URL_PROBE_VIA}` : ''})`] : []),
+    ...(ingressUrl
+      ? [
+          `  Ingress        ${ingressUrl}  simulator; open http://<project>-<user>.${env.APPS_DOMAIN ?? 'apps.localhost'}:${new URL(ingressUrl).port}/  (live-URL probe ${env.LIVE_URL_PROBE ?? 'off'}${env.LIVE_URL_PROBE === 'on' && env.LIVE_URL_PROBE_VIA ? ` via ${env.LIVE_URL_PROBE_VIA}` : ''})`,
+        ]
+      : []),
     `  GitOps repo    ${env.GITOPS_REPO_URL}`,
     '',
     `  curl -H "Authorization: Bearer ${env.DEV_API_TOKEN}" ${apiUrl}/v1/projects`,
@@ -190,22 +204,34 @@ function devCredentialKeys(): string {
 }
 
 async function startSimulators(env: NodeJS.ProcessEnv, simulated: string[], withIngress: boolean): Promise<Record<string, string> & { ingress?: string }> {
-  const child = startChild('simulators', [tsx, path.join(root, 'simulators', 'server.ts')], {
-    ...env,
-    SIM_DATA_DIR: path.join(dataDir, 'simulators'),
-    SIM_ONLY: [...simulated.map((n) => n.replace('_URL', '').toLowerCase()), ...(withIngress ? ['ingress'] : [])].join(','),
-    SIM_HELM: helmPath() ?? '',
-    // Real installations send Argo CD a Git webhook on push; the simulator stands in for that
-    // by polling every 2 s instead of Argo CD's default 3 minutes.
-    SIM_ARGO_POLL_MS: process.env.SIM_ARGO_POLL_MS || '2000',
-  }, { captureFirstLine: true });
+  const child = startChild(
+    'simulators',
+    [tsx, path.join(root, 'simulators', 'server.ts')],
+    {
+      ...env,
+      SIM_DATA_DIR: path.join(dataDir, 'simulators'),
+      SIM_ONLY: [...simulated.map((n) => n.replace('_URL', '').toLowerCase()), ...(withIngress ? ['ingress'] : [])].join(','),
+      SIM_HELM: helmPath() ?? '',
+      // Real installations send Argo CD a Git webhook on push; the simulator stands in for that
+      // by polling every 2 s instead of Argo CD's default 3 minutes.
+      SIM_ARGO_POLL_MS: process.env.SIM_ARGO_POLL_MS || '2000',
+    },
+    { captureFirstLine: true },
+  );
   const first = await child.firstLine!;
   const urls = JSON.parse(first) as Record<string, string>;
-  const configured = Object.fromEntries(Object.entries({ JENKINS_URL: urls.jenkins, HARBOR_URL: urls.harbor, ARGOCD_URL: urls.argocd }).filter(([name, url]) => simulated.includes(name) && url)) as Record<string, string>;
+  const configured = Object.fromEntries(
+    Object.entries({ JENKINS_URL: urls.jenkins, HARBOR_URL: urls.harbor, ARGOCD_URL: urls.argocd }).filter(([name, url]) => simulated.includes(name) && url),
+  ) as Record<string, string>;
   return { ...configured, ...(urls.ingress ? { ingress: urls.ingress } : {}) };
 }
 
-function startChild(name: string, command: string[], env: NodeJS.ProcessEnv, { captureFirstLine = false } = {}): ChildProcess & { firstLine?: Promise<string> } {
+function startChild(
+  name: string,
+  command: string[],
+  env: NodeJS.ProcessEnv,
+  { captureFirstLine = false } = {},
+): ChildProcess & { firstLine?: Promise<string> } {
   const child: ChildProcess & { firstLine?: Promise<string> } = spawn(command[0]!, command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   const prefix = `\x1b[2m[${name}]\x1b[0m `;

@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const engineUrl = values['engine-url'] ?? settings.PUBLIC_API_URL;
   if (wantsStore && !engineUrl) {
     process.stderr.write(
-      'PULL_SECRET_MODE=external-secret needs the pull-credential store, which needs the engine\'s public URL as the cluster reaches it: pass --engine-url https://deploy.example.com or set PUBLIC_API_URL (or --no-pull-store, or PULL_SECRET_MODE=existing|none)\n',
+      "PULL_SECRET_MODE=external-secret needs the pull-credential store, which needs the engine's public URL as the cluster reaches it: pass --engine-url https://deploy.example.com or set PUBLIC_API_URL (or --no-pull-store, or PULL_SECRET_MODE=existing|none)\n",
     );
     process.exit(2);
   }

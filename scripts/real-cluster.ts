@@ -10,7 +10,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bold = (s: string) => `\x1b[1m${s}\x1b[0m`;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { 'data-dir': { type: 'string' }, 'git-root': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  const { values } = parseArgs({
+    options: { 'data-dir': { type: 'string' }, 'git-root': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
   if (values.help) {
     process.stdout.write('Usage: bash scripts/real-cluster.sh [--data-dir .data/real-cluster] [--git-root <folder of bare repositories>]\n');
     return;

@@ -158,7 +158,17 @@ describe('scripts/tokens.ts', () => {
     expect(listed.map((u) => u.userId)).toEqual(['alice', 'bob']);
     expect((await cli(['users', 'list', '--workspace', 'acme'])).stdout).toMatch(/^alice {2}added \d{4}-.*\nbob {2}added /);
 
-    await db.project.create({ data: { workspaceId: 'acme', userId: 'bob', name: 'shop', repoUrl: 'https://git.example.com/a/b.git', repoKey: 'git.example.com/a/b', branch: 'main', appPort: 80 } });
+    await db.project.create({
+      data: {
+        workspaceId: 'acme',
+        userId: 'bob',
+        name: 'shop',
+        repoUrl: 'https://git.example.com/a/b.git',
+        repoKey: 'git.example.com/a/b',
+        branch: 'main',
+        appPort: 80,
+      },
+    });
     const refused = await cli(['users', 'remove', '--workspace', 'acme', '--user', 'alice', '--user', 'bob']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/Cannot remove bob \(1 project\) from workspace acme: the user still owns live projects in it/);

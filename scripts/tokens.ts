@@ -75,7 +75,7 @@ function allowOnly(values: Values, command: string, allowed: (keyof Values)[]): 
 
 function readDatabaseUrl(): string {
   const value = process.env.DATABASE_URL;
-  if (value === undefined || value === '') throw new UsageError('DATABASE_URL is not set: set it to the engine database\'s postgresql:// connection URL');
+  if (value === undefined || value === '') throw new UsageError("DATABASE_URL is not set: set it to the engine database's postgresql:// connection URL");
   const parsed = envSchema.shape.DATABASE_URL.safeParse(value);
   if (!parsed.success) throw new UsageError('DATABASE_URL must be a postgresql:// connection URL');
   return parsed.data;
@@ -91,7 +91,14 @@ function table(tokens: ApiTokenView[]): string {
     ...tokens.map((t) => [t.id, t.name, t.role, `${t.prefix}…`, t.status, iso(t.expiresAt), iso(t.lastUsedAt), iso(t.createdAt)]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 async function run(db: () => Db, command: string[], values: Values): Promise<void> {
@@ -177,7 +184,8 @@ async function users(db: () => Db, sub: 'add' | 'remove' | 'list', values: Value
   if (sub === 'add') {
     const added = await addWorkspaceUsers(db(), workspaceId, userIds);
     if (json) out(JSON.stringify(added));
-    else for (const user of added) out(user.added ? `Added ${user.userId} to workspace ${workspaceId}` : `${user.userId} was already in workspace ${workspaceId}`);
+    else
+      for (const user of added) out(user.added ? `Added ${user.userId} to workspace ${workspaceId}` : `${user.userId} was already in workspace ${workspaceId}`);
     return;
   }
   await removeWorkspaceUsers(db(), workspaceId, userIds);
@@ -206,11 +214,7 @@ async function main(): Promise<number> {
   }
   let db: Db | undefined;
   try {
-    await run(
-      () => (db ??= createDb(readDatabaseUrl(), { max: 1 })),
-      parsed.positionals,
-      parsed.values,
-    );
+    await run(() => (db ??= createDb(readDatabaseUrl(), { max: 1 })), parsed.positionals, parsed.values);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {

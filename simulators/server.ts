@@ -56,7 +56,11 @@ const world = await startWorld({
           // Not simulating Argo CD (the real-cluster mode): read the configured one.
           ...(only.includes('argocd')
             ? {}
-            : { argocd: settings.ARGOCD_TOKEN ? { url: settings.ARGOCD_URL, token: settings.ARGOCD_TOKEN } : { url: settings.ARGOCD_URL, username: settings.ARGOCD_USERNAME, password: settings.ARGOCD_PASSWORD } }),
+            : {
+                argocd: settings.ARGOCD_TOKEN
+                  ? { url: settings.ARGOCD_URL, token: settings.ARGOCD_TOKEN }
+                  : { url: settings.ARGOCD_URL, username: settings.ARGOCD_USERNAME, password: settings.ARGOCD_PASSWORD },
+              }),
         },
       }
     : {}),

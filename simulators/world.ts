@@ -93,17 +93,26 @@ export async function startWorld(o: WorldOptions): Promise<World> {
   if (wanted.has('harbor')) {
     const harbor = createHarborSimulator({
       scenarios,
-      users: [{ name: creds.harbor.username, password: creds.harbor.password }, { name: 'admin', password: creds.harbor.password }],
+      users: [
+        { name: creds.harbor.username, password: creds.harbor.password },
+        { name: 'admin', password: creds.harbor.password },
+      ],
       projects: [creds.harbor.project],
       dataDir: o.persistRegistry ? path.join(o.dataDir, 'harbor') : undefined,
       upstream: o.registryUpstream,
     });
     const { url, close } = await listenPreferring(harbor.app.fetch, host, o.ports?.harbor);
-    started.push({ close: async () => { await harbor.close(); await close(); } });
+    started.push({
+      close: async () => {
+        await harbor.close();
+        await close();
+      },
+    });
     harborRunning = { url, faults: harbor.faults, counters: harbor.counters };
     registry = { url, username: creds.harbor.username, password: creds.harbor.password };
   }
-  if (!registry && (wanted.has('jenkins') || wanted.has('argocd'))) throw new Error('Simulated Jenkins and Argo CD need a registry: simulate Harbor or pass externalRegistry');
+  if (!registry && (wanted.has('jenkins') || wanted.has('argocd')))
+    throw new Error('Simulated Jenkins and Argo CD need a registry: simulate Harbor or pass externalRegistry');
 
   let jenkinsRunning = none;
   if (wanted.has('jenkins')) {
@@ -115,7 +124,12 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       workDir: path.join(o.dataDir, 'jenkins'),
     });
     const { url, close } = await listenPreferring(jenkins.app.fetch, host, o.ports?.jenkins);
-    started.push({ close: async () => { await jenkins.close(); await close(); } });
+    started.push({
+      close: async () => {
+        await jenkins.close();
+        await close();
+      },
+    });
     jenkinsRunning = { url, faults: jenkins.faults, counters: jenkins.counters };
   }
 
@@ -134,18 +148,29 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       onError,
     });
     const { url, close } = await listenPreferring(argocd.app.fetch, host, o.ports?.argocd);
-    started.push({ close: async () => { await argocd.close(); await close(); } });
+    started.push({
+      close: async () => {
+        await argocd.close();
+        await close();
+      },
+    });
     await argocd.start();
     argoRunning = { url, faults: argocd.faults, counters: argocd.counters, poll: () => argocd.controller.poll() };
   }
 
   let ingressRunning: World['ingress'] = { url: '', counters: undefined as never, refresh: async () => undefined };
   if (o.ingress) {
-    const source = o.ingress.argocd ?? (argoRunning.url ? { url: argoRunning.url, username: creds.argocd.username, password: creds.argocd.password } : undefined);
+    const source =
+      o.ingress.argocd ?? (argoRunning.url ? { url: argoRunning.url, username: creds.argocd.username, password: creds.argocd.password } : undefined);
     if (!source) throw new Error('The ingress simulator reads Argo CD: simulate Argo CD or pass ingress.argocd');
     const ingress = createIngressSimulator({ argocd: source, appsDomain: o.ingress.appsDomain, refreshMs: o.ingress.refreshMs, onError });
     const { url, close } = await listenPreferring(ingress.app.fetch, host, o.ingress.port);
-    started.push({ close: async () => { await ingress.close(); await close(); } });
+    started.push({
+      close: async () => {
+        await ingress.close();
+        await close();
+      },
+    });
     await ingress.start();
     ingressRunning = { url, counters: ingress.counters, refresh: () => ingress.refresh() };
   }

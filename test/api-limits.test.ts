@@ -14,19 +14,31 @@ afterAll(async () => stack?.close());
 describe('API limits and headers', () => {
   it('limits deploy-starting requests per token with 429 and Retry-After; other tokens are unaffected', async () => {
     const repo = createAppRepo(path.join(stack.dir, 'src-limit'));
-    const project = await stack.api<{ id: string }>('POST', '/v1/projects', { name: 'limited', userId: 'lee', repoUrl: repo.url, branch: 'main', appPort: 8080 });
+    const project = await stack.api<{ id: string }>('POST', '/v1/projects', {
+      name: 'limited',
+      userId: 'lee',
+      repoUrl: repo.url,
+      branch: 'main',
+      appPort: 8080,
+    });
     const statuses = [];
     for (let i = 0; i < 4; i += 1) statuses.push((await stack.api('POST', `/v1/projects/${project.body.id}/deployments`, {})).status);
     expect(statuses).toEqual([202, 202, 202, 429]);
-    const limited = await stack.app.request(`/v1/projects/${project.body.id}/deployments`, { method: 'POST', headers: { authorization: `Bearer ${stack.token}` } });
+    const limited = await stack.app.request(`/v1/projects/${project.body.id}/deployments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.token}` },
+    });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(((await limited.json())).error.code).toBe('rate_limited');
+    expect((await limited.json()).error.code).toBe('rate_limited');
     // Reads are not limited; a second admin token has its own allowance.
     expect((await stack.api('GET', `/v1/projects/${project.body.id}/deployments`)).status).toBe(200);
     const created = await stack.api<{ token: string }>('POST', '/v1/tokens', { name: 'second', role: 'deployer' });
     expect(created.status).toBe(201);
-    const other = await stack.app.request(`/v1/projects/${project.body.id}/deployments`, { method: 'POST', headers: { authorization: `Bearer ${created.body.token}` } });
+    const other = await stack.app.request(`/v1/projects/${project.body.id}/deployments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${created.body.token}` },
+    });
     expect(other.status).toBe(202);
   });
 
@@ -45,7 +57,10 @@ describe('API limits and headers', () => {
   });
 
   it('sends security headers, and CORS headers only to allowed origins', async () => {
-    const allowed = await stack.app.request('/v1/projects', { method: 'OPTIONS', headers: { origin: 'https://console.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
+    const allowed = await stack.app.request('/v1/projects', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://console.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+    });
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://console.example.com');
     const denied = await stack.app.request('/healthz', { headers: { origin: 'https://evil.example.com' } });

@@ -15,7 +15,9 @@ const AWAIT_LIVE_TIMEOUT_MS = 60_000;
 
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await startStack({ env: { AWAIT_LIVE_TIMEOUT: `${AWAIT_LIVE_TIMEOUT_MS}ms`, APP_GENERATE_TIMEOUT: `${APP_GENERATE_TIMEOUT_MS}ms`, DEGRADED_GRACE: '1s' } });
+  stack = await startStack({
+    env: { AWAIT_LIVE_TIMEOUT: `${AWAIT_LIVE_TIMEOUT_MS}ms`, APP_GENERATE_TIMEOUT: `${APP_GENERATE_TIMEOUT_MS}ms`, DEGRADED_GRACE: '1s' },
+  });
 }, 120_000);
 afterAll(async () => stack?.close());
 
@@ -46,7 +48,11 @@ async function deployments(projectId: string): Promise<DeploymentBody[]> {
 
 /** The Argo CD simulator's control routes (docs/simulators.md). */
 async function simControl(route: string, body: unknown): Promise<void> {
-  const response = await fetch(`${stack.world.urls.argocd}/_sim/argocd/${route}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${stack.world.urls.argocd}/_sim/argocd/${route}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   expect(response.status).toBe(200);
 }
 
@@ -56,7 +62,11 @@ async function simApp(name: string): Promise<{ path: string; health: { status: s
 }
 
 async function argoToken(): Promise<string> {
-  const session = await fetch(`${stack.world.urls.argocd}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: stack.config.ARGOCD_USERNAME, password: stack.config.ARGOCD_PASSWORD }) });
+  const session = await fetch(`${stack.world.urls.argocd}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: stack.config.ARGOCD_USERNAME, password: stack.config.ARGOCD_PASSWORD }),
+  });
   return ((await session.json()) as { token: string }).token;
 }
 
@@ -99,7 +109,9 @@ describe('Argo CD failures told apart', () => {
       const v2 = await deploy(project.id);
       expect(v2.status).toBe('failed');
       expect(v2.error).toMatchObject({ step: 'await_live', type: 'repo_unreachable' });
-      expect(v2.error!.message).toContain("Argo CD cannot fetch the GitOps repository: check the URL, the repository credentials Argo CD uses, the SSH host key (known_hosts), and the deploy key's read access");
+      expect(v2.error!.message).toContain(
+        "Argo CD cannot fetch the GitOps repository: check the URL, the repository credentials Argo CD uses, the SSH host key (known_hosts), and the deploy key's read access",
+      );
       expect(v2.error!.message).toContain('failed to list refs: authentication required');
       // The failure and a rollback would be written together: none was.
       expect((await deployments(project.id)).filter((d) => d.kind === 'rollback')).toEqual([]);
@@ -133,7 +145,10 @@ describe('Argo CD failures told apart', () => {
     const rogue = `apps/zz/carol/${folder}`;
     changeGitOps(copyFolder(project.gitopsPath, rogue), 'A folder written around the engine');
     try {
-      await until(() => simApp(`zz-carol-${folder}`), (app) => app?.health.status === 'Healthy');
+      await until(
+        () => simApp(`zz-carol-${folder}`),
+        (app) => app?.health.status === 'Healthy',
+      );
       const d = await deploy(project.id);
       expect(d.status).toBe('failed');
       expect(d.error).toMatchObject({ step: 'await_live', type: 'app_conflict' });
@@ -150,7 +165,10 @@ describe('Argo CD failures told apart', () => {
     expect((await deploy(donor.id)).status).toBe('succeeded');
     changeGitOps(copyFolder(donor.gitopsPath, rogue), 'A folder that takes the name dev-carol-dup-a');
     try {
-      await until(() => simApp('dev-carol-dup-a'), (app) => app !== undefined);
+      await until(
+        () => simApp('dev-carol-dup-a'),
+        (app) => app !== undefined,
+      );
       const project = await newProject('dup-a');
       expect(project.appName).toBe('dev-carol-dup-a');
       const d = await deploy(project.id);
@@ -159,12 +177,18 @@ describe('Argo CD failures told apart', () => {
       expect(d.error!.message).toContain('Argo CD application dev-carol-dup-a is generated from apps/dev-carol/dup/a, not from apps/dev/carol/dup-a');
       // The ApplicationSet's own words join the message once it has listed both folders (its next
       // listing after the engine's commit; the engine does not wait for it).
-      if (d.error!.message.includes('(ApplicationSet:')) expect(d.error!.message).toContain('(ApplicationSet: ApplicationSet user-projects contains applications with duplicate name: dev-carol-dup-a)');
+      if (d.error!.message.includes('(ApplicationSet:'))
+        expect(d.error!.message).toContain('(ApplicationSet: ApplicationSet user-projects contains applications with duplicate name: dev-carol-dup-a)');
       const appSet = await until(
-        async () => (await (await fetch(`${stack.world.urls.argocd}/api/v1/applicationsets/user-projects`, { headers: { authorization: `Bearer ${await argoToken()}` } })).json()) as { status: { conditions: Array<{ type: string; status: string; message: string }> } },
+        async () =>
+          (await (
+            await fetch(`${stack.world.urls.argocd}/api/v1/applicationsets/user-projects`, { headers: { authorization: `Bearer ${await argoToken()}` } })
+          ).json()) as { status: { conditions: Array<{ type: string; status: string; message: string }> } },
         (body) => body.status.conditions.some((c) => c.type === 'ErrorOccurred' && c.status === 'True'),
       );
-      expect(appSet.status.conditions.find((c) => c.type === 'ErrorOccurred')?.message).toBe('ApplicationSet user-projects contains applications with duplicate name: dev-carol-dup-a');
+      expect(appSet.status.conditions.find((c) => c.type === 'ErrorOccurred')?.message).toBe(
+        'ApplicationSet user-projects contains applications with duplicate name: dev-carol-dup-a',
+      );
     } finally {
       changeGitOps(removeFolder(rogue), 'Remove it');
     }
@@ -177,7 +201,9 @@ describe('Argo CD failures told apart', () => {
       const d = await deploy(project.id);
       expect(d.status).toBe('failed');
       expect(d.error).toMatchObject({ step: 'await_live', type: 'app_not_generated' });
-      expect(d.error!.message).toContain(`did not generate the application ${project.appName} from ${project.gitopsPath} within ${APP_GENERATE_TIMEOUT_MS / 1000} s`);
+      expect(d.error!.message).toContain(
+        `did not generate the application ${project.appName} from ${project.gitopsPath} within ${APP_GENERATE_TIMEOUT_MS / 1000} s`,
+      );
       const step = stepOf(d, 'await_live');
       const took = Date.parse(step.finishedAt!) - Date.parse(step.startedAt!);
       // At least the bound; well under AWAIT_LIVE_TIMEOUT (the refresh calls and polls add a few seconds at most).

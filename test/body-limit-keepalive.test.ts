@@ -125,7 +125,8 @@ describe('oversized bodies on a kept-alive connection', () => {
     expectTooLarge(answers[1]!, jsonMessage);
     expectTooLarge(answers[3]!, jsonMessage);
     // The small bodies, also the chunked one, reached the route whole: the schema judged them.
-    for (const small of [answers[2]!, answers[4]!]) expect(small.body.error?.details?.map((d) => d.rule)).toContainEqual(expect.stringContaining('unknown field'));
+    for (const small of [answers[2]!, answers[4]!])
+      expect(small.body.error?.details?.map((d) => d.rule)).toContainEqual(expect.stringContaining('unknown field'));
     for (const answer of answers) expect(answer.headers.connection).toBe('keep-alive');
     expect(new Set(answers.map((a) => a.socket)).size).toBe(1);
     expect(accepted.length - before).toBe(1);
@@ -133,7 +134,13 @@ describe('oversized bodies on a kept-alive connection', () => {
 
   it("answers Node's fetch (undici, keep-alive by default) 413 for oversized bodies, streamed or not", async () => {
     const oversized = jsonOf(2 * MiB);
-    const post = (body: BodyInit) => fetch(`http://127.0.0.1:${port}/v1/projects`, { method: 'POST', body, headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    const post = (body: BodyInit) =>
+      fetch(`http://127.0.0.1:${port}/v1/projects`, {
+        method: 'POST',
+        body,
+        headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
+        duplex: 'half',
+      } as RequestInit);
     const streamed = () => new Blob([oversized]).stream();
     const statuses: number[] = [];
     for (const body of [jsonOf(200), oversized, jsonOf(200), streamed(), jsonOf(200)]) {

@@ -36,7 +36,15 @@ describe.skipIf(!hasChromium)(`the web page in chromium (${CHROMIUM})`, () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 120_000);
   afterEach(async () => {
@@ -52,7 +60,13 @@ describe.skipIf(!hasChromium)(`the web page in chromium (${CHROMIUM})`, () => {
 
   async function project(name: string, scenario: Record<string, unknown>) {
     const repo = createAppRepo(path.join(stack.dir, `src-${name}`));
-    const created = await stack.api<{ id: string; appName: string }>('POST', '/v1/projects', { name, userId: 'ivan', repoUrl: repo.url, branch: 'main', appPort: 8080 });
+    const created = await stack.api<{ id: string; appName: string }>('POST', '/v1/projects', {
+      name,
+      userId: 'ivan',
+      repoUrl: repo.url,
+      branch: 'main',
+      appPort: 8080,
+    });
     expect(created.status).toBe(201);
     stack.world.scenarios.set(created.body.appName, scenario);
     return created.body;
@@ -82,17 +96,21 @@ describe.skipIf(!hasChromium)(`the web page in chromium (${CHROMIUM})`, () => {
   const waitForStatus = (page: Page, status: string, timeout = 60_000) =>
     page.waitForFunction((s) => document.querySelector('[data-testid="deployment-status"]')?.textContent === s, status, { timeout });
   /** The log is complete once the `end` message was handled. */
-  const waitForLogEnd = (page: Page) => page.waitForFunction(() => document.getElementById('log-state')?.textContent?.startsWith('Log complete'), null, { timeout: 30_000 });
+  const waitForLogEnd = (page: Page) =>
+    page.waitForFunction(() => document.getElementById('log-state')?.textContent?.startsWith('Log complete'), null, { timeout: 30_000 });
   const logText = async (page: Page) => (await page.getByTestId('log').textContent()) ?? '';
   const storedLog = async (deploymentId: string) => (await stack.app.request(`/v1/deployments/${deploymentId}/logs`, { headers: auth() })).text();
-  const latestDeployment = async (projectId: string) => (await stack.api<{ items: DeploymentBody[] }>('GET', `/v1/projects/${projectId}/deployments`)).body.items[0]!;
+  const latestDeployment = async (projectId: string) =>
+    (await stack.api<{ items: DeploymentBody[] }>('GET', `/v1/projects/${projectId}/deployments`)).body.items[0]!;
 
   it('serves the page with a strict CSP and its assets with their content types', async () => {
     const html = await stack.app.request('/');
     expect(html.status).toBe(200);
     expect(html.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(html.headers.get('cache-control')).toBe('no-cache');
-    expect(html.headers.get('content-security-policy')).toBe("default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'");
+    expect(html.headers.get('content-security-policy')).toBe(
+      "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+    );
     expect(await html.text()).toContain('data-testid="token-input"');
     const js = await stack.app.request('/assets/app.js');
     expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
@@ -112,10 +130,18 @@ describe.skipIf(!hasChromium)(`the web page in chromium (${CHROMIUM})`, () => {
 
     await page.getByTestId('deploy-button').click();
     // Log lines arrive while the deployment is running: the log grows between two looks.
-    await page.waitForFunction(() => document.querySelector('[data-testid="deployment-status"]')?.textContent === 'running' && (document.querySelector('[data-testid="log"]')?.textContent ?? '').length > 0, null, { timeout: 30_000 });
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="deployment-status"]')?.textContent === 'running' &&
+        (document.querySelector('[data-testid="log"]')?.textContent ?? '').length > 0,
+      null,
+      { timeout: 30_000 },
+    );
     const firstLength = (await logText(page)).length;
     await page.waitForFunction(
-      (n) => document.querySelector('[data-testid="deployment-status"]')?.textContent === 'running' && (document.querySelector('[data-testid="log"]')?.textContent ?? '').length > n,
+      (n) =>
+        document.querySelector('[data-testid="deployment-status"]')?.textContent === 'running' &&
+        (document.querySelector('[data-testid="log"]')?.textContent ?? '').length > n,
       firstLength,
       { timeout: 15_000 },
     );
@@ -149,7 +175,9 @@ describe.skipIf(!hasChromium)(`the web page in chromium (${CHROMIUM})`, () => {
     expect(png.readUInt32BE(20)).toBeGreaterThanOrEqual(600);
     mkdirSync(LEAD_COPY_DIR, { recursive: true });
     copyFileSync(shot, path.join(LEAD_COPY_DIR, 'deploy.png'));
-    console.log(`screenshot: ${shot} (copied to ${path.join(LEAD_COPY_DIR, 'deploy.png')}), ${png.length} bytes, ${png.readUInt32BE(16)}x${png.readUInt32BE(20)}`);
+    console.log(
+      `screenshot: ${shot} (copied to ${path.join(LEAD_COPY_DIR, 'deploy.png')}), ${png.length} bytes, ${png.readUInt32BE(16)}x${png.readUInt32BE(20)}`,
+    );
 
     // A second deploy, then a rollback to the first release: three steps, no build.
     await page.getByTestId('deploy-button').click();
@@ -162,7 +190,8 @@ describe.skipIf(!hasChromium)(`the web page in chromium (${CHROMIUM})`, () => {
     const rollback = await latestDeployment(p.id);
     expect(rollback).toMatchObject({ kind: 'rollback', status: 'succeeded', targetDeploymentId: d.id, commitSha: d.commitSha });
     expect(await page.getByTestId('step-build').count()).toBe(0);
-    for (const step of ['verify_image', 'commit_release', 'await_live']) expect(await page.getByTestId(`step-${step}`).getAttribute('data-status')).toBe('succeeded');
+    for (const step of ['verify_image', 'commit_release', 'await_live'])
+      expect(await page.getByTestId(`step-${step}`).getAttribute('data-status')).toBe('succeeded');
     expect(await page.getByTestId('deployment-row').count()).toBe(3);
 
     // A reload keeps the tab signed in and comes back to the same project and deployment.
@@ -196,7 +225,9 @@ describe.skipIf(!hasChromium)(`the web page in chromium (${CHROMIUM})`, () => {
     await page.getByLabel('Repository URL').fill(repo.url);
     await page.getByLabel('App port').fill('70000');
     await page.getByRole('button', { name: 'Create project' }).click();
-    await page.waitForFunction(() => (document.getElementById('project-form-error')?.textContent ?? '').startsWith('Invalid request body'), null, { timeout: 10_000 });
+    await page.waitForFunction(() => (document.getElementById('project-form-error')?.textContent ?? '').startsWith('Invalid request body'), null, {
+      timeout: 10_000,
+    });
     const summary = (await page.locator('#project-form-error').textContent())!;
     expect(summary).toContain('name');
     expect(summary).toContain('appPort');
@@ -209,7 +240,9 @@ describe.skipIf(!hasChromium)(`the web page in chromium (${CHROMIUM})`, () => {
     await page.getByRole('button', { name: 'Create project' }).click();
     await page.getByTestId('project-row').filter({ hasText: 'webfail' }).waitFor({ timeout: 10_000 });
     await page.waitForFunction(() => document.getElementById('project-created')?.textContent?.includes('Webhook secret'), null, { timeout: 10_000 });
-    const p = (await stack.api<{ items: Array<{ id: string; name: string; appName: string; appPort: number }> }>('GET', '/v1/projects')).body.items.find((x) => x.name === 'webfail')!;
+    const p = (await stack.api<{ items: Array<{ id: string; name: string; appName: string; appPort: number }> }>('GET', '/v1/projects')).body.items.find(
+      (x) => x.name === 'webfail',
+    )!;
     expect(p.appPort).toBe(8080);
     stack.world.scenarios.set(p.appName, { build: { result: 'FAILURE', durationMs: 500, logLines: 10 } });
     // Creating selects the new project.

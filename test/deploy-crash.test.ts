@@ -36,7 +36,13 @@ async function waitForStep(id: string, step: string, status: string, timeoutMs =
 describe('worker crashes', () => {
   it('SIGKILL during the build and during the Argo CD wait: the deploy finishes exactly once', async () => {
     const repo = createAppRepo(path.join(stack.dir, 'src-crash'));
-    const project = await stack.api<{ id: string; appName: string }>('POST', '/v1/projects', { name: 'crash', userId: 'erin', repoUrl: repo.url, branch: 'main', appPort: 8080 });
+    const project = await stack.api<{ id: string; appName: string }>('POST', '/v1/projects', {
+      name: 'crash',
+      userId: 'erin',
+      repoUrl: repo.url,
+      branch: 'main',
+      appPort: 8080,
+    });
     stack.world.scenarios.set(project.body.appName, { build: { durationMs: 6000, logLines: 60 }, health: { progressingMs: 8000 } });
 
     const first = await launch();
@@ -60,7 +66,9 @@ describe('worker crashes', () => {
     expect(done.jenkinsBuildNumber).toBe(building.jenkinsBuildNumber ?? done.jenkinsBuildNumber);
 
     // Exactly one Jenkins build was triggered for it, and exactly one GitOps commit carries it.
-    const triggers = Object.entries(stack.world.jenkins.counters.snapshot().routes).filter(([route]) => route.includes('buildWithParameters')).reduce((sum, [, n]) => sum + n, 0);
+    const triggers = Object.entries(stack.world.jenkins.counters.snapshot().routes)
+      .filter(([route]) => route.includes('buildWithParameters'))
+      .reduce((sum, [, n]) => sum + n, 0);
     expect(triggers).toBe(1);
     const commits = gitIn(stack.gitopsRepo, 'log', '--format=%H', `--grep=Deployment-Id: ${id}`, 'main').split('\n').filter(Boolean);
     expect(commits).toEqual([done.gitopsCommitSha]);

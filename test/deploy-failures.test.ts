@@ -17,11 +17,20 @@ afterAll(async () => stack?.close());
 
 let counter = 0;
 /** A project with its own repository and scenario; returns the finished deployment. */
-async function deployWith(scenario: ScenarioInput, request: Record<string, unknown> = {}): Promise<{ deployment: DeploymentBody; appName: string; projectId: string }> {
+async function deployWith(
+  scenario: ScenarioInput,
+  request: Record<string, unknown> = {},
+): Promise<{ deployment: DeploymentBody; appName: string; projectId: string }> {
   counter += 1;
   const name = `app${counter}`;
   const repo = createAppRepo(path.join(stack.dir, `src-${name}`));
-  const project = await stack.api<{ id: string; appName: string }>('POST', '/v1/projects', { name, userId: 'carol', repoUrl: repo.url, branch: 'main', appPort: 8080 });
+  const project = await stack.api<{ id: string; appName: string }>('POST', '/v1/projects', {
+    name,
+    userId: 'carol',
+    repoUrl: repo.url,
+    branch: 'main',
+    appPort: 8080,
+  });
   expect(project.status).toBe(201);
   stack.world.scenarios.set(project.body.appName, scenario);
   const requested = await stack.api<DeploymentBody>('POST', `/v1/projects/${project.body.id}/deployments`, request);
@@ -30,7 +39,10 @@ async function deployWith(scenario: ScenarioInput, request: Record<string, unkno
   return { deployment, appName: project.body.appName, projectId: project.body.id };
 }
 
-const triggers = () => Object.entries(stack.world.jenkins.counters.snapshot().routes).filter(([route]) => route.includes('buildWithParameters')).reduce((sum, [, n]) => sum + n, 0);
+const triggers = () =>
+  Object.entries(stack.world.jenkins.counters.snapshot().routes)
+    .filter(([route]) => route.includes('buildWithParameters'))
+    .reduce((sum, [, n]) => sum + n, 0);
 
 describe('deploy failures', () => {
   it('a commit that does not exist fails at resolve_source (source_not_found) and builds nothing', async () => {
@@ -107,9 +119,15 @@ describe('a chart that does not render', () => {
   }, 120_000);
   afterAll(async () => broken?.close());
 
-  it.runIf(helmPath() !== undefined)('fails at await_live (chart_invalid) with the renderer\'s message', async () => {
+  it.runIf(helmPath() !== undefined)("fails at await_live (chart_invalid) with the renderer's message", async () => {
     const repo = createAppRepo(path.join(broken.dir, 'src-chart'));
-    const project = await broken.api<{ id: string }>('POST', '/v1/projects', { name: 'chart', userId: 'gina', repoUrl: repo.url, branch: 'main', appPort: 8080 });
+    const project = await broken.api<{ id: string }>('POST', '/v1/projects', {
+      name: 'chart',
+      userId: 'gina',
+      repoUrl: repo.url,
+      branch: 'main',
+      appPort: 8080,
+    });
     const requested = await broken.api<DeploymentBody>('POST', `/v1/projects/${project.body.id}/deployments`, {});
     const deployment = await waitForDeployment(broken, requested.body.id, { timeoutMs: 60_000 });
     expect(deployment.status).toBe('failed');

@@ -16,7 +16,13 @@ describe('transient faults', () => {
     const projects = [];
     for (const name of ['flaky1', 'flaky2', 'flaky3']) {
       const repo = createAppRepo(path.join(stack.dir, `src-${name}`));
-      const created = await stack.api<{ id: string; appName: string }>('POST', '/v1/projects', { name, userId: 'frank', repoUrl: repo.url, branch: 'main', appPort: 8080 });
+      const created = await stack.api<{ id: string; appName: string }>('POST', '/v1/projects', {
+        name,
+        userId: 'frank',
+        repoUrl: repo.url,
+        branch: 'main',
+        appPort: 8080,
+      });
       stack.world.scenarios.set(created.body.appName, { build: { durationMs: 800, logLines: 20 }, scan: { durationMs: 300 } });
       projects.push(created.body);
     }

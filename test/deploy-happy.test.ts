@@ -24,11 +24,20 @@ interface ProjectBody {
 
 describe('deploy', () => {
   it('goes from the API to succeeded, with exactly one GitOps commit and the app Healthy at it', async () => {
-    const repo = createAppRepo(path.join(stack.dir, 'shop-src'), { 'package.json': JSON.stringify({ dependencies: { next: '15.0.0' } }), 'app/page.tsx': 'export default () => null\n' });
+    const repo = createAppRepo(path.join(stack.dir, 'shop-src'), {
+      'package.json': JSON.stringify({ dependencies: { next: '15.0.0' } }),
+      'app/page.tsx': 'export default () => null\n',
+    });
     const created = await stack.api<ProjectBody>('POST', '/v1/projects', { name: 'shop', userId: 'alice', repoUrl: repo.url, branch: 'main', appPort: 3000 });
     expect(created.status).toBe(201);
     const project = created.body;
-    expect(project).toMatchObject({ appName: 'dev-alice-shop', namespace: 'user-alice', releaseName: 'alice-shop', gitopsPath: 'apps/dev/alice/shop/', liveUrl: null });
+    expect(project).toMatchObject({
+      appName: 'dev-alice-shop',
+      namespace: 'user-alice',
+      releaseName: 'alice-shop',
+      gitopsPath: 'apps/dev/alice/shop/',
+      liveUrl: null,
+    });
     expect(project.host).toBe('shop-alice.apps.localhost');
 
     const commitsBefore = Number(gitIn(stack.gitopsRepo, 'rev-list', '--count', 'main'));
@@ -72,9 +81,13 @@ describe('deploy', () => {
     expect(robot.secretSetAt!.getTime()).toBeLessThan(Date.parse(done.steps.find((s) => s.name === 'commit_release')!.finishedAt!));
 
     // The simulated Argo CD reports it Synced and Healthy at exactly that commit.
-    const session = await fetch(`${stack.world.urls.argocd}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: stack.config.ARGOCD_USERNAME, password: stack.config.ARGOCD_PASSWORD }) });
+    const session = await fetch(`${stack.world.urls.argocd}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: stack.config.ARGOCD_USERNAME, password: stack.config.ARGOCD_PASSWORD }),
+    });
     const { token } = (await session.json()) as { token: string };
-    const app = (await (await fetch(`${stack.world.urls.argocd}/api/v1/applications/dev-alice-shop`, { headers: { authorization: `Bearer ${token}` } })).json());
+    const app = await (await fetch(`${stack.world.urls.argocd}/api/v1/applications/dev-alice-shop`, { headers: { authorization: `Bearer ${token}` } })).json();
     expect(app.status.sync).toMatchObject({ status: 'Synced', revision: done.gitopsCommitSha });
     expect(app.status.health.status).toBe('Healthy');
 

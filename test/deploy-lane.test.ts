@@ -13,7 +13,13 @@ afterAll(async () => stack?.close());
 
 async function project(name: string) {
   const repo = createAppRepo(path.join(stack.dir, `src-${name}`));
-  const created = await stack.api<{ id: string; appName: string }>('POST', '/v1/projects', { name, userId: 'dave', repoUrl: repo.url, branch: 'main', appPort: 8080 });
+  const created = await stack.api<{ id: string; appName: string }>('POST', '/v1/projects', {
+    name,
+    userId: 'dave',
+    repoUrl: repo.url,
+    branch: 'main',
+    appPort: 8080,
+  });
   expect(created.status).toBe(201);
   return { ...created.body, repo };
 }
@@ -73,7 +79,9 @@ describe('project lane', () => {
     const auth = `Basic ${Buffer.from(`${stack.config.JENKINS_USER}:${stack.config.JENKINS_API_TOKEN}`).toString('base64')}`;
     let result: string | null = null;
     for (let i = 0; i < 50 && result === null; i += 1) {
-      const build = (await (await fetch(`${stack.world.urls.jenkins}/job/platform/job/app-build/${running.jenkinsBuildNumber}/api/json`, { headers: { authorization: auth } })).json()) as { result: string | null };
+      const build = (await (
+        await fetch(`${stack.world.urls.jenkins}/job/platform/job/app-build/${running.jenkinsBuildNumber}/api/json`, { headers: { authorization: auth } })
+      ).json()) as { result: string | null };
       result = build.result;
       if (result === null) await new Promise((r) => setTimeout(r, 100));
     }

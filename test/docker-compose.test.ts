@@ -32,7 +32,10 @@ const service = (name: string): Service => services[name] ?? expect.unreachable(
 const engine = ['api', 'worker'] as const;
 
 /** Runs compose-check on a copy of the file in a folder with the given .env (none when undefined). */
-function loadWithCompose(dotEnv: string | undefined, env: Record<string, string> = {}): { ok: boolean; output: string; project?: { services: Record<string, Service & { environment: Record<string, string> }> } } {
+function loadWithCompose(
+  dotEnv: string | undefined,
+  env: Record<string, string> = {},
+): { ok: boolean; output: string; project?: { services: Record<string, Service & { environment: Record<string, string> }> } } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'compose-'));
   cpSync(new URL('docker-compose.yml', root), path.join(dir, 'docker-compose.yml'));
   if (dotEnv !== undefined) writeFileSync(path.join(dir, '.env'), dotEnv);
@@ -105,7 +108,9 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/apt-get install[^\n]*\bopenssh-client\b/);
     expect(dockerfile).toMatch(/useradd --uid 10001 /);
     // `COPY . .` must never bake the key or .env into the image.
-    const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim());
     expect(ignored).toEqual(expect.arrayContaining(['.env', 'gitops-ssh']));
   });
 
@@ -125,7 +130,8 @@ describe('docker-compose.yml', () => {
 describe('infra/compose/temporal-namespace.sh against a real Temporal server', () => {
   const cli = path.dirname(temporalCliPath());
   const script = new URL('infra/compose/temporal-namespace.sh', root).pathname;
-  const runScript = (env: Record<string, string>) => spawnSync('sh', [script], { encoding: 'utf8', env: { ...process.env, PATH: `${cli}:${process.env.PATH}`, ...env } });
+  const runScript = (env: Record<string, string>) =>
+    spawnSync('sh', [script], { encoding: 'utf8', env: { ...process.env, PATH: `${cli}:${process.env.PATH}`, ...env } });
 
   it('creates the namespace and registers every attribute, and a second run keeps them', () => {
     const namespace = `compose-${Date.now()}`;
@@ -133,14 +139,18 @@ describe('infra/compose/temporal-namespace.sh against a real Temporal server', (
     const first = runScript(env);
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout).toContain(`namespace ${namespace}: created`);
-    const listed = execFileSync(path.join(cli, 'temporal'), ['operator', 'search-attribute', 'list', '--namespace', namespace, '--address', env.TEMPORAL_ADDRESS], { encoding: 'utf8' });
+    const listed = execFileSync(
+      path.join(cli, 'temporal'),
+      ['operator', 'search-attribute', 'list', '--namespace', namespace, '--address', env.TEMPORAL_ADDRESS],
+      { encoding: 'utf8' },
+    );
     for (const name of Object.keys(SEARCH_ATTRIBUTES)) expect(listed).toMatch(new RegExp(`^\\s*${name}\\s+Keyword`, 'm'));
     const second = runScript(env);
     expect(second.status, second.stderr).toBe(0);
     expect(second.stdout).toContain('search attribute DeployKind: already registered');
   }, 120_000);
 
-  it('fails loudly, with the server\'s own words, when Temporal cannot be reached', () => {
+  it("fails loudly, with the server's own words, when Temporal cannot be reached", () => {
     const result = runScript({ TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_WAIT_TRIES: '1' });
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/temporal-namespace: cluster health failed after 1 tries at 127\.0\.0\.1:1: .*connection refused/);

@@ -22,8 +22,17 @@ beforeAll(async () => {
   const os = await import('node:os');
   repo = createAppRepo(path.join(mkdtempSync(path.join(os.tmpdir(), 'gh-src-')), 'app'));
   // The simulator delivers hooks (signed with the secret it holds) straight into the engine's API.
-  const intoEngine = httpWebhookDelivery({ fetch: (async (url: string | URL, init?: RequestInit) => { const target = new URL(url); return stack.app.request(`${target.pathname}${target.search}`, init); }) as typeof fetch });
-  github = createGitHubSimulator({ tokens: [TOKEN], repos: [{ owner: 'acme', repo: 'shop', defaultBranch: 'main', branches: { main: repo.head() }, cloneUrl: repo.dir }], webhookDelivery: intoEngine });
+  const intoEngine = httpWebhookDelivery({
+    fetch: (async (url: string | URL, init?: RequestInit) => {
+      const target = new URL(url);
+      return stack.app.request(`${target.pathname}${target.search}`, init);
+    }) as typeof fetch,
+  });
+  github = createGitHubSimulator({
+    tokens: [TOKEN],
+    repos: [{ owner: 'acme', repo: 'shop', defaultBranch: 'main', branches: { main: repo.head() }, cloneUrl: repo.dir }],
+    webhookDelivery: intoEngine,
+  });
   githubUrl = await new Promise<string>((resolve) => {
     githubServer = serve({ fetch: github.app.fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) => resolve(`http://127.0.0.1:${info.port}`));
   });
@@ -39,7 +48,13 @@ const calls = (method: string, pathPart: string) => github.calls.filter((c) => c
 
 describe('GitHub integration', () => {
   it('registers the webhook on project creation and removes it on deletion', async () => {
-    const created = await stack.api<any>('POST', '/v1/projects', { name: 'hooked', userId: 'kim', repoUrl: 'https://github.com/acme/shop', branch: 'main', appPort: 8080 });
+    const created = await stack.api<any>('POST', '/v1/projects', {
+      name: 'hooked',
+      userId: 'kim',
+      repoUrl: 'https://github.com/acme/shop',
+      branch: 'main',
+      appPort: 8080,
+    });
     expect(created.status).toBe(201);
     expect(created.body.githubHook).toMatchObject({ registered: true });
     expect(created.body.webhookUrl).toBe(`https://deploy.example.com/v1/webhooks/github?project=${created.body.id}`);
@@ -53,7 +68,13 @@ describe('GitHub integration', () => {
   });
 
   it('rotates the webhook secret: the hook gets the new one, and the old one is accepted for its grace period only', async () => {
-    const created = await stack.api<any>('POST', '/v1/projects', { name: 'rotated', userId: 'kim', repoUrl: 'https://github.com/acme/shop', branch: 'main', appPort: 8080 });
+    const created = await stack.api<any>('POST', '/v1/projects', {
+      name: 'rotated',
+      userId: 'kim',
+      repoUrl: 'https://github.com/acme/shop',
+      branch: 'main',
+      appPort: 8080,
+    });
     const oldSecret: string = created.body.webhookSecret;
     const rotated = await stack.api<any>('POST', `/v1/projects/${created.body.id}/webhook-secret`);
     expect(rotated.status).toBe(200);
@@ -71,7 +92,10 @@ describe('GitHub integration', () => {
     expect(await ping(oldSecret)).toBe(401);
     expect(await ping(rotated.body.webhookSecret)).toBe(200);
     // GitHub holds the new secret: with the old one expired, its own ping gets through.
-    const pinged = await fetch(`${githubUrl}/repos/acme/shop/hooks/${created.body.githubHook.hookId}/pings`, { method: 'POST', headers: { authorization: `token ${TOKEN}` } });
+    const pinged = await fetch(`${githubUrl}/repos/acme/shop/hooks/${created.body.githubHook.hookId}/pings`, {
+      method: 'POST',
+      headers: { authorization: `token ${TOKEN}` },
+    });
     expect(pinged.status).toBe(204);
     await github.settled();
     expect(github.deliveries.filter((d) => d.hookId === created.body.githubHook.hookId).at(-1)).toMatchObject({ event: 'ping', ok: true });
@@ -82,7 +106,13 @@ describe('GitHub integration', () => {
   });
 
   it('pins the branch through the API and reports the deployment: in_progress, then success with the live URL', async () => {
-    const created = await stack.api<any>('POST', '/v1/projects', { name: 'reported', userId: 'kim', repoUrl: 'https://github.com/acme/shop', branch: 'main', appPort: 8080 });
+    const created = await stack.api<any>('POST', '/v1/projects', {
+      name: 'reported',
+      userId: 'kim',
+      repoUrl: 'https://github.com/acme/shop',
+      branch: 'main',
+      appPort: 8080,
+    });
     const requested = await stack.api<DeploymentBody>('POST', `/v1/projects/${created.body.id}/deployments`, {});
     const done = await waitForDeployment(stack, requested.body.id, { timeoutMs: 60_000 });
     expect(done.status).toBe('succeeded');
@@ -91,21 +121,30 @@ describe('GitHub integration', () => {
     const [deployment] = calls('POST', '/repos/acme/shop/deployments').filter((c) => c.status === 201);
     expect(deployment?.body).toMatchObject({ ref: repo.head() });
     // Statuses are reported after the outcome is recorded: wait for the last one.
-    for (let i = 0; i < 50 && !calls('POST', '/statuses').some((c) => (c.body as any)?.state === 'success'); i += 1) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && !calls('POST', '/statuses').some((c) => (c.body as any)?.state === 'success'); i += 1)
+      await new Promise((r) => setTimeout(r, 100));
     const states = calls('POST', '/statuses').map((c) => c.body as any);
     expect(states.map((s) => s.state)).toEqual(['in_progress', 'success']);
     expect(states[1].environment_url).toBe(done.liveUrl);
   }, 90_000);
 
   it('reports a failed deployment as failure with the reason', async () => {
-    const created = await stack.api<any>('POST', '/v1/projects', { name: 'broken', userId: 'kim', repoUrl: 'https://github.com/acme/shop', branch: 'main', appPort: 8080 });
+    const created = await stack.api<any>('POST', '/v1/projects', {
+      name: 'broken',
+      userId: 'kim',
+      repoUrl: 'https://github.com/acme/shop',
+      branch: 'main',
+      appPort: 8080,
+    });
     stack.world.scenarios.set(created.body.appName, { build: { result: 'FAILURE' } });
     const before = calls('POST', '/statuses').length;
     const requested = await stack.api<DeploymentBody>('POST', `/v1/projects/${created.body.id}/deployments`, {});
     const done = await waitForDeployment(stack, requested.body.id, { timeoutMs: 60_000 });
     expect(done.status).toBe('failed');
     for (let i = 0; i < 50 && calls('POST', '/statuses').length < before + 2; i += 1) await new Promise((r) => setTimeout(r, 100));
-    const states = calls('POST', '/statuses').slice(before).map((c) => c.body as any);
+    const states = calls('POST', '/statuses')
+      .slice(before)
+      .map((c) => c.body as any);
     expect(states.map((s) => s.state)).toEqual(['in_progress', 'failure']);
     expect(states[1].description).toMatch(/build: Jenkins build #\d+ ended FAILURE/);
   }, 90_000);

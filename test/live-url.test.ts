@@ -24,7 +24,9 @@ let ingressAddress = '';
 const front = http.createServer((req, res) => {
   frontHosts.push(req.headers.host ?? '');
   if (mode === 'no-rule') {
-    res.writeHead(404, { 'content-type': 'text/html' }).end('<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found</h1></center><hr><center>nginx</center></body></html>\n');
+    res
+      .writeHead(404, { 'content-type': 'text/html' })
+      .end('<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found</h1></center><hr><center>nginx</center></body></html>\n');
     return;
   }
   const { hostname, port } = new URL(ingressAddress);
@@ -91,7 +93,9 @@ describe('the live-URL probe through the ingress simulator', () => {
     expect(page.body).toContain(project.appName);
     expect(page.body).toContain(image);
     expect(page.body).toContain(deployment.gitopsCommitSha);
-    await expect(probeLiveUrl({ url: deployment.liveUrl!, expectImage: image, via: new URL(stack.world.urls.ingress).host, timeoutMs: 5_000 })).resolves.toMatchObject({ ok: true, status: 200, image });
+    await expect(
+      probeLiveUrl({ url: deployment.liveUrl!, expectImage: image, via: new URL(stack.world.urls.ingress).host, timeoutMs: 5_000 }),
+    ).resolves.toMatchObject({ ok: true, status: 200, image });
   }, 120_000);
 
   it('fails the deploy with url_unreachable, naming the causes, when the ingress has no rule for the host', async () => {
@@ -104,7 +108,8 @@ describe('the live-URL probe through the ingress simulator', () => {
     expect(message).toContain('Last answer: HTTP 404, no x-deploy-engine-image header');
     expect(message).toContain('<center>nginx</center>');
     expect(message).toMatch(/cause \(2\) is likely/);
-    for (const cause of [/\(1\) DNS does not point at the ingress yet/, /\(2\) an ingress host that does not match/, /\(3\) a wrong service or namespace/]) expect(message).toMatch(cause);
+    for (const cause of [/\(1\) DNS does not point at the ingress yet/, /\(2\) an ingress host that does not match/, /\(3\) a wrong service or namespace/])
+      expect(message).toMatch(cause);
     // Argo CD had it Synced and Healthy all along: the ingress simulator itself serves it.
     expect((await getVia(stack.world.urls.ingress, 'http://blog-bob.apps.localhost')).status).toBe(200);
   }, 120_000);

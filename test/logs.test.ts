@@ -8,7 +8,6 @@ import { startStack, waitForDeployment, type TestStack, type DeploymentBody } fr
 import { createAppRepo } from './support/git.js';
 import { viewLog, resumeOffset, type ViewResult } from './support/log-viewer.js';
 
-
 let stack: TestStack;
 let server: ServerType;
 let base: string;
@@ -29,13 +28,22 @@ afterAll(async () => {
 
 const auth = () => ({ authorization: `Bearer ${stack.token}` });
 const wsUrl = (id: string, query = '') => `ws://${base}/v1/deployments/${id}/logs${query}`;
-const logRequests = () => Object.entries(stack.world.jenkins.counters.snapshot().routes).filter(([r]) => r.includes('progressiveText')).reduce((s, [, n]) => s + n, 0);
+const logRequests = () =>
+  Object.entries(stack.world.jenkins.counters.snapshot().routes)
+    .filter(([r]) => r.includes('progressiveText'))
+    .reduce((s, [, n]) => s + n, 0);
 
 let n = 0;
 async function projectWith(scenario: Record<string, unknown>) {
   n += 1;
   const repo = createAppRepo(path.join(stack.dir, `src-log${n}`));
-  const p = await stack.api<{ id: string; appName: string }>('POST', '/v1/projects', { name: `log${n}`, userId: 'ivan', repoUrl: repo.url, branch: 'main', appPort: 8080 });
+  const p = await stack.api<{ id: string; appName: string }>('POST', '/v1/projects', {
+    name: `log${n}`,
+    userId: 'ivan',
+    repoUrl: repo.url,
+    branch: 'main',
+    appPort: 8080,
+  });
   stack.world.scenarios.set(p.body.appName, scenario);
   return p.body;
 }
@@ -79,7 +87,9 @@ describe('live logs over WebSocket', () => {
       expected += Buffer.byteLength(m.text, 'utf8');
     }
     // Steps and status events arrive for a viewer that was there from the start.
-    expect(a.messages.filter((m) => m.type === 'step' && m.status === 'succeeded').map((m) => m.name)).toEqual(expect.arrayContaining(['build', 'verify_image', 'commit_release', 'await_live']));
+    expect(a.messages.filter((m) => m.type === 'step' && m.status === 'succeeded').map((m) => m.name)).toEqual(
+      expect.arrayContaining(['build', 'verify_image', 'commit_release', 'await_live']),
+    );
     expect(a.messages.some((m) => m.type === 'status' && m.status === 'succeeded')).toBe(true);
   }, 90_000);
 
@@ -133,7 +143,10 @@ describe('live logs over WebSocket', () => {
     const { ensureDevToken } = await import('../api/services/dev-token.js');
     await ensureDevToken(stack.db, 'elsewhere', 'dep_elsewhere-token-0123456789ab');
     await expect(viewLog(wsUrl(d.id), { headers: { authorization: 'Bearer dep_elsewhere-token-0123456789ab' } })).rejects.toMatchObject({ status: 404 });
-    const foreign = await stack.app.request(`/v1/deployments/${d.id}/log-tickets`, { method: 'POST', headers: { authorization: 'Bearer dep_elsewhere-token-0123456789ab' } });
+    const foreign = await stack.app.request(`/v1/deployments/${d.id}/log-tickets`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer dep_elsewhere-token-0123456789ab' },
+    });
     expect(foreign.status).toBe(404);
   }, 90_000);
 });

@@ -73,9 +73,7 @@ describe('cluster names belong to one project', () => {
 
   it('lets exactly one of many simultaneous clashing creations win', async () => {
     const before = await projectCount();
-    const answers = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => (i % 2 ? a : ab).call('admin', 'POST', '/v1/projects', project('race', 'hal'))),
-    );
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a : ab).call('admin', 'POST', '/v1/projects', project('race', 'hal'))));
     expect(answers.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
     expect(await projectCount()).toBe(before + 1);
   });

@@ -70,11 +70,20 @@ beforeAll(async () => {
     known.secrets.push(created.body.webhookSecret);
     known.deployments.push(history.previous, history.live, history.failed);
   }
-  const theirs = await birch.call('admin', 'POST', '/v1/projects', { name: 'theirs', userId: 'bob', repoUrl: 'https://git.example.com/b/app.git', appPort: 80 });
+  const theirs = await birch.call('admin', 'POST', '/v1/projects', {
+    name: 'theirs',
+    userId: 'bob',
+    repoUrl: 'https://git.example.com/b/app.git',
+    appPort: 80,
+  });
   known.projects.push(theirs.body.id);
   // Projects the fuzzer may delete or give new secrets (the others must live to be deployed and
   // keep the secrets it signs webhooks with).
-  for (let i = 0; i < 6; i += 1) known.expendable.push((await amber.call('admin', 'POST', '/v1/projects', { name: `spare-${i}`, userId: 'ann', repoUrl: 'https://git.example.com/a/spare.git', appPort: 8080 })).body.id);
+  for (let i = 0; i < 6; i += 1)
+    known.expendable.push(
+      (await amber.call('admin', 'POST', '/v1/projects', { name: `spare-${i}`, userId: 'ann', repoUrl: 'https://git.example.com/a/spare.git', appPort: 8080 }))
+        .body.id,
+    );
   // Tokens the fuzzer may revoke (never the ones it calls with).
   for (let i = 0; i < 3; i += 1) known.tokens.push((await createApiToken(stack.db, { workspaceId: 'amber', name: `spare ${i}`, role: 'viewer' })).id);
   doc = (await (await fetch(`${served.url}/openapi.json`)).json()) as Doc;
@@ -106,7 +115,16 @@ const pick = <T>(values: readonly T[]) => fc.constantFrom(...values);
 
 function requestsFor(method: string, template: string, op: OpenApiOperation, schemas: SchemaArbitraries): fc.Arbitrary<FuzzRequest> {
   const params = op.parameters ?? [];
-  const idFor = (name: string) => pick(name === 'projectId' ? (['deleteProject', 'rotateWebhookSecret'].includes(op.operationId) ? known.expendable : known.projects) : name === 'deploymentId' ? known.deployments : known.tokens);
+  const idFor = (name: string) =>
+    pick(
+      name === 'projectId'
+        ? ['deleteProject', 'rotateWebhookSecret'].includes(op.operationId)
+          ? known.expendable
+          : known.projects
+        : name === 'deploymentId'
+          ? known.deployments
+          : known.tokens,
+    );
   const pathValue = (name: string, schema: JsonSchema) =>
     fc.oneof(
       { weight: 6, arbitrary: idFor(name) },
@@ -117,8 +135,14 @@ function requestsFor(method: string, template: string, op: OpenApiOperation, sch
   const queryParams = params.filter((p) => p.in === 'query');
   const queryArb = fc.oneof(
     fc.record(Object.fromEntries(queryParams.map((p) => [p.name, schemas.valid(p.schema).map(String)])), { requiredKeys: [] }),
-    fc.record(Object.fromEntries(queryParams.map((p) => [p.name, schemas.invalid(p.schema).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))])), { requiredKeys: [] }),
-    fc.dictionary(fc.oneof(fc.constantFrom('limit', 'cursor', 'offset', 'ticket', 'project', '__proto__'), fc.string({ maxLength: 8 })), fc.oneof(hostileString, fc.string({ maxLength: 10 })), { maxKeys: 3 }),
+    fc.record(Object.fromEntries(queryParams.map((p) => [p.name, schemas.invalid(p.schema).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))])), {
+      requiredKeys: [],
+    }),
+    fc.dictionary(
+      fc.oneof(fc.constantFrom('limit', 'cursor', 'offset', 'ticket', 'project', '__proto__'), fc.string({ maxLength: 8 })),
+      fc.oneof(hostileString, fc.string({ maxLength: 10 })),
+      { maxKeys: 3 },
+    ),
   );
   const json = op.requestBody?.content['application/json']?.schema;
   const raw = !json && op.requestBody !== undefined;
@@ -127,7 +151,13 @@ function requestsFor(method: string, template: string, op: OpenApiOperation, sch
         fc.constant({}),
         fc.string({ maxLength: 200 }).map((s) => ({ body: s, type: 'application/json' })),
         fc.jsonValue({ maxDepth: 3 }).map((v) => ({ body: JSON.stringify(v), type: 'application/json' })),
-        fc.record({ ref: fc.oneof(fc.constant('refs/heads/main'), hostileString), after: fc.oneof(fc.stringMatching(/^[0-9a-f]{40}$/), hostileString), repository: fc.record({ full_name: fc.string({ maxLength: 20 }) }) }).map((v) => ({ body: JSON.stringify(v), type: 'application/json' })),
+        fc
+          .record({
+            ref: fc.oneof(fc.constant('refs/heads/main'), hostileString),
+            after: fc.oneof(fc.stringMatching(/^[0-9a-f]{40}$/), hostileString),
+            repository: fc.record({ full_name: fc.string({ maxLength: 20 }) }),
+          })
+          .map((v) => ({ body: JSON.stringify(v), type: 'application/json' })),
         fc.string({ maxLength: 100 }).map((s) => ({ body: `payload=${encodeURIComponent(s)}`, type: 'application/x-www-form-urlencoded' })),
       )
     : json
@@ -137,23 +167,47 @@ function requestsFor(method: string, template: string, op: OpenApiOperation, sch
           {
             weight: 2,
             arbitrary: fc.oneof(
-              fc.constantFrom('{', '{"a":', '[1,2', 'nul', '\u0000', '{"name": "x"}}', '{"__proto__": {"admin": true}}', `{"pad": "${'x'.repeat(70_000)}"}`, '['.repeat(5000) + ']'.repeat(5000)).map((body) => ({ body, type: 'application/json' })),
+              fc
+                .constantFrom(
+                  '{',
+                  '{"a":',
+                  '[1,2',
+                  'nul',
+                  '\u0000',
+                  '{"name": "x"}}',
+                  '{"__proto__": {"admin": true}}',
+                  `{"pad": "${'x'.repeat(70_000)}"}`,
+                  '['.repeat(5000) + ']'.repeat(5000),
+                )
+                .map((body) => ({ body, type: 'application/json' })),
               schemas.valid(json).map((v) => ({ body: JSON.stringify(v), type: 'text/plain' })),
-              schemas.valid(json).map((v) => ({ body: new URLSearchParams(Object.entries((v ?? {}) as Record<string, string>)).toString(), type: 'application/x-www-form-urlencoded' })),
+              schemas.valid(json).map((v) => ({
+                body: new URLSearchParams(Object.entries((v ?? {}) as Record<string, string>)).toString(),
+                type: 'application/x-www-form-urlencoded',
+              })),
               fc.constant({}),
             ),
           },
         )
-      : fc.oneof({ weight: 4, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }).map((v) => ({ body: JSON.stringify(v), type: 'application/json' })) });
+      : fc.oneof(
+          { weight: 4, arbitrary: fc.constant({}) },
+          { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }).map((v) => ({ body: JSON.stringify(v), type: 'application/json' })) },
+        );
   const authArb = fc.oneof(
     { weight: 14, arbitrary: fc.constant(['amber admin', `Bearer ${amber.tokens.admin}`] as const) },
     { weight: 2, arbitrary: fc.constant(['amber viewer', `Bearer ${amber.tokens.viewer}`] as const) },
     { weight: 2, arbitrary: fc.constant(['birch admin', `Bearer ${birch.tokens.admin}`] as const) },
     { weight: 1, arbitrary: fc.constant(['nobody', ''] as const) },
-    { weight: 1, arbitrary: fc.oneof(hostileString, fc.string({ maxLength: 30 })).map((s) => ['garbage', `Bearer ${s}`.replace(/[^\x20-\x7e]/g, '')] as const) }, // what a header can carry
+    {
+      weight: 1,
+      arbitrary: fc.oneof(hostileString, fc.string({ maxLength: 30 })).map((s) => ['garbage', `Bearer ${s}`.replace(/[^\x20-\x7e]/g, '')] as const),
+    }, // what a header can carry
   );
   const webhookHeaders = fc.record({
-    'x-github-event': fc.oneof(fc.constantFrom('push', 'ping', 'issues'), fc.string({ maxLength: 10 }).map((s) => s.replace(/[^\x20-\x7e]/g, ''))),
+    'x-github-event': fc.oneof(
+      fc.constantFrom('push', 'ping', 'issues'),
+      fc.string({ maxLength: 10 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')),
+    ),
     'x-github-delivery': fc.oneof(fc.uuid(), fc.constant(randomUUID())),
     sign: fc.oneof(
       { weight: 4, arbitrary: fc.constant('right') },
@@ -176,16 +230,44 @@ function requestsFor(method: string, template: string, op: OpenApiOperation, sch
     if (auth[1]) headers.authorization = auth[1];
     const sendsBody = method !== 'get'; // fetch cannot send a GET body
     if (body.type && sendsBody) headers['content-type'] = body.type;
-    return { method: method.toUpperCase(), template, operationId: op.operationId, url: `${served.url}${pathname}${search ? `?${search}` : ''}`, headers, body: sendsBody ? body.body : undefined, as: auth[0] };
+    return {
+      method: method.toUpperCase(),
+      template,
+      operationId: op.operationId,
+      url: `${served.url}${pathname}${search ? `?${search}` : ''}`,
+      headers,
+      body: sendsBody ? body.body : undefined,
+      as: auth[0],
+    };
   });
 }
 
-function webhookRequest(method: string, template: string, op: OpenApiOperation, target: string, body: { body?: string; type?: string }, hook: { 'x-github-event': string; 'x-github-delivery': string; sign: string }, secret: string): FuzzRequest {
+function webhookRequest(
+  method: string,
+  template: string,
+  op: OpenApiOperation,
+  target: string,
+  body: { body?: string; type?: string },
+  hook: { 'x-github-event': string; 'x-github-delivery': string; sign: string },
+  secret: string,
+): FuzzRequest {
   const payload = body.body ?? '';
-  const headers: Record<string, string> = { 'x-github-event': hook['x-github-event'], 'x-github-delivery': hook['x-github-delivery'], 'content-type': body.type ?? 'application/json' };
+  const headers: Record<string, string> = {
+    'x-github-event': hook['x-github-event'],
+    'x-github-delivery': hook['x-github-delivery'],
+    'content-type': body.type ?? 'application/json',
+  };
   if (hook.sign === 'right' || hook.sign === 'another project') headers['x-hub-signature-256'] = signatureFor(secret, Buffer.from(payload));
   else if (hook.sign !== 'none') headers['x-hub-signature-256'] = hook.sign;
-  return { method: method.toUpperCase(), template, operationId: op.operationId, url: `${served.url}${target}`, headers, body: payload, as: `webhook (${hook.sign === 'right' ? 'signed' : hook.sign === 'another project' ? "signed with another project's secret" : 'unsigned'})` };
+  return {
+    method: method.toUpperCase(),
+    template,
+    operationId: op.operationId,
+    url: `${served.url}${target}`,
+    headers,
+    body: payload,
+    as: `webhook (${hook.sign === 'right' ? 'signed' : hook.sign === 'another project' ? "signed with another project's secret" : 'unsigned'})`,
+  };
 }
 
 /** The operation a URL really reaches (URL parsing folds `..` and `%2e%2e`). */
@@ -202,7 +284,9 @@ describe('OpenAPI fuzz', () => {
     const operations = Object.entries(doc.paths).flatMap(([template, methods]) => Object.entries(methods).map(([method, op]) => ({ template, method, op })));
     expect(operations.length).toBe(apiOperations({ allowLocalRepos: true }).length);
     const perOperation = Math.ceil(RUNS / operations.length);
-    const perRoute = operations.map(({ template, method, op }, i) => fc.sample(requestsFor(method, template, op, schemas), { numRuns: perOperation, seed: SEED + i }));
+    const perRoute = operations.map(({ template, method, op }, i) =>
+      fc.sample(requestsFor(method, template, op, schemas), { numRuns: perOperation, seed: SEED + i }),
+    );
     // Round robin over the routes, so that creations, deletions and reads interleave.
     const requests = Array.from({ length: perOperation }, (_, j) => perRoute.map((list) => list[j]!)).flat();
     const failures: string[] = [];
@@ -215,7 +299,12 @@ describe('OpenAPI fuzz', () => {
       let status: number;
       let text: string;
       try {
-        const res = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        const res = await fetch(request.url, {
+          method: request.method,
+          headers: request.headers,
+          body: request.body,
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        });
         status = res.status;
         text = await res.text();
       } catch (error) {
@@ -229,7 +318,8 @@ describe('OpenAPI fuzz', () => {
       const op = doc.paths[request.template]![request.method.toLowerCase()]!;
       const onRoute = reaches(request.template, request.url);
       if (status >= 500) failures.push(`${label}: ${status} ${text.slice(0, 200)}`);
-      else if (onRoute && !(String(status) in op.responses)) failures.push(`${label}: ${status} is not a documented answer of ${request.operationId} (${text.slice(0, 160)})`);
+      else if (onRoute && !(String(status) in op.responses))
+        failures.push(`${label}: ${status} is not a documented answer of ${request.operationId} (${text.slice(0, 160)})`);
       const after = await fingerprint();
       if (status >= 400) {
         rejected += 1;
@@ -242,7 +332,8 @@ describe('OpenAPI fuzz', () => {
           const parsed = schema.safeParse(JSON.parse(text));
           if (!parsed.success) failures.push(`${label}: ${status} body does not match the document: ${parsed.error.message.slice(0, 200)}`);
           else if (/^(deploy|rollback|retryDeployment)$/.test(request.operationId)) accepted.add((parsed.data as { id: string }).id);
-          else if (request.operationId === 'githubWebhook') for (const r of (parsed.data as { results: { deploymentId?: string }[] }).results) if (r.deploymentId) accepted.add(r.deploymentId);
+          else if (request.operationId === 'githubWebhook')
+            for (const r of (parsed.data as { results: { deploymentId?: string }[] }).results) if (r.deploymentId) accepted.add(r.deploymentId);
         }
       }
       before = after;
@@ -270,7 +361,11 @@ describe('OpenAPI fuzz', () => {
       if (Date.now() > deadline) throw new Error('accepted deploys did not finish within 240 s');
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    const log = execFileSync('git', ['--git-dir', stack.gitopsRepo, 'log', '--format=%x1e%(trailers:key=Deployment-Id,valueonly)', '--name-only', `${headBefore}..main`], { encoding: 'utf8' });
+    const log = execFileSync(
+      'git',
+      ['--git-dir', stack.gitopsRepo, 'log', '--format=%x1e%(trailers:key=Deployment-Id,valueonly)', '--name-only', `${headBefore}..main`],
+      { encoding: 'utf8' },
+    );
     const commits = log.split('\x1e').filter((c) => c.trim());
     const projects = new Map((await stack.db.project.findMany()).map((p) => [p.id, p]));
     for (const commit of commits) {
@@ -284,6 +379,5 @@ describe('OpenAPI fuzz', () => {
     }
     expect(commits.length).toBeGreaterThanOrEqual(3);
     console.log(`fuzz: ${accepted.size} accepted deploys, ${commits.length} GitOps commits`);
-
   }, 300_000);
 });

@@ -10,7 +10,10 @@ import { startGitHubFixture, TOKEN, type GitHubFixture, type RegisteredApp } fro
 import { expectSecretsNowhere, workflowHistories } from './support/secret-search.js';
 import { gitIn } from './support/git.js';
 
-const APP_FILES = { 'package.json': JSON.stringify({ name: 'private-app', version: '1.0.0', scripts: { start: 'node index.js' } }), 'index.js': 'console.log("private")\n' };
+const APP_FILES = {
+  'package.json': JSON.stringify({ name: 'private-app', version: '1.0.0', scripts: { start: 'node index.js' } }),
+  'index.js': 'console.log("private")\n',
+};
 const GITHUB_TOKEN_SHAPE = /\bghs_[A-Za-z0-9]{36,}/;
 
 let github: GitHubFixture;
@@ -66,7 +69,10 @@ async function deploy(projectId: string): Promise<DeploymentBody & { elapsedMs: 
   return { ...done, elapsedMs: Date.now() - started };
 }
 
-const jenkinsTriggers = () => Object.entries(stack.world.jenkins.counters.snapshot().routes).filter(([route]) => route.includes('buildWithParameters')).reduce((sum, [, n]) => sum + n, 0);
+const jenkinsTriggers = () =>
+  Object.entries(stack.world.jenkins.counters.snapshot().routes)
+    .filter(([route]) => route.includes('buildWithParameters'))
+    .reduce((sum, [, n]) => sum + n, 0);
 
 describe('private repositories', () => {
   it('without a credential: resolve_source fails at once with source_access_denied, saying what to set', async () => {
@@ -136,7 +142,13 @@ describe('private repositories', () => {
 
   it('bad credential bodies are 400 naming the field, and change nothing', async () => {
     const { projectId } = await privateProject('badbody');
-    for (const body of [{ token: 'short' }, { token: 'has a space in it' }, { token: 'line\r\nX-Injected: 1' }, { token: 'ok-token-value', username: 'a:b' }, { token: 'ok-token-value', extra: 1 }]) {
+    for (const body of [
+      { token: 'short' },
+      { token: 'has a space in it' },
+      { token: 'line\r\nX-Injected: 1' },
+      { token: 'ok-token-value', username: 'a:b' },
+      { token: 'ok-token-value', extra: 1 },
+    ]) {
       const answer = await call<{ error: { code: string; details: Array<{ field: string }> } }>('PUT', `/v1/projects/${projectId}/repo-credential`, body);
       expect(answer.status, JSON.stringify(body)).toBe(400);
       expect(answer.body.error.code).toBe('invalid_request');
@@ -145,7 +157,10 @@ describe('private repositories', () => {
   });
 
   it('no credential appears in logs, Temporal history, the GitOps repository, API answers or Jenkins', async () => {
-    const histories = await workflowHistories(inject('temporalAddress'), deployments.map((d) => `deployment/${d}`));
+    const histories = await workflowHistories(
+      inject('temporalAddress'),
+      deployments.map((d) => `deployment/${d}`),
+    );
     const jenkinsAnswers: string[] = [];
     for (const number of [1, 2, 3, 4]) {
       const auth = { authorization: `Basic ${Buffer.from(`${stack.config.JENKINS_USER}:${stack.config.JENKINS_API_TOKEN}`).toString('base64')}` };
@@ -164,7 +179,13 @@ describe('private repositories', () => {
         'any installation token': GITHUB_TOKEN_SHAPE,
         'the app private key': app.privateKeyPem.split('\n')[1]!,
       },
-      { logs: logs.join('\n'), 'workflow history': histories, 'GitOps repository': gitIn(stack.gitopsRepo, 'log', '-p', '--all'), 'API responses': responses.join('\n'), 'Jenkins API and console': jenkinsAnswers.join('\n') },
+      {
+        logs: logs.join('\n'),
+        'workflow history': histories,
+        'GitOps repository': gitIn(stack.gitopsRepo, 'log', '-p', '--all'),
+        'API responses': responses.join('\n'),
+        'Jenkins API and console': jenkinsAnswers.join('\n'),
+      },
     );
   });
 });

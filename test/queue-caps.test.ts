@@ -64,7 +64,14 @@ describe('queue caps', () => {
     const p = await createProject(tenant, 'cap5', 'dot');
     for (let i = 0; i < 3; i += 1) expect((await deploy(tenant, p.id)).status).toBe(202);
     const after = 'a'.repeat(40);
-    const body = JSON.stringify({ ref: 'refs/heads/main', before: '0'.repeat(40), after, deleted: false, repository: { full_name: 'acme/app', clone_url: `file://${repoDir}` }, pusher: { name: 'dot' } });
+    const body = JSON.stringify({
+      ref: 'refs/heads/main',
+      before: '0'.repeat(40),
+      after,
+      deleted: false,
+      repository: { full_name: 'acme/app', clone_url: `file://${repoDir}` },
+      pusher: { name: 'dot' },
+    });
     const deliveryId = randomUUID();
     const send = () => postWebhook(stack.app, body, { project: p.id, secret: p.webhookSecret, deliveryId });
     expect((await send()).status).toBe(429);

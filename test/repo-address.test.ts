@@ -33,7 +33,10 @@ beforeAll(async () => {
     socket.destroy();
   });
   port = await new Promise<number>((resolve) => listener.listen(0, '127.0.0.1', () => resolve((listener.address() as AddressInfo).port)));
-  github = createGitHubSimulator({ tokens: [TOKEN], repos: [{ owner: 'acme', repo: 'shop', branches: { main: 'a'.repeat(40) }, cloneUrl: `https://127.0.0.1:${port}/acme/shop.git` }] });
+  github = createGitHubSimulator({
+    tokens: [TOKEN],
+    repos: [{ owner: 'acme', repo: 'shop', branches: { main: 'a'.repeat(40) }, cloneUrl: `https://127.0.0.1:${port}/acme/shop.git` }],
+  });
   const githubUrl = await new Promise<string>((resolve) => {
     githubServer = serve({ fetch: github.app.fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) => resolve(`http://127.0.0.1:${info.port}`));
   });
@@ -63,7 +66,10 @@ describe('the connect-time pin', () => {
 
 describe('repository addresses', () => {
   const create = (name: string, repoUrl: string) => stack.api<any>('POST', '/v1/projects', { name, userId: 'alice', repoUrl, branch: 'main', appPort: 8080 });
-  const triggers = () => Object.entries(stack.world.jenkins.counters.snapshot().routes).filter(([route]) => route.includes('buildWithParameters')).reduce((sum, [, n]) => sum + n, 0);
+  const triggers = () =>
+    Object.entries(stack.world.jenkins.counters.snapshot().routes)
+      .filter(([route]) => route.includes('buildWithParameters'))
+      .reduce((sum, [, n]) => sum + n, 0);
 
   it('refuses projects on internal addresses or unlisted hosts at creation: 400 naming repoUrl and the rule', async () => {
     const connectionsBefore = connections;

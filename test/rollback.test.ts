@@ -44,7 +44,10 @@ async function deploy(projectId: string, s: TestStack = stack): Promise<Deployme
   return waitForDeployment(s, requested.body.id, { timeoutMs: 60_000 });
 }
 const valuesAt = (sha: string, appPath: string) => parse(gitIn(stack.gitopsRepo, 'show', `${sha}:${appPath}/values.yaml`));
-const jenkinsTriggers = (s: TestStack) => Object.entries(s.world.jenkins.counters.snapshot().routes).filter(([r]) => r.includes('buildWithParameters')).reduce((sum, [, c]) => sum + c, 0);
+const jenkinsTriggers = (s: TestStack) =>
+  Object.entries(s.world.jenkins.counters.snapshot().routes)
+    .filter(([r]) => r.includes('buildWithParameters'))
+    .reduce((sum, [, c]) => sum + c, 0);
 
 describe('rollback', () => {
   it('deploy v1, deploy v2, roll back: v1 is live again in a new commit, v2 replaced, auto-deploy paused', async () => {
@@ -57,7 +60,13 @@ describe('rollback', () => {
 
     const requested = await stack.api<DeploymentBody & { kind: string; targetDeploymentId: string }>('POST', `/v1/projects/${project.id}/rollback`, {});
     expect(requested.status).toBe(202);
-    expect(requested.body).toMatchObject({ kind: 'rollback', trigger: 'rollback', targetDeploymentId: v1.id, commitSha: v1.commitSha, imageDigest: v1.imageDigest });
+    expect(requested.body).toMatchObject({
+      kind: 'rollback',
+      trigger: 'rollback',
+      targetDeploymentId: v1.id,
+      commitSha: v1.commitSha,
+      imageDigest: v1.imageDigest,
+    });
     const rollback = await waitForDeployment(stack, requested.body.id, { timeoutMs: 60_000 });
     expect(rollback.status).toBe('succeeded');
     expect(rollback.steps.map((s) => s.name)).toEqual(['verify_image', 'commit_release', 'await_live']);
@@ -76,7 +85,13 @@ describe('rollback', () => {
       [v2.id, false, true],
       [v1.id, false, true],
     ]);
-    expect(releases.body.items[0]).toMatchObject({ kind: 'rollback', trigger: 'rollback', commitSha: v1.commitSha, imageDigest: v1.imageDigest, gitopsCommitSha: rollback.gitopsCommitSha });
+    expect(releases.body.items[0]).toMatchObject({
+      kind: 'rollback',
+      trigger: 'rollback',
+      commitSha: v1.commitSha,
+      imageDigest: v1.imageDigest,
+      gitopsCommitSha: rollback.gitopsCommitSha,
+    });
 
     const after = await stack.api<ProjectBody>('GET', `/v1/projects/${project.id}`);
     expect(after.body.liveDeploymentId).toBe(rollback.id);
@@ -107,7 +122,10 @@ describe('rollback', () => {
     repo.commit({ 'index.js': 'console.log("v2")\n' }, 'v2');
     await deploy(project.id);
     const [harborRepo] = [v1.imageRepository!.replace(/^apps\//, '')];
-    const deleted = await fetch(`${stack.world.urls.harbor}/_sim/harbor/images?repository=${encodeURIComponent(`apps/${harborRepo}`)}&reference=${encodeURIComponent(v1.imageDigest!)}`, { method: 'DELETE' });
+    const deleted = await fetch(
+      `${stack.world.urls.harbor}/_sim/harbor/images?repository=${encodeURIComponent(`apps/${harborRepo}`)}&reference=${encodeURIComponent(v1.imageDigest!)}`,
+      { method: 'DELETE' },
+    );
     expect(deleted.status).toBeLessThan(300);
     const head = gitIn(stack.gitopsRepo, 'rev-parse', 'main');
     const requested = await stack.api<DeploymentBody>('POST', `/v1/projects/${project.id}/rollback`, { toDeploymentId: v1.id });
@@ -141,7 +159,9 @@ describe('rollback', () => {
     // The default target is the release live before the current one (v2 was current: v1).
     expect(valuesAt(rollback.gitopsCommitSha!, `apps/dev/hana/${project.appName.split('-').pop()}`).image.digest).toBe(v1.imageDigest);
     const auth = `Basic ${Buffer.from(`${stack.config.JENKINS_USER}:${stack.config.JENKINS_API_TOKEN}`).toString('base64')}`;
-    const build = (await (await fetch(`${stack.world.urls.jenkins}/job/platform/job/app-build/${running.jenkinsBuildNumber}/api/json`, { headers: { authorization: auth } })).json()) as { result: string };
+    const build = (await (
+      await fetch(`${stack.world.urls.jenkins}/job/platform/job/app-build/${running.jenkinsBuildNumber}/api/json`, { headers: { authorization: auth } })
+    ).json()) as { result: string };
     expect(build.result).toBe('ABORTED');
     expect(v2.status).toBe('succeeded');
   }, 120_000);
@@ -158,7 +178,10 @@ describe('automatic rollback', () => {
     expect(v2.error).toMatchObject({ step: 'await_live', type: 'app_degraded' });
     // The failure and its rollback are written together: the first read that shows the failure
     // shows the rollback too.
-    const list = await stack.api<{ items: Array<DeploymentBody & { causeDeploymentId: string; targetDeploymentId: string }> }>('GET', `/v1/projects/${project.id}/deployments`);
+    const list = await stack.api<{ items: Array<DeploymentBody & { causeDeploymentId: string; targetDeploymentId: string }> }>(
+      'GET',
+      `/v1/projects/${project.id}/deployments`,
+    );
     const auto = list.body.items.find((d) => d.trigger === 'auto-rollback');
     expect(auto).toMatchObject({ kind: 'rollback', causeDeploymentId: v2.id, targetDeploymentId: v1.id });
     const restored = await waitForDeployment(stack, auto!.id, { timeoutMs: 60_000 });

@@ -55,23 +55,48 @@ const CASES: Record<string, Case> = {
   health: { need: 'none', ok: 200, scoped: false, request: () => ({ method: 'GET', path: '/healthz' }) },
   openapi: { need: 'none', ok: 200, scoped: false, request: () => ({ method: 'GET', path: '/openapi.json' }) },
   createProject: {
-    need: 'admin', ok: 201, scoped: false,
+    need: 'admin',
+    ok: 201,
+    scoped: false,
     // Acts on the caller's own workspace: named after it, so its answer is the caller's data.
-    request: (target, caller) => ({ method: 'POST', path: '/v1/projects', body: { name: `${(caller ?? target).label}-${next()}`, userId: `${(caller ?? target).label}-u`, repoUrl: 'https://git.example.com/acme/app.git', appPort: 8080 } }),
+    request: (target, caller) => ({
+      method: 'POST',
+      path: '/v1/projects',
+      body: {
+        name: `${(caller ?? target).label}-${next()}`,
+        userId: `${(caller ?? target).label}-u`,
+        repoUrl: 'https://git.example.com/acme/app.git',
+        appPort: 8080,
+      },
+    }),
   },
   listProjects: { need: 'viewer', ok: 200, scoped: false, request: () => ({ method: 'GET', path: '/v1/projects?limit=100' }) },
   getProject: { need: 'viewer', ok: 200, scoped: true, request: (t) => ({ method: 'GET', path: `/v1/projects/${t.projectId}` }) },
   deleteProject: {
-    need: 'admin', ok: 202, scoped: true,
+    need: 'admin',
+    ok: 202,
+    scoped: true,
     request: async (t) => {
-      const created = await t.tenant.call('admin', 'POST', '/v1/projects', { name: `${t.label}-${next()}`, userId: `${t.label}-u`, repoUrl: 'https://git.example.com/acme/app.git', appPort: 8080 });
+      const created = await t.tenant.call('admin', 'POST', '/v1/projects', {
+        name: `${t.label}-${next()}`,
+        userId: `${t.label}-u`,
+        repoUrl: 'https://git.example.com/acme/app.git',
+        appPort: 8080,
+      });
       return { method: 'DELETE', path: `/v1/projects/${created.body.id}` };
     },
   },
   getUndeploy: {
-    need: 'viewer', ok: 200, scoped: true,
+    need: 'viewer',
+    ok: 200,
+    scoped: true,
     request: async (t) => {
-      const created = await t.tenant.call('admin', 'POST', '/v1/projects', { name: `${t.label}-${next()}`, userId: `${t.label}-u`, repoUrl: 'https://git.example.com/acme/app.git', appPort: 8080 });
+      const created = await t.tenant.call('admin', 'POST', '/v1/projects', {
+        name: `${t.label}-${next()}`,
+        userId: `${t.label}-u`,
+        repoUrl: 'https://git.example.com/acme/app.git',
+        appPort: 8080,
+      });
       await t.tenant.call('admin', 'DELETE', `/v1/projects/${created.body.id}`);
       return { method: 'GET', path: `/v1/projects/${created.body.id}/undeploy` };
     },
@@ -79,16 +104,28 @@ const CASES: Record<string, Case> = {
   deploy: { need: 'deployer', ok: 202, scoped: true, request: (t) => ({ method: 'POST', path: `/v1/projects/${t.projectId}/deployments`, body: {} }) },
   listDeployments: { need: 'viewer', ok: 200, scoped: true, request: (t) => ({ method: 'GET', path: `/v1/projects/${t.projectId}/deployments?limit=100` }) },
   rollback: { need: 'deployer', ok: 202, scoped: true, request: (t) => ({ method: 'POST', path: `/v1/projects/${t.projectId}/rollback`, body: {} }) },
-  setAutoDeploy: { need: 'deployer', ok: 200, scoped: true, request: (t) => ({ method: 'POST', path: `/v1/projects/${t.projectId}/auto-deploy`, body: { enabled: true } }) },
+  setAutoDeploy: {
+    need: 'deployer',
+    ok: 200,
+    scoped: true,
+    request: (t) => ({ method: 'POST', path: `/v1/projects/${t.projectId}/auto-deploy`, body: { enabled: true } }),
+  },
   rotateWebhookSecret: { need: 'admin', ok: 200, scoped: true, request: (t) => ({ method: 'POST', path: `/v1/projects/${t.projectId}/webhook-secret` }) },
-  setRepoCredential: { need: 'admin', ok: 200, scoped: true, request: (t) => ({ method: 'PUT', path: `/v1/projects/${t.projectId}/repo-credential`, body: { token: `matrix-token-${next()}` } }) },
+  setRepoCredential: {
+    need: 'admin',
+    ok: 200,
+    scoped: true,
+    request: (t) => ({ method: 'PUT', path: `/v1/projects/${t.projectId}/repo-credential`, body: { token: `matrix-token-${next()}` } }),
+  },
   deleteRepoCredential: { need: 'admin', ok: 204, scoped: true, request: (t) => ({ method: 'DELETE', path: `/v1/projects/${t.projectId}/repo-credential` }) },
   listWebhookDeliveries: { need: 'viewer', ok: 200, scoped: true, request: (t) => ({ method: 'GET', path: `/v1/projects/${t.projectId}/webhook-deliveries` }) },
   listReleases: { need: 'viewer', ok: 200, scoped: true, request: (t) => ({ method: 'GET', path: `/v1/projects/${t.projectId}/releases` }) },
   getDeployment: { need: 'viewer', ok: 200, scoped: true, request: (t) => ({ method: 'GET', path: `/v1/deployments/${t.history.live}` }) },
   retryDeployment: { need: 'deployer', ok: 202, scoped: true, request: (t) => ({ method: 'POST', path: `/v1/deployments/${t.history.failed}/retry` }) },
   cancelDeployment: {
-    need: 'deployer', ok: 202, scoped: true,
+    need: 'deployer',
+    ok: 202,
+    scoped: true,
     request: async (t) => {
       const n = next();
       const queued = await seedQueued(stack.db, t.tenant.workspaceId, `${t.label}-${n}`, `${t.label}-q${n}`);
@@ -98,32 +135,54 @@ const CASES: Record<string, Case> = {
   createLogTicket: { need: 'viewer', ok: 201, scoped: true, request: (t) => ({ method: 'POST', path: `/v1/deployments/${t.history.live}/log-tickets` }) },
   getLogs: { need: 'viewer', ok: 200, scoped: true, request: (t) => ({ method: 'GET', path: `/v1/deployments/${t.history.live}/logs` }) },
   listTokens: { need: 'admin', ok: 200, scoped: false, request: () => ({ method: 'GET', path: '/v1/tokens' }) },
-  createToken: { need: 'admin', ok: 201, scoped: false, request: (t, caller) => ({ method: 'POST', path: '/v1/tokens', body: { name: `${(caller ?? t).label} made ${next()}`, role: 'viewer' } }) },
+  createToken: {
+    need: 'admin',
+    ok: 201,
+    scoped: false,
+    request: (t, caller) => ({ method: 'POST', path: '/v1/tokens', body: { name: `${(caller ?? t).label} made ${next()}`, role: 'viewer' } }),
+  },
   revokeToken: {
-    need: 'admin', ok: 204, scoped: true,
-    request: async (t) => ({ method: 'DELETE', path: `/v1/tokens/${(await createApiToken(stack.db, { workspaceId: t.tenant.workspaceId, name: `${t.label} doomed ${next()}`, role: 'viewer' })).id}` }),
+    need: 'admin',
+    ok: 204,
+    scoped: true,
+    request: async (t) => ({
+      method: 'DELETE',
+      path: `/v1/tokens/${(await createApiToken(stack.db, { workspaceId: t.tenant.workspaceId, name: `${t.label} doomed ${next()}`, role: 'viewer' })).id}`,
+    }),
   },
   listWorkspaceUsers: { need: 'admin', ok: 200, scoped: false, request: () => ({ method: 'GET', path: '/v1/workspace/users' }) },
   addWorkspaceUser: {
-    need: 'admin', ok: 201, scoped: false,
+    need: 'admin',
+    ok: 201,
+    scoped: false,
     // A new user of the caller's own workspace (named after it): 201, never 200.
     request: (t, caller) => ({ method: 'PUT', path: `/v1/workspace/users/${(caller ?? t).label}-a${next()}` }),
   },
   removeWorkspaceUser: {
-    need: 'admin', ok: 204, scoped: true,
+    need: 'admin',
+    ok: 204,
+    scoped: true,
     request: async (t) => {
       const userId = `${t.label}-r${next()}`;
       await addWorkspaceUsers(stack.db, t.tenant.workspaceId, [userId]);
       return { method: 'DELETE', path: `/v1/workspace/users/${userId}` };
     },
   },
-  githubWebhook: { need: 'signature', ok: 200, scoped: true, request: (t) => ({ method: 'POST', path: `/v1/webhooks/github?project=${t.projectId}`, body: pushBody(t) }) },
+  githubWebhook: {
+    need: 'signature',
+    ok: 200,
+    scoped: true,
+    request: (t) => ({ method: 'POST', path: `/v1/webhooks/github?project=${t.projectId}`, body: pushBody(t) }),
+  },
   getPullCredentials: { need: 'pull-token', ok: 200, scoped: false, request: (t) => ({ method: 'GET', path: `/v1/pull-credentials/${t.label}` }) },
 };
 
 const rank: Record<TokenRole, number> = { viewer: 0, deployer: 1, admin: 2 };
 const CALLERS: Caller[] = [
-  ...(['viewer', 'deployer', 'admin'] as const).flatMap((role) => [{ kind: 'own' as const, role }, { kind: 'other' as const, role }]),
+  ...(['viewer', 'deployer', 'admin'] as const).flatMap((role) => [
+    { kind: 'own' as const, role },
+    { kind: 'other' as const, role },
+  ]),
   { kind: 'none' },
   { kind: 'revoked' },
 ];
@@ -140,7 +199,14 @@ function expectedStatus(test: Case, caller: Caller): number {
 }
 
 function pushBody(t: World) {
-  return { ref: 'refs/heads/main', before: '0'.repeat(40), after: randomUUID().replace(/-/g, '').padEnd(40, '0'), deleted: false, repository: { full_name: 'acme/app', clone_url: 'https://git.example.com/acme/app.git' }, pusher: { name: `${t.label}-pusher` } };
+  return {
+    ref: 'refs/heads/main',
+    before: '0'.repeat(40),
+    after: randomUUID().replace(/-/g, '').padEnd(40, '0'),
+    deleted: false,
+    repository: { full_name: 'acme/app', clone_url: 'https://git.example.com/acme/app.git' },
+    pusher: { name: `${t.label}-pusher` },
+  };
 }
 
 const worlds: Record<'amber' | 'birch', World> = {} as never;
@@ -150,7 +216,12 @@ const answers: { caller: Caller; asker?: World; request: Request; answer: ApiAns
 async function setUpWorld(label: 'amber' | 'birch'): Promise<World> {
   // Each workspace may act for its own user only: the other's user is the one it must not reach.
   const tenant = await createTenant(stack, label, [`${label}-u`]);
-  const created = await tenant.call('admin', 'POST', '/v1/projects', { name: `${label}-app`, userId: `${label}-u`, repoUrl: 'https://git.example.com/acme/app.git', appPort: 8080 });
+  const created = await tenant.call('admin', 'POST', '/v1/projects', {
+    name: `${label}-app`,
+    userId: `${label}-u`,
+    repoUrl: 'https://git.example.com/acme/app.git',
+    appPort: 8080,
+  });
   expect(created.status).toBe(201);
   const history = await seedHistory(stack.db, { id: created.body.id, workspaceId: label }, `${label} build log line\n`);
   const revoked = await createApiToken(stack.db, { workspaceId: label, name: `${label} revoked`, role: 'admin' });
@@ -166,7 +237,16 @@ beforeAll(async () => {
   // What activities/pull-access.ts stores for each workspace.
   for (const label of ['amber', 'birch'] as const) {
     const { envelope, keyId } = sealPullSecret(parseKeyRing(stack.config.CREDENTIAL_KEYS!), label, `${label}-robot-secret-${randomUUID()}`);
-    await stack.db.workspacePullRobot.create({ data: { workspaceId: label, robotName: `robot$apps+pull-${label}`, robotId: label === 'amber' ? 1 : 2, secret: envelope, secretKeyId: keyId, secretSetAt: new Date() } });
+    await stack.db.workspacePullRobot.create({
+      data: {
+        workspaceId: label,
+        robotName: `robot$apps+pull-${label}`,
+        robotId: label === 'amber' ? 1 : 2,
+        secret: envelope,
+        secretKeyId: keyId,
+        secretSetAt: new Date(),
+      },
+    });
   }
 }, 120_000);
 afterAll(async () => stack?.close());
@@ -206,9 +286,7 @@ describe('route matrix', () => {
       else expect(op.role, op.operationId).toBe(need);
     }
     const served = new Set(
-      stack.app.routes
-        .filter((r) => r.method !== 'ALL' && !['/', '/assets/app.js', '/assets/styles.css'].includes(r.path))
-        .map((r) => `${r.method} ${r.path}`),
+      stack.app.routes.filter((r) => r.method !== 'ALL' && !['/', '/assets/app.js', '/assets/styles.css'].includes(r.path)).map((r) => `${r.method} ${r.path}`),
     );
     const documented = new Set(operations.map((op) => `${op.method.toUpperCase()} ${op.path.replace(/\{(\w+)\}/g, ':$1')}`));
     expect([...served].sort()).toEqual([...documented].sort());
@@ -233,7 +311,10 @@ describe('route matrix', () => {
   }
 
   it('creating a project for the other workspace’s user is 403 for every role, and writes nothing', async () => {
-    for (const [asker, owner] of [[worlds.amber, worlds.birch], [worlds.birch, worlds.amber]] as const) {
+    for (const [asker, owner] of [
+      [worlds.amber, worlds.birch],
+      [worlds.birch, worlds.amber],
+    ] as const) {
       const body = { name: `${owner.label}-mine`, userId: `${owner.label}-u`, repoUrl: 'https://git.example.com/acme/app.git', appPort: 8080 };
       const before = await stack.db.project.count();
       for (const role of ['viewer', 'deployer', 'admin'] as const) {
@@ -260,7 +341,10 @@ describe('route matrix', () => {
   });
 
   it('webhooks: only the addressed project’s own secret is accepted', async () => {
-    for (const [target, other] of [[worlds.amber, worlds.birch], [worlds.birch, worlds.amber]] as const) {
+    for (const [target, other] of [
+      [worlds.amber, worlds.birch],
+      [worlds.birch, worlds.amber],
+    ] as const) {
       const body = JSON.stringify(pushBody(target));
       const send = (secret: string | undefined) => postWebhook(stack.app, body, { project: target.projectId, secret });
       expect((await send(undefined)).status).toBe(401);
@@ -278,7 +362,11 @@ describe('route matrix', () => {
       answers.push({ caller: { kind: 'own', role: 'admin' }, asker: world, request: { method: 'GET', path: `/v1/pull-credentials/${world.label}` }, answer });
       expect(answer.status).toBe(200);
       expectDocumented(operationOf('getPullCredentials'), answer);
-      expect(answer.body).toEqual({ registry: new URL(stack.config.HARBOR_URL).host, username: `robot$apps+pull-${world.label}`, password: expect.stringMatching(new RegExp(`^${world.label}-robot-secret-`)) });
+      expect(answer.body).toEqual({
+        registry: new URL(stack.config.HARBOR_URL).host,
+        username: `robot$apps+pull-${world.label}`,
+        password: expect.stringMatching(new RegExp(`^${world.label}-robot-secret-`)),
+      });
       expect(answer.headers.get('cache-control')).toBe('no-store');
     }
     expect((await get('nobody', PULL_TOKEN)).status).toBe(404);
@@ -313,7 +401,8 @@ describe('route matrix', () => {
       const foreign = asker ? secretsOf[asker === worlds.amber ? 'birch' : 'amber'] : [...secretsOf.amber, ...secretsOf.birch];
       const asked = `${request.path} ${JSON.stringify(request.body ?? '')}`;
       for (const marker of foreign) {
-        if (!asked.includes(marker) && answer.text.includes(marker)) leaks.push(`${callerName(caller)} ${request.method} ${request.path} -> ${answer.status} shows ${marker.slice(0, 12)}…`);
+        if (!asked.includes(marker) && answer.text.includes(marker))
+          leaks.push(`${callerName(caller)} ${request.method} ${request.path} -> ${answer.status} shows ${marker.slice(0, 12)}…`);
       }
     }
     expect(leaks).toEqual([]);

@@ -25,7 +25,10 @@ let nativeConnection: NativeConnection;
 let worker: Worker;
 let running: Promise<void>;
 
-const settings: DeploySettings = { timeoutsMs: { resolveSource: 60_000, build: 60_000, verifyImage: 60_000, commitRelease: 60_000, awaitLive: 60_000 }, autoRollback: false };
+const settings: DeploySettings = {
+  timeoutsMs: { resolveSource: 60_000, build: 60_000, verifyImage: 60_000, commitRelease: 60_000, awaitLive: 60_000 },
+  autoRollback: false,
+};
 const undeploySettings = { timeoutMs: 30_000, commitTimeoutMs: 10_000 };
 
 const activities: Partial<DeployActivities> & UndeployActivities = {
@@ -87,12 +90,22 @@ describe('undeployWorkflow and the closed lane', () => {
     const projectId = randomUUID();
     const [d1, d2, d3] = [randomUUID(), randomUUID(), randomUUID()];
     const enqueue = (deploymentId: string) =>
-      client.workflow.signalWithStart<typeof projectLane, [LaneRequest]>('projectLane', { workflowId: laneWorkflowId(projectId), taskQueue, args: [{ projectId }], signal: enqueueDeployment, signalArgs: [{ deploymentId, kind: 'deploy', settings }] });
+      client.workflow.signalWithStart<typeof projectLane, [LaneRequest]>('projectLane', {
+        workflowId: laneWorkflowId(projectId),
+        taskQueue,
+        args: [{ projectId }],
+        signal: enqueueDeployment,
+        signalArgs: [{ deploymentId, kind: 'deploy', settings }],
+      });
     await enqueue(d1);
     await until('d1 building', () => events.includes(`build ${d1}`));
     await enqueue(d2);
 
-    const outcome = await client.workflow.execute<typeof undeployWorkflow>('undeployWorkflow', { workflowId: undeployWorkflowId(projectId), taskQueue, args: [{ projectId, settings: undeploySettings }] });
+    const outcome = await client.workflow.execute<typeof undeployWorkflow>('undeployWorkflow', {
+      workflowId: undeployWorkflowId(projectId),
+      taskQueue,
+      args: [{ projectId, settings: undeploySettings }],
+    });
     expect(outcome).toEqual({ status: 'succeeded', gitopsCommitSha: 'a'.repeat(40) });
     expect(outcomes.get(d1)?.status).toBe('cancelled');
     expect(outcomes.get(d2)).toMatchObject({ status: 'cancelled', error: { step: 'queue', message: 'Cancelled: the project was deleted' } });
@@ -112,7 +125,11 @@ describe('undeployWorkflow and the closed lane', () => {
   it('a project with no lane: the undeploy does not wait for one', async () => {
     const projectId = randomUUID();
     const started = Date.now();
-    const outcome = await client.workflow.execute<typeof undeployWorkflow>('undeployWorkflow', { workflowId: undeployWorkflowId(projectId), taskQueue, args: [{ projectId, settings: undeploySettings }] });
+    const outcome = await client.workflow.execute<typeof undeployWorkflow>('undeployWorkflow', {
+      workflowId: undeployWorkflowId(projectId),
+      taskQueue,
+      args: [{ projectId, settings: undeploySettings }],
+    });
     expect(outcome.status).toBe('succeeded');
     expect(Date.now() - started).toBeLessThan(10_000);
   });

@@ -80,11 +80,16 @@ async function deploy(projectId: string): Promise<DeploymentBody> {
 
 const undeployOf = async (projectId: string) => (await stack.api<UndeployBody>('GET', `/v1/projects/${projectId}/undeploy`)).body;
 const finished = (projectId: string, timeoutMs = 90_000) =>
-  eventually(`undeploy of ${projectId} finished`, async () => {
-    const u = await undeployOf(projectId);
-    return u.status === 'running' ? undefined : u;
-  }, timeoutMs);
-const removalCommits = (projectId: string) => gitIn(stack.gitopsRepo, 'log', '--format=%H', '--fixed-strings', `--grep=Undeploy-Id: ${projectId}`, 'main').split('\n').filter(Boolean);
+  eventually(
+    `undeploy of ${projectId} finished`,
+    async () => {
+      const u = await undeployOf(projectId);
+      return u.status === 'running' ? undefined : u;
+    },
+    timeoutMs,
+  );
+const removalCommits = (projectId: string) =>
+  gitIn(stack.gitopsRepo, 'log', '--format=%H', '--fixed-strings', `--grep=Undeploy-Id: ${projectId}`, 'main').split('\n').filter(Boolean);
 const folderAtHead = (gitopsPath: string) => gitIn(stack.gitopsRepo, 'ls-tree', '--name-only', 'main', '--', gitopsPath.replace(/\/$/, ''));
 async function runsOf(workflowId: string): Promise<number> {
   let runs = 0;
@@ -145,7 +150,12 @@ describe('DELETE /v1/projects/:id undeploys the app', () => {
     try {
       expect((await stack.api('DELETE', `/v1/projects/${project.id}`)).status).toBe(202);
       await eventually('await_gone', async () => ((await undeployOf(project.id)).step === 'await_gone' ? true : undefined));
-      const clash = await stack.api<{ error: { code: string; message: string } }>('POST', '/v1/projects', { name: 'slow', userId: 'bob', repoUrl: createAppRepo(path.join(stack.dir, 'src-slow-2')).url, appPort: 8080 });
+      const clash = await stack.api<{ error: { code: string; message: string } }>('POST', '/v1/projects', {
+        name: 'slow',
+        userId: 'bob',
+        repoUrl: createAppRepo(path.join(stack.dir, 'src-slow-2')).url,
+        appPort: 8080,
+      });
       expect(clash.status).toBe(409);
       expect(clash.body.error.code).toBe('undeploy_pending');
       expect(clash.body.error.message).toContain(`/v1/projects/${project.id}/undeploy`);

@@ -47,14 +47,17 @@ function pushPayload(repo: AppRepo, after: string, ref = 'refs/heads/main', extr
 async function deliver(body: string, options: Omit<DeliveryOptions, 'project'> = {}) {
   const deliveryId = options.deliveryId ?? randomUUID();
   const res = await postWebhook(stack.app, body, { ...options, deliveryId });
-  return { status: res.status, body: (await res.json()), deliveryId };
+  return { status: res.status, body: await res.json(), deliveryId };
 }
 const deploymentsOf = async (projectId: string) => (await stack.api<{ items: DeploymentBody[] }>('GET', `/v1/projects/${projectId}/deployments`)).body.items;
-const deliveriesOf = async (projectId: string) => (await stack.api<{ items: any[] }>('GET', `/v1/projects/${projectId}/webhook-deliveries?limit=100`)).body.items;
+const deliveriesOf = async (projectId: string) =>
+  (await stack.api<{ items: any[] }>('GET', `/v1/projects/${projectId}/webhook-deliveries?limit=100`)).body.items;
 
 describe('GitHub webhooks', () => {
   it('verifies the GitHub test vector', () => {
-    expect(signatureFor("It's a Secret to Everybody", Buffer.from('Hello, World!'))).toBe('sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17');
+    expect(signatureFor("It's a Secret to Everybody", Buffer.from('Hello, World!'))).toBe(
+      'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17',
+    );
   });
 
   it('a signed push deploys exactly the pushed commit once; redeliveries and the same push through a second hook deploy nothing more', async () => {
@@ -93,7 +96,10 @@ describe('GitHub webhooks', () => {
 
   it('accepts form-encoded payloads, answers ping, and records what did not deploy with the reason', async () => {
     const { project: p, repo } = await project();
-    const ping = await deliver(JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1, repository: { full_name: 'acme/app', clone_url: `file://${repo.dir}` } }), { secret: p.webhookSecret, event: 'ping' });
+    const ping = await deliver(
+      JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1, repository: { full_name: 'acme/app', clone_url: `file://${repo.dir}` } }),
+      { secret: p.webhookSecret, event: 'ping' },
+    );
     expect(ping.body.results[0].outcome).toBe('ping');
     const form = (payload: unknown) => `payload=${encodeURIComponent(JSON.stringify(payload))}`;
     const formOpts = { secret: p.webhookSecret, contentType: 'application/x-www-form-urlencoded' };

@@ -44,7 +44,9 @@ describe('LaneState', () => {
     expect(lane.cancel('r')).toBe('cancelling');
     expect(cancelled).toBe(true);
     expect(lane.cancel('q')).toBe('cancelled');
-    expect(lane.toRecord).toEqual([{ deploymentId: 'q', outcome: expect.objectContaining({ status: 'cancelled', error: expect.objectContaining({ step: 'queue' }) }) }]);
+    expect(lane.toRecord).toEqual([
+      { deploymentId: 'q', outcome: expect.objectContaining({ status: 'cancelled', error: expect.objectContaining({ step: 'queue' }) }) },
+    ]);
     expect(lane.cancel('x')).toBe('not-in-lane');
   });
 

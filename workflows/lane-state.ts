@@ -43,13 +43,20 @@ export class LaneState {
     }
     // A request without its limits comes from an outdated or foreign caller: it cannot run.
     if (!isSettings(request.settings) || (request.kind !== 'deploy' && request.kind !== 'rollback')) {
-      this.toRecord.push({ deploymentId: request.deploymentId, outcome: { status: 'failed', error: { step: 'queue', type: 'invalid_input', message: 'The lane request carries no valid kind and step limits' } } });
+      this.toRecord.push({
+        deploymentId: request.deploymentId,
+        outcome: { status: 'failed', error: { step: 'queue', type: 'invalid_input', message: 'The lane request carries no valid kind and step limits' } },
+      });
       return;
     }
     for (const old of this.queue.splice(0)) {
       this.toRecord.push({
         deploymentId: old.deploymentId,
-        outcome: { status: 'superseded', supersededBy: request.deploymentId, error: { step: 'queue', type: 'superseded', message: `Superseded by deployment ${request.deploymentId}` } },
+        outcome: {
+          status: 'superseded',
+          supersededBy: request.deploymentId,
+          error: { step: 'queue', type: 'superseded', message: `Superseded by deployment ${request.deploymentId}` },
+        },
       });
     }
     // A rollback gets the app out of trouble first: it cancels whatever is running.
@@ -65,7 +72,10 @@ export class LaneState {
     const index = this.queue.findIndex((r) => r.deploymentId === deploymentId);
     if (index < 0) return 'not-in-lane';
     this.queue.splice(index, 1);
-    this.toRecord.push({ deploymentId, outcome: { status: 'cancelled', error: { step: 'queue', type: 'cancelled', message: 'Cancelled on request before it started' } } });
+    this.toRecord.push({
+      deploymentId,
+      outcome: { status: 'cancelled', error: { step: 'queue', type: 'cancelled', message: 'Cancelled on request before it started' } },
+    });
     return 'cancelled';
   }
 
@@ -99,6 +109,12 @@ export class LaneState {
 function isSettings(value: unknown): boolean {
   const s = value as LaneRequest['settings'] | undefined;
   const t = s?.timeoutsMs;
-  return typeof s === 'object' && s !== null && typeof s.autoRollback === 'boolean' && typeof t === 'object' && t !== null
-    && [t.resolveSource, t.build, t.verifyImage, t.commitRelease, t.awaitLive].every((ms) => Number.isFinite(ms) && ms > 0);
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    typeof s.autoRollback === 'boolean' &&
+    typeof t === 'object' &&
+    t !== null &&
+    [t.resolveSource, t.build, t.verifyImage, t.commitRelease, t.awaitLive].every((ms) => Number.isFinite(ms) && ms > 0)
+  );
 }

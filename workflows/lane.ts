@@ -71,7 +71,9 @@ export async function projectLane({ projectId, queue = [], closed }: LaneInput):
     await condition(allRecorded);
     for (const id of lane.notify.splice(0)) {
       // An undeploy that is gone (terminated) has nobody to tell.
-      await getExternalWorkflowHandle(id).signal(laneClosed).catch(() => undefined);
+      await getExternalWorkflowHandle(id)
+        .signal(laneClosed)
+        .catch(() => undefined);
     }
     if (!(await condition(() => lane.notify.length > 0, CLOSED_GRACE))) break;
   }

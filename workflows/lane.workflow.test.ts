@@ -143,7 +143,10 @@ describe('projectLane', () => {
       throw ApplicationFailure.create({ type: 'invalid_input', message: 'Deployment is a rollback, not a deploy', nonRetryable: true });
     });
     await lane.enqueue(d1!);
-    expect((await h.stubs.outcome(d1!)).outcome).toEqual({ status: 'failed', error: { step: 'queue', type: 'invalid_input', message: 'Deployment is a rollback, not a deploy' } });
+    expect((await h.stubs.outcome(d1!)).outcome).toEqual({
+      status: 'failed',
+      error: { step: 'queue', type: 'invalid_input', message: 'Deployment is a rollback, not a deploy' },
+    });
     expect(h.stubs.steps(d1!)).toEqual([]);
   });
 

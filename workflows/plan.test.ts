@@ -3,7 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { BACKSTOP_MS, deployPlan, rollsBack, undeployPlan, type DeploySettings } from './plan.js';
 
-const settings: DeploySettings = { timeoutsMs: { resolveSource: 1_000, build: 2_000, verifyImage: 3_000, commitRelease: 4_000, awaitLive: 5_000 }, autoRollback: true };
+const settings: DeploySettings = {
+  timeoutsMs: { resolveSource: 1_000, build: 2_000, verifyImage: 3_000, commitRelease: 4_000, awaitLive: 5_000 },
+  autoRollback: true,
+};
 
 describe('deployPlan', () => {
   it('a deploy runs the five steps in order, each bounded by its own setting; the long ones heartbeat', () => {

@@ -63,7 +63,10 @@ export async function undeployWorkflow({ projectId, settings }: UndeployInput): 
  */
 async function closeTheLane(projectId: string, isClosed: () => boolean, timeoutMs: number): Promise<void> {
   try {
-    await getExternalWorkflowHandle(laneWorkflowId(projectId)).signal(closeLane, { reason: 'Cancelled: the project was deleted', notify: workflowInfo().workflowId });
+    await getExternalWorkflowHandle(laneWorkflowId(projectId)).signal(closeLane, {
+      reason: 'Cancelled: the project was deleted',
+      notify: workflowInfo().workflowId,
+    });
   } catch {
     return; // no lane running (never deployed, or it already ended)
   }
@@ -74,7 +77,10 @@ async function closeTheLane(projectId: string, isClosed: () => boolean, timeoutM
 
 function stepsOf(plan: UndeployPlan) {
   return {
-    git: proxyActivities<UndeployActivities>({ ...stepOptions(plan.removeFolder.attemptMs, { heartbeat: false }), scheduleToCloseTimeout: plan.removeFolder.totalMs }),
+    git: proxyActivities<UndeployActivities>({
+      ...stepOptions(plan.removeFolder.attemptMs, { heartbeat: false }),
+      scheduleToCloseTimeout: plan.removeFolder.totalMs,
+    }),
     argo: proxyActivities<UndeployActivities>(stepOptions(plan.awaitGoneMs, { heartbeat: true })),
   };
 }

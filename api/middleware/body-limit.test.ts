@@ -31,7 +31,8 @@ function streamOf(bytes: number, chunk = 256): ReadableStream<Uint8Array> {
   });
 }
 
-const post = (body: BodyInit, headers: Record<string, string> = {}) => app().request('http://api.local/echo', { method: 'POST', body, headers, duplex: 'half' } as RequestInit);
+const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+  app().request('http://api.local/echo', { method: 'POST', body, headers, duplex: 'half' } as RequestInit);
 
 describe('bodyLimit', () => {
   it('passes a streamed body within the limit to the route byte for byte', async () => {

@@ -51,7 +51,9 @@ export function bodyLimit({ maxBytes, message, discardUpTo = discardBound(maxByt
     const kept: Uint8Array[] = [];
     let size = 0;
     for (;;) {
-      const { done, value } = await reader.read().catch(() => { throw cutOff(); });
+      const { done, value } = await reader.read().catch(() => {
+        throw cutOff();
+      });
       if (done) break;
       size += value.byteLength;
       if (size > maxBytes) {

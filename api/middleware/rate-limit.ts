@@ -48,7 +48,8 @@ export function byTokenId(c: Context): string {
 export function rateLimit(options: RateLimitOptions): RateLimiter {
   const { capacity, refillPerSecond, key, maxBuckets = 10_000, now = Date.now } = options;
   if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`rateLimit: capacity must be an integer >= 1 (got ${capacity})`);
-  if (!Number.isFinite(refillPerSecond) || refillPerSecond <= 0) throw new RangeError(`rateLimit: refillPerSecond must be a finite number > 0 (got ${refillPerSecond})`);
+  if (!Number.isFinite(refillPerSecond) || refillPerSecond <= 0)
+    throw new RangeError(`rateLimit: refillPerSecond must be a finite number > 0 (got ${refillPerSecond})`);
   if (!Number.isInteger(maxBuckets) || maxBuckets < 1) throw new RangeError(`rateLimit: maxBuckets must be an integer >= 1 (got ${maxBuckets})`);
   const message = options.message ?? ((seconds: number) => `Too many requests: retry in ${seconds} s`);
   const perMs = refillPerSecond / 1000;

@@ -14,7 +14,9 @@ function app(options: Parameters<typeof securityHeaders>[0] = {}) {
   a.use('*', securityHeaders(options));
   a.use('*', corsAllowList([ALLOWED, 'http://localhost:5173']));
   a.get('/v1/things', (c) => c.json({ items: [] }));
-  a.get('/page', (c) => c.body('<p>hi</p>', 200, { 'content-type': 'text/html', 'content-security-policy': "default-src 'self'", 'x-frame-options': 'SAMEORIGIN' }));
+  a.get('/page', (c) =>
+    c.body('<p>hi</p>', 200, { 'content-type': 'text/html', 'content-security-policy': "default-src 'self'", 'x-frame-options': 'SAMEORIGIN' }),
+  );
   a.get('/v1/boom', () => {
     throw new ApiError(401, 'unauthorized', 'no');
   });
@@ -23,9 +25,14 @@ function app(options: Parameters<typeof securityHeaders>[0] = {}) {
 }
 
 const corsHeaders = (res: Response) =>
-  ['access-control-allow-origin', 'access-control-allow-methods', 'access-control-allow-headers', 'access-control-allow-credentials', 'access-control-expose-headers', 'access-control-max-age'].filter((h) =>
-    res.headers.has(h),
-  );
+  [
+    'access-control-allow-origin',
+    'access-control-allow-methods',
+    'access-control-allow-headers',
+    'access-control-allow-credentials',
+    'access-control-expose-headers',
+    'access-control-max-age',
+  ].filter((h) => res.headers.has(h));
 
 describe('securityHeaders', () => {
   it('sets the hardening headers on JSON answers, without a Content-Security-Policy and without HSTS over http', async () => {
@@ -59,7 +66,11 @@ describe('securityHeaders', () => {
     const headers = { 'x-forwarded-proto': 'https' };
     expect((await app().request('http://api.local/v1/things', { headers })).headers.has('strict-transport-security')).toBe(false);
     expect((await app({ trustForwardedProto: true }).request('http://api.local/v1/things', { headers })).headers.has('strict-transport-security')).toBe(true);
-    expect((await app({ trustForwardedProto: true }).request('http://api.local/v1/things', { headers: { 'x-forwarded-proto': 'http' } })).headers.has('strict-transport-security')).toBe(false);
+    expect(
+      (await app({ trustForwardedProto: true }).request('http://api.local/v1/things', { headers: { 'x-forwarded-proto': 'http' } })).headers.has(
+        'strict-transport-security',
+      ),
+    ).toBe(false);
   });
 
   it("leaves a route's own headers alone (the page keeps its CSP)", async () => {
@@ -153,7 +164,16 @@ describe('corsAllowList', () => {
 
   it('accepts only exact origins in the list', () => {
     expect(normalizeOrigins(['https://a.example.com', 'http://localhost:5173', 'http://127.0.0.1:3000'])).toHaveLength(3);
-    for (const bad of ['*', 'https://a.example.com/', 'https://a.example.com/app', 'a.example.com', 'ftp://a.example.com', 'https://A.example.com', 'https://*.example.com', 'https://a.example.com:443']) {
+    for (const bad of [
+      '*',
+      'https://a.example.com/',
+      'https://a.example.com/app',
+      'a.example.com',
+      'ftp://a.example.com',
+      'https://A.example.com',
+      'https://*.example.com',
+      'https://a.example.com:443',
+    ]) {
       expect(() => corsAllowList([bad]), bad).toThrow(/exact origin/);
     }
   });

@@ -34,7 +34,8 @@ export function securityHeaders({ trustForwardedProto = false, hstsMaxAgeSeconds
     await next();
     const headers = c.res.headers;
     for (const [name, value] of always) if (!headers.has(name)) headers.set(name, value);
-    const https = new URL(c.req.url).protocol === 'https:' || (trustForwardedProto && c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https');
+    const https =
+      new URL(c.req.url).protocol === 'https:' || (trustForwardedProto && c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https');
     if (https && !headers.has('Strict-Transport-Security')) headers.set('Strict-Transport-Security', hsts);
   });
 }
@@ -59,7 +60,9 @@ export function normalizeOrigins(origins: readonly string[]): string[] {
       url = undefined;
     }
     if (!url || origin.includes('*') || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin) {
-      throw new Error(`CORS origin "${origin}" must be an exact origin such as https://console.example.com (scheme, host and optional port; no path, no trailing slash, no wildcard)`);
+      throw new Error(
+        `CORS origin "${origin}" must be an exact origin such as https://console.example.com (scheme, host and optional port; no path, no trailing slash, no wildcard)`,
+      );
     }
     return origin;
   });

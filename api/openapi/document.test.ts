@@ -22,7 +22,10 @@ describe.each([false, true])('the OpenAPI document (local repositories allowed: 
       for (const op of Object.values(methods) as { operationId: string; parameters?: { name: string; in: string }[] }[]) {
         expect(ids.has(op.operationId), op.operationId).toBe(false);
         ids.add(op.operationId);
-        const declared = (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name).sort();
+        const declared = (op.parameters ?? [])
+          .filter((p) => p.in === 'path')
+          .map((p) => p.name)
+          .sort();
         const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!).sort();
         expect(declared, `${op.operationId} path parameters`).toEqual(inPath);
       }

@@ -76,7 +76,13 @@ export function buildOpenApi(operations: Operation[], { version, serverUrl }: Op
     if (op.query) {
       const query = render(op.query, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
       for (const [name, schema] of Object.entries(query.properties ?? {})) {
-        parameters.push({ name, in: 'query', required: query.required?.includes(name) ?? false, schema, ...(schema.description ? { description: schema.description } : {}) });
+        parameters.push({
+          name,
+          in: 'query',
+          required: query.required?.includes(name) ?? false,
+          schema,
+          ...(schema.description ? { description: schema.description } : {}),
+        });
       }
     }
     for (const [name, header] of Object.entries(op.headers ?? {})) {
@@ -87,7 +93,9 @@ export function buildOpenApi(operations: Operation[], { version, serverUrl }: Op
     for (const [status, res] of Object.entries(op.responses)) {
       responses[status] = {
         description: res.description,
-        ...(res.headers ? { headers: Object.fromEntries(Object.entries(res.headers).map(([name, value]) => [name, { schema: { type: 'string', const: value } }])) } : {}),
+        ...(res.headers
+          ? { headers: Object.fromEntries(Object.entries(res.headers).map(([name, value]) => [name, { schema: { type: 'string', const: value } }])) }
+          : {}),
         ...(res.schema ? { content: { [res.contentType ?? 'application/json']: { schema: render(res.schema, 'output') } } } : {}),
       };
     }
@@ -100,7 +108,15 @@ export function buildOpenApi(operations: Operation[], { version, serverUrl }: Op
     }
 
     const security =
-      op.auth === 'bearer' ? [{ bearer: [] }] : op.auth === 'bearer-or-ticket' ? [{ bearer: [] }, { logTicket: [] }] : op.auth === 'signature' ? [{ githubSignature: [] }] : op.auth === 'pull-token' ? [{ pullCredentialsToken: [] }] : [];
+      op.auth === 'bearer'
+        ? [{ bearer: [] }]
+        : op.auth === 'bearer-or-ticket'
+          ? [{ bearer: [] }, { logTicket: [] }]
+          : op.auth === 'signature'
+            ? [{ githubSignature: [] }]
+            : op.auth === 'pull-token'
+              ? [{ pullCredentialsToken: [] }]
+              : [];
     const role = op.role ? ` Needs ${ROLE_TEXT[op.role]}.` : '';
     (paths[op.path] ??= {})[op.method] = {
       operationId: op.operationId,
@@ -122,7 +138,8 @@ export function buildOpenApi(operations: Operation[], { version, serverUrl }: Op
     info: {
       title: 'Deploy engine API',
       version,
-      description: 'Push-to-deploy on your own Jenkins, Harbor, GitOps repository and Argo CD. Every /v1 route except webhooks takes `Authorization: Bearer <token>`; a token belongs to one workspace and has a role (viewer, deployer, admin).',
+      description:
+        'Push-to-deploy on your own Jenkins, Harbor, GitOps repository and Argo CD. Every /v1 route except webhooks takes `Authorization: Bearer <token>`; a token belongs to one workspace and has a role (viewer, deployer, admin).',
     },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
     tags: ['projects', 'deployments', 'logs', 'tokens', 'workspace', 'webhooks', 'cluster', 'health'].map((name) => ({ name })),
@@ -131,9 +148,23 @@ export function buildOpenApi(operations: Operation[], { version, serverUrl }: Op
       schemas: components,
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'An API token (scripts/tokens.ts or POST /v1/tokens)' },
-        logTicket: { type: 'apiKey', in: 'query', name: 'ticket', description: 'A single-use ticket from POST .../log-tickets (browsers cannot set headers on WebSockets)' },
-        githubSignature: { type: 'apiKey', in: 'header', name: 'X-Hub-Signature-256', description: "HMAC-SHA256 of the raw body with the project's webhook secret" },
-        pullCredentialsToken: { type: 'http', scheme: 'bearer', description: "The engine's PULL_CREDENTIALS_TOKEN (External Secrets' ClusterSecretStore), not a workspace token" },
+        logTicket: {
+          type: 'apiKey',
+          in: 'query',
+          name: 'ticket',
+          description: 'A single-use ticket from POST .../log-tickets (browsers cannot set headers on WebSockets)',
+        },
+        githubSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Hub-Signature-256',
+          description: "HMAC-SHA256 of the raw body with the project's webhook secret",
+        },
+        pullCredentialsToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: "The engine's PULL_CREDENTIALS_TOKEN (External Secrets' ClusterSecretStore), not a workspace token",
+        },
       },
     },
   };

@@ -67,11 +67,19 @@ const deploymentFields = {
 export const deploymentSchema = z.object(deploymentFields).strict().meta({ id: 'Deployment' });
 
 export const cancelledDeploymentSchema = z
-  .object({ ...deploymentFields, cancel: z.enum(['cancelling', 'cancelled', 'not-in-lane']).meta({ description: 'What the lane did: stopping a running deploy, dropped a queued one, or did not know it' }) })
+  .object({
+    ...deploymentFields,
+    cancel: z
+      .enum(['cancelling', 'cancelled', 'not-in-lane'])
+      .meta({ description: 'What the lane did: stopping a running deploy, dropped a queued one, or did not know it' }),
+  })
   .strict()
   .meta({ id: 'CancelledDeployment' });
 
-const githubHookSchema = z.object({ registered: z.boolean(), hookId: z.number().int().optional(), error: z.string().optional() }).strict().meta({ id: 'GitHubHook', description: 'Present when the engine manages the GitHub hook (GITHUB_TOKEN set)' });
+const githubHookSchema = z
+  .object({ registered: z.boolean(), hookId: z.number().int().optional(), error: z.string().optional() })
+  .strict()
+  .meta({ id: 'GitHubHook', description: 'Present when the engine manages the GitHub hook (GITHUB_TOKEN set)' });
 
 const projectFields = {
   id,
@@ -84,7 +92,9 @@ const projectFields = {
   customDomain: maybe(z.string()),
   autoDeploy: z.boolean(),
   autoDeployPaused: maybe(z.object({ since: time, reason: maybe(z.string()) }).strict()),
-  repoCredential: maybe(z.object({ username: maybe(z.string()), setAt: time }).strict()).meta({ description: 'Whether a repository credential is set (never the credential itself)' }),
+  repoCredential: maybe(z.object({ username: maybe(z.string()), setAt: time }).strict()).meta({
+    description: 'Whether a repository credential is set (never the credential itself)',
+  }),
   appName: z.string(),
   releaseName: z.string(),
   namespace: z.string(),
@@ -200,7 +210,11 @@ export const logTicketSchema = z.object({ ticket: z.string(), expiresAt: time })
 
 const dependencyState = z.object({ status: z.enum(['up', 'down']), error: z.string().optional() }).strict();
 export const healthSchema = z
-  .object({ status: z.enum(['ok', 'degraded']), checks: z.object({ database: dependencyState, temporal: dependencyState }).strict(), down: z.array(z.string()) })
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    checks: z.object({ database: dependencyState, temporal: dependencyState }).strict(),
+    down: z.array(z.string()),
+  })
   .strict()
   .meta({ id: 'Health' });
 

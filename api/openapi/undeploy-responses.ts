@@ -8,10 +8,16 @@ export const undeploySchema = z
     projectId: z.string().uuid(),
     appName: z.string(),
     status: z.enum(['running', 'succeeded', 'failed']).meta({ description: '`succeeded` once the app is gone from Argo CD and the names are free' }),
-    step: z.enum(['close_lane', 'remove_folder', 'await_gone', 'release_names']).nullable().meta({ description: 'The step running now, or the one that failed' }),
+    step: z
+      .enum(['close_lane', 'remove_folder', 'await_gone', 'release_names'])
+      .nullable()
+      .meta({ description: 'The step running now, or the one that failed' }),
     requestedAt: time.nullable(),
     requestedBy: z.string().nullable(),
-    gitopsCommitSha: z.string().nullable().meta({ description: 'The commit that removed the folder (trailer `Undeploy-Id: <projectId>`); null when there was no folder' }),
+    gitopsCommitSha: z
+      .string()
+      .nullable()
+      .meta({ description: 'The commit that removed the folder (trailer `Undeploy-Id: <projectId>`); null when there was no folder' }),
     undeployedAt: time.nullable(),
     namesReleased: z.boolean().meta({ description: 'Whether a new project may take the application name, release and host' }),
     workflowId: z.string(),

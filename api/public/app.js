@@ -267,7 +267,17 @@ function signOut(message = '') {
   state.stream?.stop();
   clearTimeout(state.pollTimer);
   sessionStorage.removeItem(TOKEN_KEY);
-  Object.assign(state, { token: null, projects: [], projectsCursor: null, projectId: null, deployments: [], deploymentsCursor: null, deploymentId: null, deployment: null, stream: null });
+  Object.assign(state, {
+    token: null,
+    projects: [],
+    projectsCursor: null,
+    projectId: null,
+    deployments: [],
+    deploymentsCursor: null,
+    deploymentId: null,
+    deployment: null,
+    stream: null,
+  });
   state.liveSteps.clear();
   $('project-list').replaceChildren();
   $('deployment-list').replaceChildren();
@@ -428,7 +438,10 @@ async function loadDeployments({ more = false } = {}) {
   state.deploymentsCursor = page.nextCursor;
   // The selected one may know more already (from its live log) than this list.
   const selected = state.deployment;
-  if (selected) state.deployments = state.deployments.map((d) => (d.id === selected.id && statusRank(selected.status) > statusRank(d.status) ? { ...d, status: selected.status } : d));
+  if (selected)
+    state.deployments = state.deployments.map((d) =>
+      d.id === selected.id && statusRank(selected.status) > statusRank(d.status) ? { ...d, status: selected.status } : d,
+    );
   renderDeployments();
   schedulePoll();
 }
@@ -438,13 +451,16 @@ function schedulePoll() {
   clearTimeout(state.pollTimer);
   if (!state.projectId || !state.token) return;
   const active = state.deployments.some((d) => !FINAL.has(d.status));
-  state.pollTimer = setTimeout(() => {
-    if (document.hidden) return schedulePoll();
-    loadDeployments().catch((error) => {
-      reportFailure(error);
-      schedulePoll();
-    });
-  }, active ? 3_000 : 15_000);
+  state.pollTimer = setTimeout(
+    () => {
+      if (document.hidden) return schedulePoll();
+      loadDeployments().catch((error) => {
+        reportFailure(error);
+        schedulePoll();
+      });
+    },
+    active ? 3_000 : 15_000,
+  );
 }
 
 function renderDeployments() {
@@ -460,10 +476,22 @@ function renderDeployments() {
         h(
           'button',
           { type: 'button', class: 'row-main', 'aria-current': selected ? 'true' : null, on: { click: () => selectDeployment(d.id) } },
-          h('span', { class: 'row-title' }, h('strong', { text: d.kind === 'rollback' ? 'Rollback' : 'Deploy' }), h('span', { class: 'muted', text: ` · ${d.trigger} · ` }), h('code', { text: d.commitSha ? d.commitSha.slice(0, 7) : d.branch ?? '' })),
+          h(
+            'span',
+            { class: 'row-title' },
+            h('strong', { text: d.kind === 'rollback' ? 'Rollback' : 'Deploy' }),
+            h('span', { class: 'muted', text: ` · ${d.trigger} · ` }),
+            h('code', { text: d.commitSha ? d.commitSha.slice(0, 7) : (d.branch ?? '') }),
+          ),
           badge(d.status),
         ),
-        h('div', { class: 'row-sub muted' }, h('time', { datetime: d.queuedAt, text: fmtTime(d.queuedAt) }), took ? ` · took ${took}` : '', d.requestedBy ? ` · by ${d.requestedBy}` : ''),
+        h(
+          'div',
+          { class: 'row-sub muted' },
+          h('time', { datetime: d.queuedAt, text: fmtTime(d.queuedAt) }),
+          took ? ` · took ${took}` : '',
+          d.requestedBy ? ` · by ${d.requestedBy}` : '',
+        ),
       );
     }),
   );
@@ -646,7 +674,9 @@ function renderDetail() {
     ['Started', d.startedAt ? fmtTime(d.startedAt) : null],
     ['Finished', d.finishedAt ? `${fmtTime(d.finishedAt)} (${duration(d.startedAt ?? d.queuedAt, d.finishedAt)})` : null],
   ];
-  $('detail-meta').replaceChildren(...rows.filter(([, v]) => v !== null && v !== undefined && v !== '').flatMap(([k, v]) => [h('dt', { text: k }), h('dd', {}, v)]));
+  $('detail-meta').replaceChildren(
+    ...rows.filter(([, v]) => v !== null && v !== undefined && v !== '').flatMap(([k, v]) => [h('dt', { text: k }), h('dd', {}, v)]),
+  );
 }
 
 function renderSteps() {
@@ -658,7 +688,7 @@ function renderSteps() {
     ...names.map((name) => {
       const json = fromJson.get(name);
       const live = state.liveSteps.get(name);
-      const status = statusRank(live) > statusRank(json?.status) ? live : json?.status ?? 'pending';
+      const status = statusRank(live) > statusRank(json?.status) ? live : (json?.status ?? 'pending');
       const took = duration(json?.startedAt, json?.finishedAt);
       return h(
         'li',

@@ -33,7 +33,11 @@ describe('GET /healthz', () => {
     pg.stop();
     const down = await app.request('/healthz');
     expect(down.status).toBe(503);
-    const body = (await down.json()) as { status: string; down: string[]; checks: { database: { status: string; error?: string }; temporal: { status: string } } };
+    const body = (await down.json()) as {
+      status: string;
+      down: string[];
+      checks: { database: { status: string; error?: string }; temporal: { status: string } };
+    };
     expect(body.status).toBe('degraded');
     expect(body.down).toEqual(['database']);
     expect(body.checks.database.status).toBe('down');

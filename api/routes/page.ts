@@ -14,7 +14,9 @@ export function pageRoutes(): Hono {
   const styles = publicFile('styles.css');
   const common = { 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
   return new Hono()
-    .get('/', (c) => c.body(html, 200, { ...common, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP, 'x-frame-options': 'DENY' }))
+    .get('/', (c) =>
+      c.body(html, 200, { ...common, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP, 'x-frame-options': 'DENY' }),
+    )
     .get('/assets/app.js', (c) => c.body(script, 200, { ...common, 'content-type': 'text/javascript; charset=utf-8' }))
     .get('/assets/styles.css', (c) => c.body(styles, 200, { ...common, 'content-type': 'text/css; charset=utf-8' }));
 }

@@ -13,7 +13,6 @@ import { paginate, type PageQuery } from './paginate.js';
 import type { LaneClient } from './lane.js';
 import type { ProjectService } from './projects.js';
 
-
 export interface DeployRequest {
   branch?: string;
   commitSha?: string;
@@ -30,7 +29,19 @@ export interface QueueCaps {
 /** Seconds a caller over a queue cap is told to wait: about one short deploy. */
 const QUEUE_FULL_RETRY_AFTER_S = 30;
 
-export function createDeploymentService({ db, lane, projects, logger, caps }: { db: Db; lane: LaneClient; projects: ProjectService; logger: Logger; caps: QueueCaps }) {
+export function createDeploymentService({
+  db,
+  lane,
+  projects,
+  logger,
+  caps,
+}: {
+  db: Db;
+  lane: LaneClient;
+  projects: ProjectService;
+  logger: Logger;
+  caps: QueueCaps;
+}) {
   const findScoped = async (workspaceId: string, deploymentId: string) => {
     const deployment = await db.deployment.findFirst({ where: { id: deploymentId, workspaceId }, include: { steps: true } });
     if (!deployment) throw notFound('Deployment');
@@ -38,7 +49,11 @@ export function createDeploymentService({ db, lane, projects, logger, caps }: { 
   };
 
   /** Creates the row, then hands it to the project's lane; the row says so if the lane never got it. */
-  const enqueueNew = async (project: { id: string; workspaceId: string }, data: Prisma.DeploymentUncheckedCreateInput, kind: 'deploy' | 'rollback' = 'deploy') => {
+  const enqueueNew = async (
+    project: { id: string; workspaceId: string },
+    data: Prisma.DeploymentUncheckedCreateInput,
+    kind: 'deploy' | 'rollback' = 'deploy',
+  ) => {
     const id = randomUUID();
     // Counting and inserting under one lock per workspace, so parallel requests cannot overshoot.
     const deployment = await db.$transaction(async (tx) => {
@@ -50,7 +65,13 @@ export function createDeploymentService({ db, lane, projects, logger, caps }: { 
       const { inProject, inWorkspace } = counts!;
       if (inProject >= caps.perProject || inWorkspace >= caps.perWorkspace) {
         const [scope, cap] = inProject >= caps.perProject ? ['project', caps.perProject] : ['workspace', caps.perWorkspace];
-        throw new ApiError(429, 'queue_full', `The ${scope} already has ${cap} deployments waiting to start (the limit): retry when some have started`, undefined, { 'Retry-After': String(QUEUE_FULL_RETRY_AFTER_S) });
+        throw new ApiError(
+          429,
+          'queue_full',
+          `The ${scope} already has ${cap} deployments waiting to start (the limit): retry when some have started`,
+          undefined,
+          { 'Retry-After': String(QUEUE_FULL_RETRY_AFTER_S) },
+        );
       }
       return tx.deployment.create({ data: { ...data, id, status: 'queued', workflowId: deploymentWorkflowId(id) } });
     });
@@ -60,7 +81,13 @@ export function createDeploymentService({ db, lane, projects, logger, caps }: { 
       logger.error('enqueue failed', { deploymentId: deployment.id, error });
       await db.deployment.update({
         where: { id: deployment.id },
-        data: { status: 'failed', finishedAt: new Date(), errorStep: 'queue', errorType: 'unavailable', errorMessage: 'The workflow service did not accept the deployment; nothing was deployed' },
+        data: {
+          status: 'failed',
+          finishedAt: new Date(),
+          errorStep: 'queue',
+          errorType: 'unavailable',
+          errorMessage: 'The workflow service did not accept the deployment; nothing was deployed',
+        },
       });
       throw new ApiError(503, 'unavailable', 'The workflow service is unavailable: the deployment was not started (recorded as failed)');
     }
@@ -98,7 +125,10 @@ export function createDeploymentService({ db, lane, projects, logger, caps }: { 
         if (target.id === project.liveDeploymentId) throw new ApiError(409, 'already_live', `Deployment ${toDeploymentId} is the live release already`);
       } else {
         if (!project.liveDeploymentId) throw new ApiError(409, 'no_release', 'The project has no live release to roll back from');
-        target = await db.deployment.findFirst({ where: { projectId: project.id, liveAt: { not: null }, id: { not: project.liveDeploymentId } }, orderBy: { liveAt: 'desc' } });
+        target = await db.deployment.findFirst({
+          where: { projectId: project.id, liveAt: { not: null }, id: { not: project.liveDeploymentId } },
+          orderBy: { liveAt: 'desc' },
+        });
         if (!target) throw new ApiError(409, 'no_earlier_release', 'There is no earlier release to roll back to');
       }
       if (!target.imageDigest) throw new ApiError(422, 'no_image', `Deployment ${target.id} has no image digest to restore`);
@@ -148,7 +178,13 @@ export function createDeploymentService({ db, lane, projects, logger, caps }: { 
         // Queued in the database but unknown to the lane: nothing runs, so close it here.
         await db.deployment.updateMany({
           where: { id: deploymentId, status: 'queued' },
-          data: { status: 'cancelled', finishedAt: new Date(), errorStep: 'queue', errorType: 'cancelled', errorMessage: 'Cancelled on request before it started' },
+          data: {
+            status: 'cancelled',
+            finishedAt: new Date(),
+            errorStep: 'queue',
+            errorType: 'cancelled',
+            errorMessage: 'Cancelled on request before it started',
+          },
         });
       }
       return { ...deploymentView(await findScoped(workspaceId, deploymentId)), cancel: result };

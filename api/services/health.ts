@@ -22,7 +22,9 @@ export function createHealthService({ db, temporal }: { db: Db; temporal: Client
     async check() {
       const [database, temporalState] = await Promise.all([databaseIsUp(db), temporalIsUp(temporal)]);
       const checks = { database: toState(database), temporal: toState(temporalState) };
-      const down = Object.entries(checks).filter(([, s]) => s.status === 'down').map(([name]) => name);
+      const down = Object.entries(checks)
+        .filter(([, s]) => s.status === 'down')
+        .map(([name]) => name);
       return { status: down.length === 0 ? 'ok' : 'degraded', checks, down };
     },
   };

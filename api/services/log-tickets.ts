@@ -14,7 +14,9 @@ export function createLogTicketService(db: Db) {
     async issue(principal: Principal, deploymentId: string) {
       const ticket = `lt_${randomBytes(24).toString('base64url')}`;
       const expiresAt = new Date(Date.now() + TTL_MS);
-      await db.logTicket.create({ data: { ticketHash: hash(ticket), tokenId: principal.tokenId, workspaceId: principal.workspaceId, deploymentId, expiresAt } });
+      await db.logTicket.create({
+        data: { ticketHash: hash(ticket), tokenId: principal.tokenId, workspaceId: principal.workspaceId, deploymentId, expiresAt },
+      });
       // Expired tickets are useless: clear them out as new ones are made.
       await db.logTicket.deleteMany({ where: { expiresAt: { lt: new Date(Date.now() - TTL_MS) } } });
       return { ticket, expiresAt };
@@ -23,7 +25,10 @@ export function createLogTicketService(db: Db) {
     /** Marks the ticket used and returns whom it was issued to; 401 if unknown, used or expired. */
     async redeem(ticket: string, deploymentId: string): Promise<Principal> {
       const now = new Date();
-      const { count } = await db.logTicket.updateMany({ where: { ticketHash: hash(ticket), deploymentId, usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
+      const { count } = await db.logTicket.updateMany({
+        where: { ticketHash: hash(ticket), deploymentId, usedAt: null, expiresAt: { gt: now } },
+        data: { usedAt: now },
+      });
       if (count !== 1) throw new ApiError(401, 'unauthorized', 'Invalid, expired or already used log ticket');
       const row = await db.logTicket.findUniqueOrThrow({ where: { ticketHash: hash(ticket) } });
       const token = await db.apiToken.findUnique({ where: { id: row.tokenId } });

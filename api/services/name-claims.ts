@@ -59,12 +59,20 @@ export async function claimNames(tx: Tx, candidate: ProjectIdentity, config: Nam
     // Being undeployed (or an undeploy that failed and waits for another DELETE): the caller's own
     // workspace is told which one; another workspace learns only that the name is taken.
     if (clash && row.undeployStatus !== null && row.workspaceId === candidate.workspaceId) {
-      throw new ApiError(409, 'undeploy_pending', `Project ${row.name} of user ${row.userId} (${row.id}) still holds these names while its undeploy is ${row.undeployStatus} (GET /v1/projects/${row.id}/undeploy): create the project again once it has succeeded`);
+      throw new ApiError(
+        409,
+        'undeploy_pending',
+        `Project ${row.name} of user ${row.userId} (${row.id}) still holds these names while its undeploy is ${row.undeployStatus} (GET /v1/projects/${row.id}/undeploy): create the project again once it has succeeded`,
+      );
     }
     if (same) continue; // the unique index reports this one as "already exists"
     for (const claim of CLAIMS) {
       if (claim.key(theirs) === claim.key(wanted)) {
-        throw new ApiError(409, 'name_taken', `Another project already uses ${claim.what} ${claim.key(wanted)} (these names are shared by all workspaces on the cluster): ${claim.fix}`);
+        throw new ApiError(
+          409,
+          'name_taken',
+          `Another project already uses ${claim.what} ${claim.key(wanted)} (these names are shared by all workspaces on the cluster): ${claim.fix}`,
+        );
       }
     }
   }

@@ -27,7 +27,8 @@ function checkRepoHost(repoUrl: string, policy: RepoHostPolicy): void {
   try {
     checkRepoUrl(repoUrl, policy);
   } catch (error) {
-    if (error instanceof RepoAddressRefusedError) throw badRequest(`Invalid request body: repoUrl ${error.message}`, [{ field: 'repoUrl', rule: error.message }]);
+    if (error instanceof RepoAddressRefusedError)
+      throw badRequest(`Invalid request body: repoUrl ${error.message}`, [{ field: 'repoUrl', rule: error.message }]);
     throw error;
   }
 }
@@ -54,7 +55,11 @@ export function createProjectService({ db, config, github, logger, undeploys }: 
   const repoHosts = repoHostPolicy(config, github?.webHost);
 
   /** Registers the push hook on GitHub; a failure is reported, not fatal (the URL works by hand too). */
-  async function registerHook(projectId: string, repoUrl: string, secret: string): Promise<{ registered: boolean; hookId?: number; error?: string } | undefined> {
+  async function registerHook(
+    projectId: string,
+    repoUrl: string,
+    secret: string,
+  ): Promise<{ registered: boolean; hookId?: number; error?: string } | undefined> {
     const repo = github?.parseRepo(repoUrl);
     if (!github || !repo) return undefined;
     try {
@@ -144,10 +149,20 @@ export function createProjectService({ db, config, github, logger, undeploys }: 
         // Guarded by deletedAt: of two racing DELETEs one marks it, both start the same workflow.
         await db.project.updateMany({
           where: { id: projectId, deletedAt: null },
-          data: { deletedAt: now, githubHookId: null, autoDeploy: false, undeployStatus: 'running', undeployRequestedAt: now, undeployRequestedBy: requestedBy },
+          data: {
+            deletedAt: now,
+            githubHookId: null,
+            autoDeploy: false,
+            undeployStatus: 'running',
+            undeployRequestedAt: now,
+            undeployRequestedBy: requestedBy,
+          },
         });
       } else if (project.undeployStatus === 'failed') {
-        await db.project.updateMany({ where: { id: projectId, undeployStatus: 'failed' }, data: { undeployStatus: 'running', undeployErrorType: null, undeployErrorMessage: null, undeployRequestedBy: requestedBy } });
+        await db.project.updateMany({
+          where: { id: projectId, undeployStatus: 'failed' },
+          data: { undeployStatus: 'running', undeployErrorType: null, undeployErrorMessage: null, undeployRequestedBy: requestedBy },
+        });
       }
       project = await db.project.findUniqueOrThrow({ where: { id: projectId } });
       if (project.undeployStatus === 'running') {
@@ -156,7 +171,11 @@ export function createProjectService({ db, config, github, logger, undeploys }: 
         } catch (error) {
           // The project stays deleted and its undeploy `running`: the next DELETE starts it.
           logger?.error('undeploy start failed', { projectId, error });
-          throw new ApiError(503, 'unavailable', 'The workflow service is unavailable: the project is deleted but its undeploy has not started; repeat the DELETE');
+          throw new ApiError(
+            503,
+            'unavailable',
+            'The workflow service is unavailable: the project is deleted but its undeploy has not started; repeat the DELETE',
+          );
         }
       }
       return undeployView(project, projectNames(project, config).appName);
@@ -178,7 +197,10 @@ export function createProjectService({ db, config, github, logger, undeploys }: 
       const project = await this.find(workspaceId, projectId);
       const webhookSecret = newWebhookSecret();
       const previousSecretValidUntil = project.webhookSecret ? new Date(Date.now() + PREVIOUS_SECRET_GRACE_MS) : null;
-      await db.project.update({ where: { id: project.id }, data: { webhookSecret, previousWebhookSecret: project.webhookSecret, previousWebhookSecretUntil: previousSecretValidUntil } });
+      await db.project.update({
+        where: { id: project.id },
+        data: { webhookSecret, previousWebhookSecret: project.webhookSecret, previousWebhookSecretUntil: previousSecretValidUntil },
+      });
       const githubHook = await registerHook(project.id, project.repoUrl, webhookSecret);
       return { webhookUrl: webhookUrl(project.id), webhookSecret, previousSecretValidUntil, ...(githubHook ? { githubHook } : {}) };
     },
@@ -199,7 +221,11 @@ export function createProjectService({ db, config, github, logger, undeploys }: 
       const result = await paginate(query, (pageArgs) =>
         db.deployment.findMany({ where: { projectId, workspaceId, liveAt: { not: null } }, orderBy: [{ liveAt: 'desc' }, { id: 'desc' }], ...pageArgs }),
       );
-      return { items: result.items.map((d) => releaseView(d, project.liveDeploymentId)), nextCursor: result.nextCursor, liveDeploymentId: project.liveDeploymentId };
+      return {
+        items: result.items.map((d) => releaseView(d, project.liveDeploymentId)),
+        nextCursor: result.nextCursor,
+        liveDeploymentId: project.liveDeploymentId,
+      };
     },
   };
 }

@@ -33,7 +33,8 @@ export function createPullCredentialService({ db, config }: { db: Db; config: En
       try {
         return { registry, username: robot.robotName, password: openPullSecret(ring, workspaceId, robot.secret) };
       } catch (error) {
-        if (error instanceof CredentialCryptoError) throw new ApiError(503, 'credential_unreadable', `The workspace's pull credential cannot be decrypted: ${error.message}`);
+        if (error instanceof CredentialCryptoError)
+          throw new ApiError(503, 'credential_unreadable', `The workspace's pull credential cannot be decrypted: ${error.message}`);
         throw error;
       }
     },

@@ -37,7 +37,10 @@ export function createRepoCredentialService({ db, config, logger }: { db: Db; co
 
     async remove(workspaceId: string, projectId: string): Promise<void> {
       await findProject(workspaceId, projectId);
-      await db.project.update({ where: { id: projectId }, data: { repoCredential: null, repoCredentialKeyId: null, repoCredentialUsername: null, repoCredentialSetAt: null } });
+      await db.project.update({
+        where: { id: projectId },
+        data: { repoCredential: null, repoCredentialKeyId: null, repoCredentialUsername: null, repoCredentialSetAt: null },
+      });
       logger?.info('repository credential removed', { projectId });
     },
   };

@@ -15,7 +15,10 @@ export interface UndeployClient {
 
 type UndeployConfig = Pick<Env, 'TEMPORAL_TASK_QUEUE' | 'UNDEPLOY_TIMEOUT' | 'COMMIT_RELEASE_TIMEOUT'>;
 
-export const undeploySettings = (config: UndeployConfig): UndeploySettings => ({ timeoutMs: config.UNDEPLOY_TIMEOUT, commitTimeoutMs: config.COMMIT_RELEASE_TIMEOUT });
+export const undeploySettings = (config: UndeployConfig): UndeploySettings => ({
+  timeoutMs: config.UNDEPLOY_TIMEOUT,
+  commitTimeoutMs: config.COMMIT_RELEASE_TIMEOUT,
+});
 
 export function createUndeployClient(temporal: Client, config: UndeployConfig): UndeployClient {
   const settings = undeploySettings(config);

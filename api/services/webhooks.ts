@@ -48,15 +48,29 @@ export function createWebhookService({ db, deployments, logger }: { db: Db; depl
   async function reject(delivery: Delivery, claimed: Project[], reason: string): Promise<never> {
     // Recorded without its body: an unverified body is nobody's data.
     await db.webhookDelivery.create({
-      data: { deliveryId: delivery.deliveryId?.slice(0, 100), event: delivery.event?.slice(0, 100), claimedProjectId: claimed[0]?.id ?? (UUID.test(delivery.projectHint ?? '') ? delivery.projectHint : undefined), signatureOk: false, outcome: 'rejected', reason },
+      data: {
+        deliveryId: delivery.deliveryId?.slice(0, 100),
+        event: delivery.event?.slice(0, 100),
+        claimedProjectId: claimed[0]?.id ?? (UUID.test(delivery.projectHint ?? '') ? delivery.projectHint : undefined),
+        signatureOk: false,
+        outcome: 'rejected',
+        reason,
+      },
     });
     throw new ApiError(401, 'unauthorized', reason);
   }
 
   /** Records the delivery for one project, deduplicated; returns false if it was seen before. */
-  async function record(project: Project, delivery: Delivery, data: Omit<Prisma.WebhookDeliveryUncheckedCreateInput, 'projectId' | 'deliveryId' | 'event' | 'signatureOk'>): Promise<{ id: string } | undefined> {
+  async function record(
+    project: Project,
+    delivery: Delivery,
+    data: Omit<Prisma.WebhookDeliveryUncheckedCreateInput, 'projectId' | 'deliveryId' | 'event' | 'signatureOk'>,
+  ): Promise<{ id: string } | undefined> {
     try {
-      return await db.webhookDelivery.create({ data: { ...data, projectId: project.id, deliveryId: delivery.deliveryId, event: delivery.event, signatureOk: true }, select: { id: true } });
+      return await db.webhookDelivery.create({
+        data: { ...data, projectId: project.id, deliveryId: delivery.deliveryId, event: delivery.event, signatureOk: true },
+        select: { id: true },
+      });
     } catch (error) {
       if (isUniqueViolation(error)) return undefined;
       throw error;
@@ -85,24 +99,43 @@ export function createWebhookService({ db, deployments, logger }: { db: Db; depl
     // The same push through two hooks deploys once: serialize on (project, ref, after).
     const claim = await db.$transaction(async (tx) => {
       await lockForTransaction(tx, `${project.id}:${push.ref}:${push.after}`);
-      const seen = await tx.webhookDelivery.findFirst({ where: { projectId: project.id, ref: push.ref, afterSha: push.after, outcome: { in: ['deploying', 'deployed'] } } });
+      const seen = await tx.webhookDelivery.findFirst({
+        where: { projectId: project.id, ref: push.ref, afterSha: push.after, outcome: { in: ['deploying', 'deployed'] } },
+      });
       if (seen) return { duplicateOf: seen.deploymentId ?? seen.id };
       // A redelivery of a delivery that failed to start (queue full, Temporal down) tries again.
-      const failed = delivery.deliveryId ? await tx.webhookDelivery.findFirst({ where: { projectId: project.id, deliveryId: delivery.deliveryId, outcome: 'failed' }, select: { id: true } }) : null;
-      if (failed) return { row: await tx.webhookDelivery.update({ where: { id: failed.id }, data: { outcome: 'deploying', reason: null }, select: { id: true } }) };
+      const failed = delivery.deliveryId
+        ? await tx.webhookDelivery.findFirst({ where: { projectId: project.id, deliveryId: delivery.deliveryId, outcome: 'failed' }, select: { id: true } })
+        : null;
+      if (failed)
+        return { row: await tx.webhookDelivery.update({ where: { id: failed.id }, data: { outcome: 'deploying', reason: null }, select: { id: true } }) };
       try {
-        return { row: await tx.webhookDelivery.create({ data: { ...base, projectId: project.id, deliveryId: delivery.deliveryId, event: delivery.event, signatureOk: true, outcome: 'deploying' }, select: { id: true } }) };
+        return {
+          row: await tx.webhookDelivery.create({
+            data: { ...base, projectId: project.id, deliveryId: delivery.deliveryId, event: delivery.event, signatureOk: true, outcome: 'deploying' },
+            select: { id: true },
+          }),
+        };
       } catch (error) {
         if (isUniqueViolation(error)) return { duplicateOf: 'delivery' };
         throw error;
       }
     });
     if (!claim.row) {
-      const row = await record(project, delivery, { ...base, outcome: 'duplicate', reason: 'This push was already received (same repository, ref and commit)' });
+      const row = await record(project, delivery, {
+        ...base,
+        outcome: 'duplicate',
+        reason: 'This push was already received (same repository, ref and commit)',
+      });
       return { projectId: project.id, outcome: 'duplicate', reason: row ? 'This push was already received' : 'Delivery already received' };
     }
     try {
-      const deployment = await deployments.request(project.workspaceId, project.id, { commitSha: push.after, branch, trigger: 'webhook', requestedBy: `github:${push.pusher?.name ?? push.sender?.login ?? 'push'}` });
+      const deployment = await deployments.request(project.workspaceId, project.id, {
+        commitSha: push.after,
+        branch,
+        trigger: 'webhook',
+        requestedBy: `github:${push.pusher?.name ?? push.sender?.login ?? 'push'}`,
+      });
       await db.webhookDelivery.update({ where: { id: claim.row.id }, data: { outcome: 'deployed', deploymentId: deployment.id } });
       return { projectId: project.id, outcome: 'deployed', deploymentId: deployment.id };
     } catch (error) {
@@ -121,7 +154,14 @@ export function createWebhookService({ db, deployments, logger }: { db: Db; depl
       if (!delivery.signature) return reject(delivery, projects, 'Missing X-Hub-Signature-256 header');
       const now = new Date();
       const verified = projects.filter((p) => acceptedSecrets(p, now).some((secret) => verifySignature(secret, delivery.raw, delivery.signature)));
-      if (verified.length === 0) return reject(delivery, projects, projects.length ? 'The signature does not match the secret of the project this repository belongs to' : 'No project of this engine matches this delivery');
+      if (verified.length === 0)
+        return reject(
+          delivery,
+          projects,
+          projects.length
+            ? 'The signature does not match the secret of the project this repository belongs to'
+            : 'No project of this engine matches this delivery',
+        );
       const event = delivery.event ?? 'unknown';
       const body = decodeBody(delivery.raw, delivery.contentType);
       const results: DeliveryResult['results'] = [];
@@ -142,7 +182,9 @@ export function createWebhookService({ db, deployments, logger }: { db: Db; depl
     /** Deliveries of a project (the caller has checked the project is in its workspace). */
     async list(projectId: string, query: PageQuery) {
       const where = { OR: [{ projectId }, { claimedProjectId: projectId }] };
-      const result = await paginate(query, (pageArgs) => db.webhookDelivery.findMany({ where, orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }], ...pageArgs }));
+      const result = await paginate(query, (pageArgs) =>
+        db.webhookDelivery.findMany({ where, orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }], ...pageArgs }),
+      );
       const items = result.items.map((d) => ({
         id: d.id,
         deliveryId: d.deliveryId,
@@ -166,6 +208,7 @@ export type WebhookService = ReturnType<typeof createWebhookService>;
 /** The project's secret, and after a rotation the previous one until its grace period ends. */
 function acceptedSecrets(project: Pick<Project, 'webhookSecret' | 'previousWebhookSecret' | 'previousWebhookSecretUntil'>, now: Date): string[] {
   const secrets = project.webhookSecret ? [project.webhookSecret] : [];
-  if (project.previousWebhookSecret && project.previousWebhookSecretUntil && project.previousWebhookSecretUntil > now) secrets.push(project.previousWebhookSecret);
+  if (project.previousWebhookSecret && project.previousWebhookSecretUntil && project.previousWebhookSecretUntil > now)
+    secrets.push(project.previousWebhookSecret);
   return secrets;
 }

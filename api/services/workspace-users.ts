@@ -4,7 +4,6 @@ import type { Db } from '../../lib/db.js';
 import { addWorkspaceUsers, listWorkspaceUsers, removeWorkspaceUsers } from '../../lib/workspace-users.js';
 import { mapErrors } from '../errors.js';
 
-
 export function createWorkspaceUserService(db: Db) {
   return {
     async list(workspaceId: string) {

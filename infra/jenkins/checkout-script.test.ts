@@ -65,7 +65,14 @@ describe("the Jenkinsfile's private-repository checkout script", () => {
     mkdirSync(dir, { recursive: true });
     return dir;
   };
-  const env = (overrides: Record<string, string>) => ({ HOME: home, REPO_URL: server.url, COMMIT_SHA: sha, REPO_USERNAME: USERNAME, REPO_TOKEN: token, ...overrides });
+  const env = (overrides: Record<string, string>) => ({
+    HOME: home,
+    REPO_URL: server.url,
+    COMMIT_SHA: sha,
+    REPO_USERNAME: USERNAME,
+    REPO_TOKEN: token,
+    ...overrides,
+  });
 
   beforeAll(async () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'jenkinsfile-checkout-'));
@@ -103,7 +110,10 @@ describe("the Jenkinsfile's private-repository checkout script", () => {
 
   it('fails with a wrong or an empty token, printing neither', async () => {
     const wrong = `ghs_${randomBytes(18).toString('hex')}`;
-    for (const [name, value] of [['wrong', wrong], ['empty', '']] as const) {
+    for (const [name, value] of [
+      ['wrong', wrong],
+      ['empty', ''],
+    ] as const) {
       const run = await runSh(checkoutScript(), workspace(name), env({ REPO_TOKEN: value }));
       expect(run.code, name).not.toBe(0);
       expect(run.output).toMatch(/Authentication failed|could not read Username|401/);

@@ -279,7 +279,10 @@ describe('infra/jenkins/Jenkinsfile', () => {
       const start = new RegExp(`^\\s*def\\s+${variable}\\s*=\\s*\\[\\s*$`, 'm').exec(jenkinsfile);
       expect(start, variable).not.toBeNull();
       const lines = jenkinsfile.slice(start!.index + start![0].length).split('\n');
-      const body = lines.slice(0, lines.findIndex((line) => /^\s*\]\s*$/.test(line)));
+      const body = lines.slice(
+        0,
+        lines.findIndex((line) => /^\s*\]\s*$/.test(line)),
+      );
       return body.map((line) => /^\s*([A-Z][A-Z0-9_]*)\s*:/.exec(line)?.[1]).filter((name) => name !== undefined);
     };
     const required = mapKeys('formats');
@@ -320,9 +323,19 @@ describe('infra/jenkins/Jenkinsfile', () => {
     const withToken = scripts.filter((script) => /\$\{?REPO_TOKEN\b/.test(script));
     expect(withToken).toHaveLength(1);
     const script = withToken[0]!;
-    const lines = script.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+    const lines = script
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '');
     expect(lines[0]).toBe('set +x');
-    expect(lines).toEqual(expect.arrayContaining(['export GIT_TERMINAL_PROMPT=0', 'export GIT_CONFIG_COUNT=1', 'export GIT_CONFIG_KEY_0=http.extraHeader', 'export GIT_CONFIG_VALUE_0']));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'export GIT_TERMINAL_PROMPT=0',
+        'export GIT_CONFIG_COUNT=1',
+        'export GIT_CONFIG_KEY_0=http.extraHeader',
+        'export GIT_CONFIG_VALUE_0',
+      ]),
+    );
     expect(script).toMatch(/GIT_CONFIG_VALUE_0="Authorization: Basic \$\(printf '%s:%s' "\$REPO_USERNAME" "\$REPO_TOKEN" \| base64/);
     expect(script).toMatch(/git remote add origin "\$REPO_URL"/);
     expect(script).toMatch(/git -c protocol\.version=2 fetch [^\n]*--depth=1 origin "\$COMMIT_SHA"/);
@@ -385,7 +398,10 @@ describe('infra/jenkins/Jenkinsfile', () => {
       const echoes = jenkinsfile.split('\n').filter((line) => /\becho\b/.test(line) && new RegExp(`\\b${variable}\\b`).test(line));
       expect(echoes, variable).toEqual([]);
       // Outside the single-quoted ''' shell scripts, a secret would be interpolated by Groovy.
-      const groovy = jenkinsfile.split("'''").filter((_, i) => i % 2 === 0).join('\n');
+      const groovy = jenkinsfile
+        .split("'''")
+        .filter((_, i) => i % 2 === 0)
+        .join('\n');
       expect(groovy, variable).not.toMatch(new RegExp(`(\\$\\{?|env\\.)${variable}\\b`));
     }
     expect(jenkinsfile).toMatch(/--password-stdin/);
@@ -405,7 +421,9 @@ describe('the simulator', () => {
   it('declares the same parameters as the engine sends (simulators/jenkins/options.ts DEFAULT_PARAMETERS)', () => {
     // Fails while DEFAULT_PARAMETERS lacks a parameter the engine sends (e.g. APP_PORT): then the
     // simulator accepts builds with parameters the real job would have to declare.
-    expect(sorted(DEFAULT_PARAMETERS), 'DEFAULT_PARAMETERS of simulators/jenkins/options.ts vs the params of activities/build.ts').toEqual(sorted(engineParameterNames()));
+    expect(sorted(DEFAULT_PARAMETERS), 'DEFAULT_PARAMETERS of simulators/jenkins/options.ts vs the params of activities/build.ts').toEqual(
+      sorted(engineParameterNames()),
+    );
   });
 });
 
@@ -425,7 +443,9 @@ describe('infra/jenkins/dockerfiles', () => {
   });
 
   it('has no template for a framework the engine does not know', () => {
-    const templates = readdirSync(dir).filter((file) => file.endsWith('.Dockerfile')).map((file) => file.replace(/\.Dockerfile$/, ''));
+    const templates = readdirSync(dir)
+      .filter((file) => file.endsWith('.Dockerfile'))
+      .map((file) => file.replace(/\.Dockerfile$/, ''));
     expect(sorted(templates)).toEqual(sorted(templated));
   });
 });

@@ -64,11 +64,9 @@ export function engineErrorMessage(message: string, registry?: ErrorRegistry): s
 export function toEngineError(error: unknown, registry?: ErrorRegistry): MigrationEngineError {
   if (error instanceof MigrationEngineError) return error;
   const code = (error as { code?: unknown } | null)?.code;
-  return new MigrationEngineError(
-    engineErrorMessage(errorText(error), registry),
-    typeof code === 'string' && /^P\d{4}$/.test(code) ? code : undefined,
-    { cause: error },
-  );
+  return new MigrationEngineError(engineErrorMessage(errorText(error), registry), typeof code === 'string' && /^P\d{4}$/.test(code) ? code : undefined, {
+    cause: error,
+  });
 }
 
 export async function withSession<T>(databaseUrl: string, options: SessionOptions, run: (session: Session) => Promise<T>): Promise<T> {

@@ -12,7 +12,10 @@ export function runBenchmark(name: string, options: Omit<StackOptions, 'infra'>,
   const run = async () => {
     const scratchDir = mkdtempSync(path.join(os.tmpdir(), `deploy-engine-${name}-`));
     chmodSync(scratchDir, 0o755); // initdb runs as the postgres user when we are root
-    const [pg, temporal] = await Promise.all([startPostgres({ dataDir: path.join(scratchDir, 'pg'), firstPort: 57329, ephemeral: true }), startTemporal({ ui: false, firstPort: 27233 })]);
+    const [pg, temporal] = await Promise.all([
+      startPostgres({ dataDir: path.join(scratchDir, 'pg'), firstPort: 57329, ephemeral: true }),
+      startTemporal({ ui: false, firstPort: 27233 }),
+    ]);
     const stack = await startEngineStack({ ...options, infra: { pgAdminUrl: pg.adminUrl, temporalAddress: temporal.address, scratchDir } });
     try {
       await work(stack, scratchDir);

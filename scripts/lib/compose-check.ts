@@ -22,7 +22,11 @@ export function composeCheckPath(): string {
 export function buildComposeCheck(): string {
   const binary = composeCheckPath();
   if (existsSync(binary)) return binary;
-  execFileSync('go', ['build', '-o', binary, '.'], { cwd: SOURCE_DIR, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, GOFLAGS: '-mod=readonly' } });
+  execFileSync('go', ['build', '-o', binary, '.'], {
+    cwd: SOURCE_DIR,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, GOFLAGS: '-mod=readonly' },
+  });
   return binary;
 }
 

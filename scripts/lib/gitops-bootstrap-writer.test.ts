@@ -41,9 +41,19 @@ describe('bootstrapGitOpsRepo', () => {
     await bootstrapGitOpsRepo({ repo: remote, branch: 'main', author, namespaceScope: 'user' });
     const repo = new GitOpsRepo({ url: remote, branch: 'main', workDir: path.join(base, 'with-apps', 'work'), author });
     await repo.commitRelease({ path: 'apps/ws1/alice/shop', files: { 'app.json': '{}\n' }, deploymentId: 'd-1', message: 'release' });
-    const third = await bootstrapGitOpsRepo({ repo: remote, branch: 'main', author, namespaceScope: 'user', argocdRepoUrl: 'https://git.example.com/gitops.git' });
+    const third = await bootstrapGitOpsRepo({
+      repo: remote,
+      branch: 'main',
+      author,
+      namespaceScope: 'user',
+      argocdRepoUrl: 'https://git.example.com/gitops.git',
+    });
     expect(third.created).toBe(true);
-    expect(git(remote, 'diff', '--name-only', `${third.sha}^`, third.sha).split('\n').every((f) => f.startsWith('bootstrap/'))).toBe(true);
+    expect(
+      git(remote, 'diff', '--name-only', `${third.sha}^`, third.sha)
+        .split('\n')
+        .every((f) => f.startsWith('bootstrap/')),
+    ).toBe(true);
     expect(git(remote, 'show', 'main:apps/ws1/alice/shop/app.json')).toBe('{}');
   });
 
@@ -51,7 +61,13 @@ describe('bootstrapGitOpsRepo', () => {
     const remote = path.join(base, 'cli', 'gitops.git');
     const root = fileURLToPath(new URL('../..', import.meta.url));
     const env = { ...cleanEnv, PUBLIC_API_URL: '', PULL_SECRET_MODE: '' };
-    const run = (...extra: string[]) => execFileSync('npx', ['tsx', 'scripts/gitops-bootstrap.ts', '--repo', remote, '--branch', 'trunk', ...extra], { cwd: root, encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = (...extra: string[]) =>
+      execFileSync('npx', ['tsx', 'scripts/gitops-bootstrap.ts', '--repo', remote, '--branch', 'trunk', ...extra], {
+        cwd: root,
+        encoding: 'utf8',
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     // Pull secrets are on by default (PULL_SECRET_MODE=external-secret): the store needs the engine's URL.
     let refused: { status: number; stderr: string } | undefined;
     try {
@@ -66,7 +82,9 @@ describe('bootstrapGitOpsRepo', () => {
     expect(run('--engine-url', 'https://deploy.example.com')).toMatch(/already up to date/);
     expect(existsSync(remote)).toBe(true);
     expect(git(remote, 'rev-list', '--count', 'trunk')).toBe('2');
-    expect(git(remote, 'show', 'trunk:bootstrap/cluster-secret-store-registry.yaml')).toContain('url: https://deploy.example.com/v1/pull-credentials/{{ .remoteRef.key }}');
+    expect(git(remote, 'show', 'trunk:bootstrap/cluster-secret-store-registry.yaml')).toContain(
+      'url: https://deploy.example.com/v1/pull-credentials/{{ .remoteRef.key }}',
+    );
     // --no-pull-store takes the store out again (a cluster without External Secrets).
     expect(run('--no-pull-store')).toMatch(/committed/);
     expect(git(remote, 'ls-tree', '--name-only', 'trunk', 'bootstrap/')).not.toContain('cluster-secret-store-registry.yaml');

@@ -60,7 +60,15 @@ export async function bootstrapGitOpsRepo(options: BootstrapOptions): Promise<Bo
   const createdRepo = await ensureBareRepo(options.repo, options.branch, options.author);
   const argocdRepoUrl = options.argocdRepoUrl ?? (isLocalRepoUrl(options.repo) ? `file://${path.resolve(options.repo)}` : options.repo);
   if (/[\s\0]/.test(argocdRepoUrl)) throw new BootstrapConfigError(`invalid repository URL for Argo CD: ${JSON.stringify(argocdRepoUrl)}`);
-  const files = renderBootstrapFiles({ repoUrl: argocdRepoUrl, branch: options.branch, argocdNamespace: options.argocdNamespace, project: options.project, namespaceScope: options.namespaceScope, requeueAfterSeconds: options.requeueAfterSeconds, pullCredentials: options.pullCredentials });
+  const files = renderBootstrapFiles({
+    repoUrl: argocdRepoUrl,
+    branch: options.branch,
+    argocdNamespace: options.argocdNamespace,
+    project: options.project,
+    namespaceScope: options.namespaceScope,
+    requeueAfterSeconds: options.requeueAfterSeconds,
+    pullCredentials: options.pullCredentials,
+  });
   const temporary = options.workDir ? undefined : await mkdtemp(path.join(os.tmpdir(), 'gitops-bootstrap-'));
   try {
     const workDir = options.workDir ?? path.join(temporary!, 'clone');

@@ -25,7 +25,12 @@ export interface StartPostgresOptions {
 
 const USER = 'deploy_engine';
 
-export async function startPostgres({ dataDir, database = 'deploy_engine', firstPort = 54329, ephemeral = false }: StartPostgresOptions): Promise<PostgresCluster> {
+export async function startPostgres({
+  dataDir,
+  database = 'deploy_engine',
+  firstPort = 54329,
+  ephemeral = false,
+}: StartPostgresOptions): Promise<PostgresCluster> {
   const bin = postgresBinDir();
   const pgData = path.resolve(dataDir);
   // initdb and the server refuse to run as root: run them as the `postgres` user if we are root.
@@ -49,7 +54,7 @@ export async function startPostgres({ dataDir, database = 'deploy_engine', first
     port = Number(readFileSync(pidFile, 'utf8').split('\n')[3]);
   } else {
     port = await firstFreePort(firstPort);
-    const options = [`-p ${port}`, `-k ${pgData}`, "-c listen_addresses=127.0.0.1", '-c max_connections=200'];
+    const options = [`-p ${port}`, `-k ${pgData}`, '-c listen_addresses=127.0.0.1', '-c max_connections=200'];
     if (ephemeral) options.push('-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off');
     run('pg_ctl', ['start', '-D', pgData, '-w', '-t', '60', '-l', path.join(pgData, 'server.log'), '-o', options.join(' ')]);
   }

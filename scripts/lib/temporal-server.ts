@@ -40,7 +40,20 @@ export async function startTemporal({ dbFile, firstPort = 7233, firstUiPort = 82
   // start-dev also binds an HTTP API port and a metrics port: give them free ones explicitly.
   const httpPort = await firstFreePort(port + 10, new Set([...taken, uiPort]));
   const metricsPort = await firstFreePort(httpPort + 1, new Set([...taken, uiPort, httpPort]));
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--http-port', String(httpPort), '--metrics-port', String(metricsPort), '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--http-port',
+    String(httpPort),
+    '--metrics-port',
+    String(metricsPort),
+    '--log-level',
+    'warn',
+  ];
   if (ui) args.push('--ui-port', String(uiPort), '--ui-ip', '127.0.0.1');
   else args.push('--headless');
   if (dbFile) {

@@ -79,7 +79,8 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
   const logDir = path.join(dataDir, 'logs');
   const certDir = path.join(dataDir, 'certs');
   const argoDir = (name: string) => path.join(dataDir, 'argocd', name);
-  for (const dir of [logDir, certDir, gitRoot, argoDir('tls'), argoDir('ssh'), argoDir('gpg'), argoDir('gpg-source'), argoDir('static')]) mkdirSync(dir, { recursive: true });
+  for (const dir of [logDir, certDir, gitRoot, argoDir('tls'), argoDir('ssh'), argoDir('gpg'), argoDir('gpg-source'), argoDir('static')])
+    mkdirSync(dir, { recursive: true });
 
   let failure: string | undefined;
   const group = new ProcessGroup(logDir, (component: Component, code) => {
@@ -105,17 +106,32 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
       return p;
     };
     const ports = {
-      kine: await port(23790), apiserver: await port(16443), controllerManager: await port(20257), scheduler: await port(20259),
-      kwok: await port(20247), redis: await port(16380), repoServer: await port(18081), repoServerMetrics: await port(18084),
-      controllerMetrics: await port(18082), appsetMetrics: await port(18085), appsetProbe: await port(18086), appsetWebhook: await port(18087),
-      server: await port(18080), serverMetrics: await port(18083), git: await port(19418),
+      kine: await port(23790),
+      apiserver: await port(16443),
+      controllerManager: await port(20257),
+      scheduler: await port(20259),
+      kwok: await port(20247),
+      redis: await port(16380),
+      repoServer: await port(18081),
+      repoServerMetrics: await port(18084),
+      controllerMetrics: await port(18082),
+      appsetMetrics: await port(18085),
+      appsetProbe: await port(18086),
+      appsetWebhook: await port(18087),
+      server: await port(18080),
+      serverMetrics: await port(18083),
+      git: await port(19418),
     };
 
     // Service account tokens are signed by this key pair; the admin authenticates with a static token.
     const saKey = path.join(dataDir, 'sa.key');
     const saPub = path.join(dataDir, 'sa.pub');
     if (!existsSync(saKey)) {
-      const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+      const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+        modulusLength: 2048,
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      });
       writeFileSync(saKey, privateKey, { mode: 0o600 });
       writeFileSync(saPub, publicKey);
     }
@@ -127,12 +143,26 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
     const password = keptSecret(passwordFile, () => randomBytes(12).toString('base64url'));
 
     // 1. Storage and the API server
-    group.start('kine', path.join(bin, 'kine'), ['--endpoint', `sqlite://${path.join(dataDir, 'kine.db')}?_journal=WAL&cache=shared&_busy_timeout=30000`, '--listen-address', `127.0.0.1:${ports.kine}`, '--metrics-bind-address', '0']);
+    group.start('kine', path.join(bin, 'kine'), [
+      '--endpoint',
+      `sqlite://${path.join(dataDir, 'kine.db')}?_journal=WAL&cache=shared&_busy_timeout=30000`,
+      '--listen-address',
+      `127.0.0.1:${ports.kine}`,
+      '--metrics-bind-address',
+      '0',
+    ]);
     await waitForPort(ports.kine, '127.0.0.1', 30_000);
     group.start('kube-apiserver', path.join(bin, 'kube-apiserver'), [
-      `--etcd-servers=http://127.0.0.1:${ports.kine}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${ports.apiserver}`,
-      `--cert-dir=${certDir}`, `--token-auth-file=${tokenFile}`, '--authorization-mode=RBAC',
-      `--service-account-key-file=${saPub}`, `--service-account-signing-key-file=${saKey}`, '--service-account-issuer=https://kubernetes.default.svc',
+      `--etcd-servers=http://127.0.0.1:${ports.kine}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${ports.apiserver}`,
+      `--cert-dir=${certDir}`,
+      `--token-auth-file=${tokenFile}`,
+      '--authorization-mode=RBAC',
+      `--service-account-key-file=${saPub}`,
+      `--service-account-signing-key-file=${saKey}`,
+      '--service-account-issuer=https://kubernetes.default.svc',
       '--service-cluster-ip-range=10.0.0.0/24',
     ]);
     const server = `https://127.0.0.1:${ports.apiserver}`;
@@ -141,12 +171,18 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
     const probeApi = new KubeApi({ server, token, ca: readFileSync(caFile, 'utf8') });
     await waitFor('kube-apiserver', 120_000, async () => (await probeApi.request('GET', '/readyz')) !== undefined, failed).finally(() => probeApi.close());
     const kubeconfig = path.join(dataDir, 'kubeconfig');
-    writeFileSync(kubeconfig, stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'real-cluster',
-      clusters: [{ name: 'real-cluster', cluster: { server, 'certificate-authority': caFile } }],
-      users: [{ name: 'admin', user: { token } }],
-      contexts: [{ name: 'real-cluster', context: { cluster: 'real-cluster', user: 'admin' } }],
-    }), { mode: 0o600 });
+    writeFileSync(
+      kubeconfig,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'real-cluster',
+        clusters: [{ name: 'real-cluster', cluster: { server, 'certificate-authority': caFile } }],
+        users: [{ name: 'admin', user: { token } }],
+        contexts: [{ name: 'real-cluster', context: { cluster: 'real-cluster', user: 'admin' } }],
+      }),
+      { mode: 0o600 },
+    );
     const info: RealClusterInfo = {
       argocd: { url: `http://127.0.0.1:${ports.server}`, username: 'admin', password },
       kube: { url: server, token, kubeconfig, caFile, kubectl: path.join(bin, 'kubectl') },
@@ -157,20 +193,38 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
     const { apply, api } = handle;
     // `kubectl wait` fails on a CRD that has no status yet: poll the condition instead.
     const established = (names: string[]) =>
-      waitFor(`CRDs ${names.join(', ')}`, 60_000, async () => {
-        const crds = await Promise.all(names.map((n) => api.get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${n}`)));
-        return crds.every((crd) => crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'));
-      }, failed);
+      waitFor(
+        `CRDs ${names.join(', ')}`,
+        60_000,
+        async () => {
+          const crds = await Promise.all(
+            names.map((n) =>
+              api.get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${n}`),
+            ),
+          );
+          return crds.every((crd) => crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'));
+        },
+        failed,
+      );
     say(`[real-cluster] Kubernetes API ${server}`);
 
     // 2. Controllers, scheduler, kwok (its stages as objects) and its node
     group.start('kube-controller-manager', path.join(bin, 'kube-controller-manager'), [
-      `--kubeconfig=${kubeconfig}`, '--controllers=*,-serviceaccount-token-controller', `--service-account-private-key-file=${saKey}`,
-      '--bind-address=127.0.0.1', `--secure-port=${ports.controllerManager}`, '--leader-elect=false',
+      `--kubeconfig=${kubeconfig}`,
+      '--controllers=*,-serviceaccount-token-controller',
+      `--service-account-private-key-file=${saKey}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${ports.controllerManager}`,
+      '--leader-elect=false',
       // kwok's heartbeats lag on a busy 2-core machine; the default 40 s grace marks the node NotReady and pods un-ready.
       '--node-monitor-grace-period=1h',
     ]);
-    group.start('kube-scheduler', path.join(bin, 'kube-scheduler'), [`--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${ports.scheduler}`]);
+    group.start('kube-scheduler', path.join(bin, 'kube-scheduler'), [
+      `--kubeconfig=${kubeconfig}`,
+      '--leader-elect=false',
+      '--bind-address=127.0.0.1',
+      `--secure-port=${ports.scheduler}`,
+    ]);
     const stagesDir = path.join(bin, 'kwok-stages');
     const crdFile = 'kwok.x-k8s.io_stages.yaml';
     await apply(readFileSync(path.join(stagesDir, crdFile), 'utf8'));
@@ -180,25 +234,49 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
       .map((f) => parseYaml(readFileSync(path.join(stagesDir, f), 'utf8')) as Parameters<typeof withHoldList>[0]);
     await apply(toDocuments(stages.map((s) => (s.metadata.name === 'pod-ready' ? withHoldList(s) : s))));
     group.start('kwok', path.join(bin, 'kwok'), [
-      `--kubeconfig=${kubeconfig}`, '--manage-all-nodes=false', '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
-      '--cidr=10.0.0.1/24', '--node-ip=10.0.0.1', '--enable-crds=Stage', `--server-address=127.0.0.1:${ports.kwok}`,
+      `--kubeconfig=${kubeconfig}`,
+      '--manage-all-nodes=false',
+      '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+      '--cidr=10.0.0.1/24',
+      '--node-ip=10.0.0.1',
+      '--enable-crds=Stage',
+      `--server-address=127.0.0.1:${ports.kwok}`,
     ]);
     await apply(toDocuments([kwokNode()]));
-    await waitFor('kwok node Ready', 90_000, async () => {
-      const node = await api.get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(`/api/v1/nodes/${KWOK_NODE}`);
-      return node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-    }, failed);
+    await waitFor(
+      'kwok node Ready',
+      90_000,
+      async () => {
+        const node = await api.get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(`/api/v1/nodes/${KWOK_NODE}`);
+        return node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+      },
+      failed,
+    );
 
     // 3. Redis, git daemon, Argo CD's settings and its four components
     group.start('redis', 'redis-server', ['--port', String(ports.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
-    group.start('git-daemon', 'git', ['daemon', '--reuseaddr', '--export-all', `--base-path=${gitRoot}`, '--listen=127.0.0.1', `--port=${ports.git}`, '--informative-errors', gitRoot]);
+    group.start('git-daemon', 'git', [
+      'daemon',
+      '--reuseaddr',
+      '--export-all',
+      `--base-path=${gitRoot}`,
+      '--listen=127.0.0.1',
+      `--port=${ports.git}`,
+      '--informative-errors',
+      gitRoot,
+    ]);
     const argocd = path.join(bin, 'argocd');
-    const hash = execFileSync(argocd, ['account', 'bcrypt', '--password', password], { encoding: 'utf8', env: { ...process.env, ARGOCD_BINARY_NAME: 'argocd' } }).trim();
-    for (const crd of ['application-crd.yaml', 'applicationset-crd.yaml', 'appproject-crd.yaml']) await apply(readFileSync(path.join(bin, 'crds', crd), 'utf8'));
+    const hash = execFileSync(argocd, ['account', 'bcrypt', '--password', password], {
+      encoding: 'utf8',
+      env: { ...process.env, ARGOCD_BINARY_NAME: 'argocd' },
+    }).trim();
+    for (const crd of ['application-crd.yaml', 'applicationset-crd.yaml', 'appproject-crd.yaml'])
+      await apply(readFileSync(path.join(bin, 'crds', crd), 'utf8'));
     await established(['applications.argoproj.io', 'applicationsets.argoproj.io', 'appprojects.argoproj.io']);
     // External Secrets' real CRDs, before Argo CD starts: it must know the kinds to apply them.
     const esoCrds = path.join(bin, 'eso-crds');
-    for (const crd of ['external-secrets.io_externalsecrets.yaml', 'external-secrets.io_clustersecretstores.yaml']) await apply(readFileSync(path.join(esoCrds, crd), 'utf8'));
+    for (const crd of ['external-secrets.io_externalsecrets.yaml', 'external-secrets.io_clustersecretstores.yaml'])
+      await apply(readFileSync(path.join(esoCrds, crd), 'utf8'));
     await established(['externalsecrets.external-secrets.io', 'clustersecretstores.external-secrets.io']);
     await apply(toDocuments(argoCdSettings({ adminPasswordHash: hash, serverSecretKey: randomBytes(32).toString('base64'), url: info.argocd.url })));
     await waitForPort(ports.redis, '127.0.0.1', 30_000);
@@ -221,15 +299,104 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
     const redis = `127.0.0.1:${ports.redis}`;
     const repoServer = `127.0.0.1:${ports.repoServer}`;
     const common = ['--loglevel', 'warn'];
-    group.start('argocd-repo-server', argocd, ['--redis', redis, '--port', String(ports.repoServer), '--address', '127.0.0.1', '--disable-tls', '--metrics-port', String(ports.repoServerMetrics), '--metrics-address', '127.0.0.1', ...common], argoEnv('argocd-repo-server'));
+    group.start(
+      'argocd-repo-server',
+      argocd,
+      [
+        '--redis',
+        redis,
+        '--port',
+        String(ports.repoServer),
+        '--address',
+        '127.0.0.1',
+        '--disable-tls',
+        '--metrics-port',
+        String(ports.repoServerMetrics),
+        '--metrics-address',
+        '127.0.0.1',
+        ...common,
+      ],
+      argoEnv('argocd-repo-server'),
+    );
     await waitForPort(ports.repoServer, '127.0.0.1', 60_000);
-    group.start('argocd-application-controller', argocd, ['--kubeconfig', kubeconfig, '--namespace', ARGOCD_NAMESPACE, '--redis', redis, '--repo-server', repoServer, '--repo-server-plaintext', '--metrics-port', String(ports.controllerMetrics), ...common], argoEnv('argocd-application-controller'));
-    group.start('argocd-applicationset-controller', argocd, ['--kubeconfig', kubeconfig, '--namespace', ARGOCD_NAMESPACE, '--argocd-repo-server', repoServer, '--repo-server-plaintext', '--metrics-addr', `127.0.0.1:${ports.appsetMetrics}`, '--probe-addr', `127.0.0.1:${ports.appsetProbe}`, '--webhook-addr', `127.0.0.1:${ports.appsetWebhook}`, ...common], argoEnv('argocd-applicationset-controller'));
-    group.start('argocd-server', argocd, ['--kubeconfig', kubeconfig, '--namespace', ARGOCD_NAMESPACE, '--redis', redis, '--repo-server', repoServer, '--repo-server-plaintext', '--insecure', '--port', String(ports.server), '--address', '127.0.0.1', '--metrics-port', String(ports.serverMetrics), '--metrics-address', '127.0.0.1', '--dex-server', '', '--staticassets', argoDir('static'), ...common], argoEnv('argocd-server'));
+    group.start(
+      'argocd-application-controller',
+      argocd,
+      [
+        '--kubeconfig',
+        kubeconfig,
+        '--namespace',
+        ARGOCD_NAMESPACE,
+        '--redis',
+        redis,
+        '--repo-server',
+        repoServer,
+        '--repo-server-plaintext',
+        '--metrics-port',
+        String(ports.controllerMetrics),
+        ...common,
+      ],
+      argoEnv('argocd-application-controller'),
+    );
+    group.start(
+      'argocd-applicationset-controller',
+      argocd,
+      [
+        '--kubeconfig',
+        kubeconfig,
+        '--namespace',
+        ARGOCD_NAMESPACE,
+        '--argocd-repo-server',
+        repoServer,
+        '--repo-server-plaintext',
+        '--metrics-addr',
+        `127.0.0.1:${ports.appsetMetrics}`,
+        '--probe-addr',
+        `127.0.0.1:${ports.appsetProbe}`,
+        '--webhook-addr',
+        `127.0.0.1:${ports.appsetWebhook}`,
+        ...common,
+      ],
+      argoEnv('argocd-applicationset-controller'),
+    );
+    group.start(
+      'argocd-server',
+      argocd,
+      [
+        '--kubeconfig',
+        kubeconfig,
+        '--namespace',
+        ARGOCD_NAMESPACE,
+        '--redis',
+        redis,
+        '--repo-server',
+        repoServer,
+        '--repo-server-plaintext',
+        '--insecure',
+        '--port',
+        String(ports.server),
+        '--address',
+        '127.0.0.1',
+        '--metrics-port',
+        String(ports.serverMetrics),
+        '--metrics-address',
+        '127.0.0.1',
+        '--dex-server',
+        '',
+        '--staticassets',
+        argoDir('static'),
+        ...common,
+      ],
+      argoEnv('argocd-server'),
+    );
     await waitFor('argocd-server', 120_000, async () => (await fetch(`${info.argocd.url}/api/version`)).ok, failed);
     await waitForPort(ports.git, '127.0.0.1', 30_000);
-    ingress = startIngressStatusWriter(api, { onError: (error) => say(`[real-cluster] ingress status: ${error instanceof Error ? error.message : String(error)}`) });
-    externalSecrets = startExternalSecretsStandIn(api, { onError: (error) => say(`[real-cluster] external secrets: ${error instanceof Error ? error.message : String(error)}`) });
+    ingress = startIngressStatusWriter(api, {
+      onError: (error) => say(`[real-cluster] ingress status: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    externalSecrets = startExternalSecretsStandIn(api, {
+      onError: (error) => say(`[real-cluster] external secrets: ${error instanceof Error ? error.message : String(error)}`),
+    });
     return { ...handle, residentMiB: () => group.residentMiB(), stop };
   } catch (error) {
     await stop();

@@ -121,11 +121,18 @@ export class NoSecretError extends SyncError {
 
 /** Go's url.QueryEscape: everything but letters, digits and -_.~ escaped, a space as +. */
 export function queryEscape(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
+  return encodeURIComponent(value)
+    .replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+');
 }
 
 /** The template data of a webhook call (GetTemplateData): the remote ref, and each store secret by its name. */
-export function webhookTemplateData(ref: RemoteRef, namespace: string, secrets: Record<string, Record<string, string>>, escape: boolean): Record<string, Record<string, string>> {
+export function webhookTemplateData(
+  ref: RemoteRef,
+  namespace: string,
+  secrets: Record<string, Record<string, string>>,
+  escape: boolean,
+): Record<string, Record<string, string>> {
   const e = escape ? queryEscape : (v: string) => v;
   return { remoteRef: { key: e(ref.key), version: e(ref.version ?? ''), property: e(ref.property ?? ''), namespace }, ...secrets };
 }
@@ -189,7 +196,8 @@ export function jsonPathGet(path: string, document: unknown): unknown {
       continue;
     }
     const key = step[1] ?? step[2] ?? step[3] ?? '';
-    if (!value || typeof value !== 'object' || Array.isArray(value) || !Object.hasOwn(value, key)) throw new SyncError(`failed to get response path ${path}: unknown key ${key}`);
+    if (!value || typeof value !== 'object' || Array.isArray(value) || !Object.hasOwn(value, key))
+      throw new SyncError(`failed to get response path ${path}: unknown key ${key}`);
     value = (value as Record<string, unknown>)[key];
   }
   return value;
@@ -219,7 +227,8 @@ export function secretMapFromResponse(body: string, jsonPath: string): Record<st
   if (jsonPath) data = jsonPathGet(jsonPath, data);
   // A string at the path is parsed again: it may be a JSON object in a string.
   if (typeof data === 'string') data = parseJson(data, 'response json from jsonpath');
-  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new SyncError(`failed to get response (wrong type: ${Array.isArray(data) ? 'list' : data === null ? 'null' : typeof data})`);
+  if (!data || typeof data !== 'object' || Array.isArray(data))
+    throw new SyncError(`failed to get response (wrong type: ${Array.isArray(data) ? 'list' : data === null ? 'null' : typeof data})`);
   return Object.fromEntries(Object.entries(data).map(([key, value]) => [key, byteValue(value, key)]));
 }
 
@@ -258,13 +267,19 @@ function goObjectHash(printed: string): string {
 
 /** ObjectHash(secret.Data) as ESO computes it (`map[k:[b1 b2 …] …]`, keys sorted), over base64 data. */
 export function dataHash(data: Record<string, string> | undefined): string {
-  const entries = Object.keys(data ?? {}).sort().map((key) => `${key}:[${[...Buffer.from(data![key]!, 'base64')].join(' ')}]`);
+  const entries = Object.keys(data ?? {})
+    .sort()
+    .map((key) => `${key}:[${[...Buffer.from(data![key]!, 'base64')].join(' ')}]`);
   return goObjectHash(`map[${entries.join(' ')}]`);
 }
 
 /** ESO's syncedResourceVersion: the generation and a hash of the labels and annotations (ctrlutil.GetResourceVersion). */
 export function resourceVersionOf(es: ExternalSecret): string {
-  const sorted = (m: Record<string, string> | undefined) => Object.keys(m ?? {}).sort().map((k) => `${k}:${m![k]}`).join(' ');
+  const sorted = (m: Record<string, string> | undefined) =>
+    Object.keys(m ?? {})
+      .sort()
+      .map((k) => `${k}:${m![k]}`)
+      .join(' ');
   return `${es.metadata.generation ?? 0}-${goObjectHash(`{annotations:map[${sorted(es.metadata.annotations)}] labels:map[${sorted(es.metadata.labels)}]}`)}`;
 }
 
@@ -292,14 +307,16 @@ export function desiredSecret(es: ExternalSecret, provided: Record<string, strin
   const labels: Record<string, string> = { ...existing?.metadata.labels };
   const annotations: Record<string, string> = { ...existing?.metadata.annotations };
   // Kept only with creationPolicy Merge; otherwise the Secret holds exactly what the ExternalSecret says.
-  const plain: Record<string, string> = policy === 'Merge' ? Object.fromEntries(Object.entries(existing?.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])) : {};
+  const plain: Record<string, string> =
+    policy === 'Merge' ? Object.fromEntries(Object.entries(existing?.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])) : {};
   let type = existing?.type;
   if (!template) {
     Object.assign(labels, es.metadata.labels);
     Object.assign(annotations, es.metadata.annotations);
     Object.assign(plain, provided);
   } else {
-    if (template.engineVersion && template.engineVersion !== 'v2') throw new SyncError(`template engine ${template.engineVersion} is not served by the real-cluster stand-in (v2 only)`);
+    if (template.engineVersion && template.engineVersion !== 'v2')
+      throw new SyncError(`template engine ${template.engineVersion} is not served by the real-cluster stand-in (v2 only)`);
     if ((template.templateFrom?.length ?? 0) > 0) throw new SyncError('template.templateFrom is not served by the real-cluster stand-in');
     if (template.type) type = template.type;
     const data = template.data ?? {};
@@ -309,9 +326,14 @@ export function desiredSecret(es: ExternalSecret, provided: Record<string, strin
     for (const [key, source] of Object.entries(template.metadata?.annotations ?? {})) annotations[key] = renderValue(source, provided, key);
   }
   const data = Object.fromEntries(Object.entries(plain).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
-  let ownerReferences = (existing?.metadata.ownerReferences ?? []).filter((o) => !(o.kind === 'ExternalSecret' && o.apiVersion.startsWith('external-secrets.io/') && o.name === es.metadata.name));
+  let ownerReferences = (existing?.metadata.ownerReferences ?? []).filter(
+    (o) => !(o.kind === 'ExternalSecret' && o.apiVersion.startsWith('external-secrets.io/') && o.name === es.metadata.name),
+  );
   if (policy === 'Owner') {
-    ownerReferences = [...ownerReferences, { apiVersion: ESO_GROUP_VERSION, kind: 'ExternalSecret', name: es.metadata.name, uid: es.metadata.uid, controller: true, blockOwnerDeletion: true }];
+    ownerReferences = [
+      ...ownerReferences,
+      { apiVersion: ESO_GROUP_VERSION, kind: 'ExternalSecret', name: es.metadata.name, uid: es.metadata.uid, controller: true, blockOwnerDeletion: true },
+    ];
     labels[LABEL_OWNER] = goObjectHash(`${es.metadata.namespace}/${es.metadata.name}`);
   } else {
     delete labels[LABEL_OWNER];
@@ -338,13 +360,22 @@ export function desiredSecret(es: ExternalSecret, provided: Record<string, strin
 /** Another ExternalSecret controls this Secret: ESO refuses to fight over it. */
 export function ownedByAnother(es: ExternalSecret, secret: KubeSecret): string | undefined {
   const controller = secret.metadata.ownerReferences?.find((o) => o.controller);
-  if (controller && controller.kind === 'ExternalSecret' && controller.apiVersion.startsWith('external-secrets.io/') && controller.name !== es.metadata.name) return controller.name;
+  if (controller && controller.kind === 'ExternalSecret' && controller.apiVersion.startsWith('external-secrets.io/') && controller.name !== es.metadata.name)
+    return controller.name;
   return undefined;
 }
 
 /** The same bytes, type, labels, annotations and owners: nothing to write. */
 export function sameSecret(a: KubeSecret, b: KubeSecret): boolean {
-  const canonical = (s: KubeSecret) => goJsonMarshal({ type: s.type ?? 'Opaque', data: s.data ?? {}, labels: s.metadata.labels ?? {}, annotations: s.metadata.annotations ?? {}, owners: s.metadata.ownerReferences ?? [], immutable: s.immutable ?? false });
+  const canonical = (s: KubeSecret) =>
+    goJsonMarshal({
+      type: s.type ?? 'Opaque',
+      data: s.data ?? {},
+      labels: s.metadata.labels ?? {},
+      annotations: s.metadata.annotations ?? {},
+      owners: s.metadata.ownerReferences ?? [],
+      immutable: s.immutable ?? false,
+    });
   return canonical(a) === canonical(b);
 }
 

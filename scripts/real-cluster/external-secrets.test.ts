@@ -72,10 +72,16 @@ const credentials = { registry: 'harbor.example.com:8443', username: 'robot$apps
 describe('the webhook request (ESO webhook provider)', () => {
   it('puts the query-escaped key into the URL and the store secret into the header, unescaped', () => {
     const request = webhookRequest(STORE_PROVIDER, { key: 'a b/c' }, 'user-alice', { auth: { token: 't+k/n' } });
-    expect(request).toEqual({ method: 'GET', url: 'http://127.0.0.1:3000/v1/pull-credentials/a+b%2Fc', headers: { Authorization: 'Bearer t+k/n' }, body: '', timeoutMs: undefined });
+    expect(request).toEqual({
+      method: 'GET',
+      url: 'http://127.0.0.1:3000/v1/pull-credentials/a+b%2Fc',
+      headers: { Authorization: 'Bearer t+k/n' },
+      body: '',
+      timeoutMs: undefined,
+    });
   });
 
-  it('escapes like Go\'s url.QueryEscape and reads Go durations', () => {
+  it("escapes like Go's url.QueryEscape and reads Go durations", () => {
     expect(queryEscape("ws-1_a.b~c!'()* ")).toBe('ws-1_a.b~c%21%27%28%29%2A+');
     expect(goDurationMs('1h0m0s')).toBe(3_600_000);
     expect(goDurationMs('1m30s')).toBe(90_000);
@@ -83,7 +89,7 @@ describe('the webhook request (ESO webhook provider)', () => {
     expect(() => goDurationMs('1 hour')).toThrow(SyncError);
   });
 
-  it('prints <no value> for a store secret key that is missing, as Go\'s default does, and refuses NTLM', () => {
+  it("prints <no value> for a store secret key that is missing, as Go's default does, and refuses NTLM", () => {
     expect(webhookRequest(STORE_PROVIDER, { key: 'dev' }, 'ns', { auth: {} }).headers.Authorization).toBe('Bearer <no value>');
     expect(() => webhookRequest({ ...STORE_PROVIDER, auth: { ntlm: {} } }, { key: 'dev' }, 'ns', {})).toThrow(/NTLM/);
   });
@@ -118,19 +124,23 @@ describe('reading the answer', () => {
 });
 
 describe('the target Secret', () => {
-  it('renders the chart\'s dockerconfigjson template as Go would: sorted keys, HTML-safe escapes, the auth field', () => {
+  it("renders the chart's dockerconfigjson template as Go would: sorted keys, HTML-safe escapes, the auth field", () => {
     const secret = desiredSecret(externalSecret(), credentials);
     expect(secret.type).toBe('kubernetes.io/dockerconfigjson');
     const text = unb64(secret.data?.['.dockerconfigjson']);
     const auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
-    expect(text).toBe(`{"auths":{"harbor.example.com:8443":{"auth":"${auth}","password":"p\\u0026ss\\u003cw\\u003erd\\"\\\\","username":"robot$apps+pull-dev"}}}`);
+    expect(text).toBe(
+      `{"auths":{"harbor.example.com:8443":{"auth":"${auth}","password":"p\\u0026ss\\u003cw\\u003erd\\"\\\\","username":"robot$apps+pull-dev"}}}`,
+    );
     expect(JSON.parse(text)).toEqual({ auths: { [credentials.registry]: { username: credentials.username, password: credentials.password, auth } } });
     expect(Object.keys(secret.data ?? {})).toEqual(['.dockerconfigjson']);
   });
 
-  it('is owned by its ExternalSecret (creationPolicy Owner) and carries ESO\'s label and data hash, not the ExternalSecret\'s labels', () => {
+  it("is owned by its ExternalSecret (creationPolicy Owner) and carries ESO's label and data hash, not the ExternalSecret's labels", () => {
     const secret = desiredSecret(externalSecret(), credentials);
-    expect(secret.metadata.ownerReferences).toEqual([{ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', name: 'alice-shop-pull', uid: 'uid-1', controller: true, blockOwnerDeletion: true }]);
+    expect(secret.metadata.ownerReferences).toEqual([
+      { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', name: 'alice-shop-pull', uid: 'uid-1', controller: true, blockOwnerDeletion: true },
+    ]);
     expect(secret.metadata.labels?.[LABEL_MANAGED]).toBe('true');
     expect(secret.metadata.labels?.['app.kubernetes.io/instance']).toBeUndefined();
     expect(secret.metadata.annotations?.[ANNOTATION_DATA_HASH]).toBe(dataHash(secret.data));
@@ -141,7 +151,9 @@ describe('the target Secret', () => {
   });
 
   it('fails on a key the answer does not have (missingkey=error), and on functions it does not know', () => {
-    expect(() => desiredSecret(externalSecret(), { registry: 'r', username: 'u' })).toThrow(/unable to execute template at key \.dockerconfigjson: map has no entry for key "password"/);
+    expect(() => desiredSecret(externalSecret(), { registry: 'r', username: 'u' })).toThrow(
+      /unable to execute template at key \.dockerconfigjson: map has no entry for key "password"/,
+    );
     const es = externalSecret();
     es.spec.target!.template!.data = { x: '{{ .password | sha1024 }}' };
     expect(() => desiredSecret(es, credentials)).toThrow(/function "sha1024" not defined/);
@@ -149,7 +161,7 @@ describe('the target Secret', () => {
     expect(() => desiredSecret(es, credentials)).toThrow(/cannot print a map/);
   });
 
-  it('without a template copies the data and the ExternalSecret\'s labels; creationPolicy Merge keeps the other keys', () => {
+  it("without a template copies the data and the ExternalSecret's labels; creationPolicy Merge keeps the other keys", () => {
     const plain = externalSecret();
     delete plain.spec.target!.template;
     const copied = desiredSecret(plain, { a: '1' });
@@ -164,7 +176,7 @@ describe('the target Secret', () => {
     expect(merged.metadata.ownerReferences).toBeUndefined();
   });
 
-  it('keeps the Ready condition\'s transition time while its status holds', () => {
+  it("keeps the Ready condition's transition time while its status holds", () => {
     const first = withReadyCondition(undefined, { status: 'False', reason: 'SecretSyncedError', message: 'x' }, 't1');
     const same = withReadyCondition(first, { status: 'False', reason: 'SecretSyncedError', message: 'x' }, 't2');
     expect(same).toBe(first);
@@ -189,7 +201,14 @@ class FakeKube {
     const selector = new URLSearchParams(query ?? '').get('labelSelector');
     const list = this.listOf(base);
     if (list) {
-      const items = list.filter((o) => !selector || selector.split(',').every((term) => { const [k, v] = term.split('='); return o.metadata?.labels?.[k!] === v; }));
+      const items = list.filter(
+        (o) =>
+          !selector ||
+          selector.split(',').every((term) => {
+            const [k, v] = term.split('=');
+            return o.metadata?.labels?.[k!] === v;
+          }),
+      );
       return { items: structuredClone(items) } as T;
     }
     return structuredClone(this.objects.get(base)) as T | undefined;
@@ -258,14 +277,24 @@ describe('the stand-in loop', () => {
 
   function world(tokenLabels: Record<string, string> = { 'external-secrets.io/type': 'webhook' }) {
     const kube = new FakeKube();
-    kube.put(storePath, { metadata: { name: 'deploy-engine-registry' }, spec: { provider: { webhook: { ...STORE_PROVIDER, url: `${engineUrl}/v1/pull-credentials/{{ .remoteRef.key }}` } } } });
-    kube.put(tokenPath, { metadata: { name: 'deploy-engine-pull-credentials', namespace: 'external-secrets', labels: tokenLabels }, type: 'Opaque', data: { token: b64(token) } });
+    kube.put(storePath, {
+      metadata: { name: 'deploy-engine-registry' },
+      spec: { provider: { webhook: { ...STORE_PROVIDER, url: `${engineUrl}/v1/pull-credentials/{{ .remoteRef.key }}` } } },
+    });
+    kube.put(tokenPath, {
+      metadata: { name: 'deploy-engine-pull-credentials', namespace: 'external-secrets', labels: tokenLabels },
+      type: 'Opaque',
+      data: { token: b64(token) },
+    });
     kube.put(esPath, externalSecret());
     let clock = Date.parse('2026-01-01T00:00:00Z');
     const standIn = startExternalSecretsStandIn(kube, { intervalMs: 3_600_000, now: () => clock });
     return { kube, standIn, advance: (ms: number) => (clock += ms) };
   }
-  const ready = (kube: FakeKube, path: string) => (kube.objects.get(path)?.status?.conditions as Array<{ type: string; status: string; reason: string; message: string }> | undefined)?.find((c) => c.type === 'Ready');
+  const ready = (kube: FakeKube, path: string) =>
+    (kube.objects.get(path)?.status?.conditions as Array<{ type: string; status: string; reason: string; message: string }> | undefined)?.find(
+      (c) => c.type === 'Ready',
+    );
 
   it('syncs an ExternalSecret into its dockerconfigjson Secret and marks it and its store Ready', async () => {
     const { kube, standIn } = world();
@@ -312,13 +341,17 @@ describe('the stand-in loop', () => {
     }
   });
 
-  it('reports the engine\'s refusal as Ready=False SecretSyncedError, naming the status, never the values', async () => {
+  it("reports the engine's refusal as Ready=False SecretSyncedError, naming the status, never the values", async () => {
     const { kube, standIn, advance } = world();
     try {
       kube.objects.get(tokenPath).data.token = b64('wrong-token');
       await standIn.pass();
       const condition = ready(kube, esPath);
-      expect(condition).toMatchObject({ status: 'False', reason: 'SecretSyncedError', message: 'could not get secret data from provider: endpoint gave error 401 Unauthorized' });
+      expect(condition).toMatchObject({
+        status: 'False',
+        reason: 'SecretSyncedError',
+        message: 'could not get secret data from provider: endpoint gave error 401 Unauthorized',
+      });
       expect(condition!.message).not.toContain('wrong-token');
       expect(kube.objects.has(targetPath)).toBe(false);
 
@@ -365,7 +398,16 @@ describe('the stand-in loop', () => {
     const { kube, standIn } = world();
     try {
       kube.put('/apis/external-secrets.io/v1/clustersecretstores/vault', { metadata: { name: 'vault' }, spec: { provider: { vault: {} } } });
-      kube.put(targetPath, { metadata: { name: 'alice-shop-pull', namespace: 'user-alice', resourceVersion: '1', ownerReferences: [{ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', name: 'other', uid: 'x', controller: true }] }, type: 'kubernetes.io/dockerconfigjson', data: {} });
+      kube.put(targetPath, {
+        metadata: {
+          name: 'alice-shop-pull',
+          namespace: 'user-alice',
+          resourceVersion: '1',
+          ownerReferences: [{ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', name: 'other', uid: 'x', controller: true }],
+        },
+        type: 'kubernetes.io/dockerconfigjson',
+        data: {},
+      });
       await standIn.pass();
       expect(ready(kube, '/apis/external-secrets.io/v1/clustersecretstores/vault')).toMatchObject({ status: 'False', reason: 'InvalidProviderConfig' });
       expect(ready(kube, esPath)?.message).toBe('target is owned by another ExternalSecret: other');

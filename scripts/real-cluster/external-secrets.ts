@@ -75,8 +75,10 @@ interface List<T> {
   items?: T[];
 }
 
-const secretPath = (namespace: string, name?: string) => `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets${name ? `/${encodeURIComponent(name)}` : ''}`;
-const esStatusPath = (es: ExternalSecret) => `${API}/namespaces/${encodeURIComponent(es.metadata.namespace)}/externalsecrets/${encodeURIComponent(es.metadata.name)}/status`;
+const secretPath = (namespace: string, name?: string) =>
+  `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets${name ? `/${encodeURIComponent(name)}` : ''}`;
+const esStatusPath = (es: ExternalSecret) =>
+  `${API}/namespaces/${encodeURIComponent(es.metadata.namespace)}/externalsecrets/${encodeURIComponent(es.metadata.name)}/status`;
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export function startExternalSecretsStandIn(kube: Kube, options: StandInOptions = {}): ExternalSecretsStandIn {
@@ -93,12 +95,19 @@ export function startExternalSecretsStandIn(kube: Kube, options: StandInOptions 
   async function reconcileStore(store: ClusterSecretStore): Promise<void> {
     const webhook = store.spec?.provider?.webhook;
     const others = Object.keys(store.spec?.provider ?? {}).filter((p) => p !== 'webhook');
-    const ready: Omit<Condition, 'type' | 'lastTransitionTime'> = webhook && others.length === 0
-      ? { status: 'True', reason: 'Valid', message: 'store validated' }
-      : { status: 'False', reason: 'InvalidProviderConfig', message: `the real-cluster stand-in for External Secrets serves the webhook provider only (this store: ${others.join(', ') || 'none'})` };
+    const ready: Omit<Condition, 'type' | 'lastTransitionTime'> =
+      webhook && others.length === 0
+        ? { status: 'True', reason: 'Valid', message: 'store validated' }
+        : {
+            status: 'False',
+            reason: 'InvalidProviderConfig',
+            message: `the real-cluster stand-in for External Secrets serves the webhook provider only (this store: ${others.join(', ') || 'none'})`,
+          };
     const conditions = withReadyCondition(store.status?.conditions, ready, kubeTime(now()));
     if (conditions === store.status?.conditions && store.status?.capabilities) return;
-    await kube.mergePatch(`${API}/clustersecretstores/${encodeURIComponent(store.metadata.name)}/status`, { status: { conditions, capabilities: 'ReadWrite' } });
+    await kube.mergePatch(`${API}/clustersecretstores/${encodeURIComponent(store.metadata.name)}/status`, {
+      status: { conditions, capabilities: 'ReadWrite' },
+    });
   }
 
   /** The store's secrets by their template names, values decoded (getStoreSecret with ClusterScoped and EnforceLabels). */
@@ -110,15 +119,27 @@ export function startExternalSecretsStandIn(kube: Kube, options: StandInOptions 
       const secret = await kube.get<KubeSecret>(secretPath(namespace, name));
       if (!secret) throw new SyncError(`failed to get clustersecretstore webhook secret ${name}: secrets "${name}" not found`);
       const type = secret.metadata.labels?.[WEBHOOK_SECRET_LABEL];
-      if (type === undefined) throw new SyncError(`secret does not contain needed label '${WEBHOOK_SECRET_LABEL}: webhook'. Update secret label to use it with webhook`);
+      if (type === undefined)
+        throw new SyncError(`secret does not contain needed label '${WEBHOOK_SECRET_LABEL}: webhook'. Update secret label to use it with webhook`);
       if (type !== 'webhook') throw new SyncError("secret type is not 'webhook'");
-      out[ref.name] = { ...out[ref.name], ...Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])) };
+      out[ref.name] = {
+        ...out[ref.name],
+        ...Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])),
+      };
     }
     return out;
   }
 
-  async function call(provider: WebhookProvider, ref: RemoteRef, namespace: string): Promise<{ body: string; secrets: Record<string, Record<string, string>> }> {
-    for (const [field, value] of [['decodingStrategy', ref.decodingStrategy], ['conversionStrategy', ref.conversionStrategy], ['metadataPolicy', ref.metadataPolicy]] as const) {
+  async function call(
+    provider: WebhookProvider,
+    ref: RemoteRef,
+    namespace: string,
+  ): Promise<{ body: string; secrets: Record<string, Record<string, string>> }> {
+    for (const [field, value] of [
+      ['decodingStrategy', ref.decodingStrategy],
+      ['conversionStrategy', ref.conversionStrategy],
+      ['metadataPolicy', ref.metadataPolicy],
+    ] as const) {
       if (value && !['None', 'Default'].includes(value)) throw new SyncError(`${field} ${value} is not served by the real-cluster stand-in`);
     }
     const secrets = await storeSecrets(provider);
@@ -193,7 +214,8 @@ export function startExternalSecretsStandIn(kube: Kube, options: StandInOptions 
       const data = await providerData(es, provider);
       const policy = creationPolicy(es);
       const deletion = es.spec.target?.deletionPolicy ?? 'Retain';
-      if (Object.keys(data).length === 0 && deletion === 'Retain') return await writeStatus(es, { status: 'True', reason: 'SecretSynced', message: 'secret retained due to DeletionPolicy=Retain' }, true);
+      if (Object.keys(data).length === 0 && deletion === 'Retain')
+        return await writeStatus(es, { status: 'True', reason: 'SecretSynced', message: 'secret retained due to DeletionPolicy=Retain' }, true);
       if (Object.keys(data).length === 0 && deletion === 'Delete') {
         step = 'could not delete secret';
         if (policy !== 'Owner') throw new SyncError(`unable to delete secret ${targetName(es)}: creationPolicy=${policy} is not Owner`);
@@ -201,7 +223,8 @@ export function startExternalSecretsStandIn(kube: Kube, options: StandInOptions 
         return await writeStatus(es, { status: 'True', reason: 'SecretDeleted', message: 'secret deleted due to DeletionPolicy' }, true);
       }
       if (policy === 'None') return await writeStatus(es, { status: 'True', reason: 'SecretSynced', message: 'secret synced' }, true);
-      if (policy === 'Merge' && !existing) return await writeStatus(es, { status: 'True', reason: 'SecretMissing', message: 'secret will not be created due to CreationPolicy=Merge' }, true);
+      if (policy === 'Merge' && !existing)
+        return await writeStatus(es, { status: 'True', reason: 'SecretMissing', message: 'secret will not be created due to CreationPolicy=Merge' }, true);
       step = 'could not update secret';
       if (existing) {
         const other = ownedByAnother(es, existing);
@@ -234,7 +257,12 @@ export function startExternalSecretsStandIn(kube: Kube, options: StandInOptions 
     if (!es.status?.refreshTime || es.status.syncedResourceVersion !== resourceVersionOf(es)) return true;
     const policy = creationPolicy(es);
     if ((policy === 'Owner' || policy === 'Orphan') && (es.spec.target?.deletionPolicy ?? 'Retain') !== 'Delete') {
-      if (!existing || existing.metadata.labels?.[LABEL_MANAGED] !== 'true' || existing.metadata.annotations?.[ANNOTATION_DATA_HASH] !== dataHash(existing.data)) return true;
+      if (
+        !existing ||
+        existing.metadata.labels?.[LABEL_MANAGED] !== 'true' ||
+        existing.metadata.annotations?.[ANNOTATION_DATA_HASH] !== dataHash(existing.data)
+      )
+        return true;
     }
     let interval: number;
     try {

@@ -12,7 +12,10 @@ export interface IngressStatusWriter {
   stop(): Promise<void>;
 }
 
-export function startIngressStatusWriter(kube: KubeApi, { intervalMs = 1_000, address = '127.0.0.1', onError }: { intervalMs?: number; address?: string; onError?: (error: unknown) => void } = {}): IngressStatusWriter {
+export function startIngressStatusWriter(
+  kube: KubeApi,
+  { intervalMs = 1_000, address = '127.0.0.1', onError }: { intervalMs?: number; address?: string; onError?: (error: unknown) => void } = {},
+): IngressStatusWriter {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
@@ -22,7 +25,9 @@ export function startIngressStatusWriter(kube: KubeApi, { intervalMs = 1_000, ad
     for (const item of list?.items ?? []) {
       if ((item.status?.loadBalancer?.ingress?.length ?? 0) > 0) continue;
       const { namespace, name } = item.metadata;
-      await kube.mergePatch(`/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/${name}/status`, { status: { loadBalancer: { ingress: [{ ip: address }] } } });
+      await kube.mergePatch(`/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/${name}/status`, {
+        status: { loadBalancer: { ingress: [{ ip: address }] } },
+      });
     }
   }
 

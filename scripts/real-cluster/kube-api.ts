@@ -12,7 +12,10 @@ export interface KubeApiOptions {
 }
 
 export class KubeApiError extends Error {
-  constructor(message: string, readonly status: number) {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
     super(message);
     this.name = 'KubeApiError';
   }
@@ -38,7 +41,11 @@ export class KubeApi {
         {
           method,
           agent: this.agent,
-          headers: { authorization: `Bearer ${this.options.token}`, accept: 'application/json', ...(payload ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {}) },
+          headers: {
+            authorization: `Bearer ${this.options.token}`,
+            accept: 'application/json',
+            ...(payload ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {}),
+          },
           timeout: 30_000,
         },
         (res) => {

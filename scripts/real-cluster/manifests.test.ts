@@ -7,7 +7,7 @@ const podReady: Stage = {
 };
 
 describe('the kwok hold list', () => {
-  it('adds one NotIn condition on the deployment id and keeps kwok\'s own conditions', () => {
+  it("adds one NotIn condition on the deployment id and keeps kwok's own conditions", () => {
     const held = withHoldList(podReady, ['d-1']);
     expect(held.spec.selector?.matchExpressions).toEqual([
       { key: '.metadata.deletionTimestamp', operator: 'DoesNotExist' },
@@ -32,9 +32,15 @@ describe('cluster objects', () => {
     expect(Number(node.status.allocatable.pods)).toBeGreaterThanOrEqual(100);
   });
 
-  it('labels Argo CD\'s config maps and secret so Argo CD reads them, and keeps the password hash only', () => {
-    const objects = argoCdSettings({ adminPasswordHash: '$2a$10$hash', serverSecretKey: 'k', url: 'http://127.0.0.1:1' }) as Array<{ kind: string; metadata: { name: string; labels?: Record<string, string> }; data?: Record<string, string>; stringData?: Record<string, string> }>;
-    for (const o of objects.filter((x) => x.kind === 'ConfigMap' || x.kind === 'Secret')) expect(o.metadata.labels?.['app.kubernetes.io/part-of']).toBe('argocd');
+  it("labels Argo CD's config maps and secret so Argo CD reads them, and keeps the password hash only", () => {
+    const objects = argoCdSettings({ adminPasswordHash: '$2a$10$hash', serverSecretKey: 'k', url: 'http://127.0.0.1:1' }) as Array<{
+      kind: string;
+      metadata: { name: string; labels?: Record<string, string> };
+      data?: Record<string, string>;
+      stringData?: Record<string, string>;
+    }>;
+    for (const o of objects.filter((x) => x.kind === 'ConfigMap' || x.kind === 'Secret'))
+      expect(o.metadata.labels?.['app.kubernetes.io/part-of']).toBe('argocd');
     const cm = objects.find((o) => o.metadata.name === 'argocd-cm');
     expect(cm?.data?.['admin.enabled']).toBe('true');
     const secret = objects.find((o) => o.kind === 'Secret');
@@ -44,10 +50,17 @@ describe('cluster objects', () => {
 });
 
 describe('the pull-credential token for External Secrets', () => {
-  it('is a Secret in its own namespace with the label ESO\'s webhook provider requires, the token under its key', () => {
-    const [namespace, secret] = pullTokenObjects({ name: 'deploy-engine-pull-credentials', namespace: 'external-secrets', key: 'token' }, 't0k3n') as Array<{ kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; data?: Record<string, string> }>;
+  it("is a Secret in its own namespace with the label ESO's webhook provider requires, the token under its key", () => {
+    const [namespace, secret] = pullTokenObjects({ name: 'deploy-engine-pull-credentials', namespace: 'external-secrets', key: 'token' }, 't0k3n') as Array<{
+      kind: string;
+      metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+      data?: Record<string, string>;
+    }>;
     expect(namespace).toMatchObject({ kind: 'Namespace', metadata: { name: 'external-secrets' } });
-    expect(secret).toMatchObject({ kind: 'Secret', metadata: { name: 'deploy-engine-pull-credentials', namespace: 'external-secrets', labels: { 'external-secrets.io/type': 'webhook' } } });
+    expect(secret).toMatchObject({
+      kind: 'Secret',
+      metadata: { name: 'deploy-engine-pull-credentials', namespace: 'external-secrets', labels: { 'external-secrets.io/type': 'webhook' } },
+    });
     expect(Buffer.from(secret!.data!.token!, 'base64').toString()).toBe('t0k3n');
   });
 });

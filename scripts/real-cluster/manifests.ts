@@ -62,7 +62,12 @@ export interface ArgoCdSettings {
 /** Namespace, config maps, secret and the default AppProject of an Argo CD installation. */
 export function argoCdSettings(settings: ArgoCdSettings): unknown[] {
   const ns = ARGOCD_NAMESPACE;
-  const configMap = (name: string, data: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels: partOfArgoCd }, data });
+  const configMap = (name: string, data: Record<string, string> = {}) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: ns, labels: partOfArgoCd },
+    data,
+  });
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
     configMap('argocd-cm', { 'admin.enabled': 'true', url: settings.url }),
@@ -76,7 +81,11 @@ export function argoCdSettings(settings: ArgoCdSettings): unknown[] {
       kind: 'Secret',
       metadata: { name: 'argocd-secret', namespace: ns, labels: partOfArgoCd },
       type: 'Opaque',
-      stringData: { 'server.secretkey': settings.serverSecretKey, 'admin.password': settings.adminPasswordHash, 'admin.passwordMtime': new Date().toISOString().replace(/\.\d+Z$/, 'Z') },
+      stringData: {
+        'server.secretkey': settings.serverSecretKey,
+        'admin.password': settings.adminPasswordHash,
+        'admin.passwordMtime': new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      },
     },
     {
       apiVersion: 'argoproj.io/v1alpha1',

@@ -14,7 +14,10 @@ export class ProcessGroup {
   private readonly components: Component[] = [];
   private stopping = false;
 
-  constructor(private readonly logDir: string, private readonly onUnexpectedExit: (component: Component, code: number | null) => void) {}
+  constructor(
+    private readonly logDir: string,
+    private readonly onUnexpectedExit: (component: Component, code: number | null) => void,
+  ) {}
 
   start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Component {
     const logFile = path.join(this.logDir, `${name}.log`);

@@ -131,7 +131,10 @@ export class AppRecord {
   autoSyncBlocked(revision: string, now: number): boolean {
     const attempt = this.lastAutoSync;
     if (!attempt || attempt.revision !== revision || attempt.phase === 'Succeeded') return false;
-    this.conditions = [...this.conditions.filter((c) => c.type !== 'SyncError'), this.condition('SyncError', `Failed sync attempt to ${revision}: ${attempt.message}`, now)];
+    this.conditions = [
+      ...this.conditions.filter((c) => c.type !== 'SyncError'),
+      this.condition('SyncError', `Failed sync attempt to ${revision}: ${attempt.message}`, now),
+    ];
     this.touch();
     return true;
   }
@@ -166,7 +169,10 @@ export class AppRecord {
       liveChanged = this.live?.manifestHash !== result.desired.manifestHash;
       this.live = { ...result.desired };
       const id = (this.history.at(-1)?.id ?? -1) + 1;
-      this.history = [...this.history, { id, revision, deployedAt: state.finishedAt, deployStartedAt: state.startedAt, source: this.source, initiatedBy: operation.initiatedBy }].slice(-HISTORY_LIMIT);
+      this.history = [
+        ...this.history,
+        { id, revision, deployedAt: state.finishedAt, deployStartedAt: state.startedAt, source: this.source, initiatedBy: operation.initiatedBy },
+      ].slice(-HISTORY_LIMIT);
     }
     this.touch();
     return liveChanged;

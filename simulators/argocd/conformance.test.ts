@@ -5,7 +5,18 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScenarioStore } from '../common/scenario.js';
 import type { Application } from './types.js';
-import { createGitopsRepo, removeDir, startArgoCd, startRegistryStub, tempDir, waitFor, writeChart, type GitopsRepo, type RegistryStub, type RunningArgoCd } from './test-support.js';
+import {
+  createGitopsRepo,
+  removeDir,
+  startArgoCd,
+  startRegistryStub,
+  tempDir,
+  waitFor,
+  writeChart,
+  type GitopsRepo,
+  type RegistryStub,
+  type RunningArgoCd,
+} from './test-support.js';
 
 const USERS = [{ username: 'admin', password: 'admin-password' }];
 const STATIC_TOKEN = 'pre-issued-project-token';
@@ -133,7 +144,13 @@ describe('applications', () => {
     const names = (body.items as Application[]).map((a) => a.metadata.name).sort();
     expect(names).toEqual(['ws1-alice-shop', 'ws1-bob-api']);
     const app = (body.items as Application[]).find((a) => a.metadata.name === 'ws1-alice-shop')!;
-    expect(app.metadata).toMatchObject({ name: 'ws1-alice-shop', namespace: 'argocd', uid: anyString, resourceVersion: anyString, creationTimestamp: anyString });
+    expect(app.metadata).toMatchObject({
+      name: 'ws1-alice-shop',
+      namespace: 'argocd',
+      uid: anyString,
+      resourceVersion: anyString,
+      creationTimestamp: anyString,
+    });
     expect(app.spec).toEqual({
       project: 'default',
       source: { repoURL: repo.url, path: 'apps/ws1/alice/shop', targetRevision: 'main', helm: { releaseName: 'alice-shop', valueFiles: ['values.yaml'] } },
@@ -145,9 +162,17 @@ describe('applications', () => {
 
   it('reaches Synced + Healthy at the head after the first poll, with the real status fields', async () => {
     const head = (await repo.git.revparse(['HEAD'])).trim();
-    const app = await waitFor(() => getApp('ws1-alice-shop'), (a) => isLive(a, head));
+    const app = await waitFor(
+      () => getApp('ws1-alice-shop'),
+      (a) => isLive(a, head),
+    );
     expect(app.status.sync).toMatchObject({ status: 'Synced', revision: head, comparedTo: { destination: { namespace: 'user-alice' } } });
-    expect(app.status.operationState).toMatchObject({ phase: 'Succeeded', message: 'successfully synced (all tasks run)', syncResult: { revision: head }, operation: { sync: { revision: head }, initiatedBy: { automated: true } } });
+    expect(app.status.operationState).toMatchObject({
+      phase: 'Succeeded',
+      message: 'successfully synced (all tasks run)',
+      syncResult: { revision: head },
+      operation: { sync: { revision: head }, initiatedBy: { automated: true } },
+    });
     expect(app.status.resources.map((r) => r.kind).sort()).toEqual(['Deployment', 'Ingress', 'Service']);
     expect(app.status.summary.images).toEqual([`${registry.host}/apps/ws1/alice-shop:3f2a9c1-1a2b3c4d`]);
     expect(app.status.history?.at(-1)).toMatchObject({ revision: head, id: 0 });
@@ -168,7 +193,10 @@ describe('applications', () => {
     expect(app.status.operationState).toMatchObject({ phase: 'Running', startedAt: anyString });
     expect(isLive(app, sha)).toBe(false);
 
-    const live = await waitFor(() => getApp('ws1-alice-shop'), (a) => isLive(a, sha));
+    const live = await waitFor(
+      () => getApp('ws1-alice-shop'),
+      (a) => isLive(a, sha),
+    );
     const op = live.status.operationState!;
     expect(op).toMatchObject({ phase: 'Succeeded', syncResult: { revision: sha } });
     expect(op.startedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -191,14 +219,20 @@ describe('applications', () => {
     chart('alice', 'shop', 'deadbee-00000000', { digest: digestOf(2), push: false });
     const sha = await repo.commitAndPush('Release with an image that was never pushed');
     await api('/api/v1/applications/ws1-alice-shop?refresh=normal');
-    const degraded = await waitFor(() => getApp('ws1-alice-shop'), (a) => a.status.health.status === 'Degraded');
+    const degraded = await waitFor(
+      () => getApp('ws1-alice-shop'),
+      (a) => a.status.health.status === 'Degraded',
+    );
     expect(degraded.status.sync).toMatchObject({ status: 'Synced', revision: sha });
     expect(degraded.status.health.message).toBe(`Back-off pulling image "${registry.host}/apps/ws1/alice-shop@${digestOf(2)}"`);
     expect(registry.requests.token).toBeGreaterThan(0);
 
     registry.push(`apps/ws1/alice-shop@${digestOf(2)}`);
     await api('/api/v1/applications/ws1-alice-shop?refresh=normal');
-    await waitFor(() => getApp('ws1-alice-shop'), (a) => isLive(a, sha));
+    await waitFor(
+      () => getApp('ws1-alice-shop'),
+      (a) => isLive(a, sha),
+    );
   });
 
   it('reports ComparisonError with the render message for a broken chart', async () => {
@@ -211,14 +245,19 @@ describe('applications', () => {
     expect(app.status.sync.status).toBe('Unknown');
     expect(app.status.sync.revision).toBeUndefined();
     const condition = app.status.conditions?.find((c) => c.type === 'ComparisonError');
-    expect(condition?.message).toMatch(/^Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = .*YAML parse error on api\/templates\/service\.yaml/);
+    expect(condition?.message).toMatch(
+      /^Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = .*YAML parse error on api\/templates\/service\.yaml/,
+    );
     expect(app.operation).toBeUndefined();
 
     chart('bob', 'api', 'bbbbbbb-00000002');
     const fixed = await repo.commitAndPush('Fix chart');
     const after = (await api('/api/v1/applications/ws1-bob-api?refresh=normal')).body;
     expect(after.status.conditions ?? []).toEqual([]);
-    await waitFor(() => getApp('ws1-bob-api'), (a) => isLive(a, fixed));
+    await waitFor(
+      () => getApp('ws1-bob-api'),
+      (a) => isLive(a, fixed),
+    );
   });
 
   it('answers 400 to a sync while an operation runs, and to a pinned revision on an auto-sync app', async () => {
@@ -239,12 +278,20 @@ describe('applications', () => {
     const unknown = await api('/api/v1/applications/ws1-nobody-nothing/sync', { method: 'POST', body: '{}' });
     expect(unknown.status).toBe(403);
 
-    await waitFor(() => getApp('ws1-bob-api'), (a) => isLive(a, sha), 15_000);
+    await waitFor(
+      () => getApp('ws1-bob-api'),
+      (a) => isLive(a, sha),
+      15_000,
+    );
     const manual = await api('/api/v1/applications/ws1-bob-api/sync', { method: 'POST', body: JSON.stringify({ revision: 'main', prune: true }) });
     expect(manual.status).toBe(200);
     expect(manual.body.operation).toMatchObject({ sync: { revision: sha, prune: true }, initiatedBy: { username: 'admin' } });
     scenarios.delete('ws1-bob-api');
-    await waitFor(() => getApp('ws1-bob-api'), (a) => isLive(a, sha) && a.status.operationState?.operation.initiatedBy.username === 'admin', 15_000);
+    await waitFor(
+      () => getApp('ws1-bob-api'),
+      (a) => isLive(a, sha) && a.status.operationState?.operation.initiatedBy.username === 'admin',
+      15_000,
+    );
   });
 });
 
@@ -259,8 +306,14 @@ describe('health scenarios', () => {
   it('degraded-after: Healthy first, Degraded after afterMs', async () => {
     scenarios.set('ws1-carol-late', { health: { outcome: 'degraded-after', progressingMs: 50, afterMs: 400 } });
     const sha = await release('carol', 'late', 'late001-1');
-    await waitFor(() => getApp('ws1-carol-late'), (a) => isLive(a, sha));
-    const later = await waitFor(() => getApp('ws1-carol-late'), (a) => a.status.health.status === 'Degraded');
+    await waitFor(
+      () => getApp('ws1-carol-late'),
+      (a) => isLive(a, sha),
+    );
+    const later = await waitFor(
+      () => getApp('ws1-carol-late'),
+      (a) => a.status.health.status === 'Degraded',
+    );
     expect(later.status.sync).toMatchObject({ status: 'Synced', revision: sha });
     expect(later.status.health.message).toMatch(/back-off restarting failed container/);
   });
@@ -268,7 +321,10 @@ describe('health scenarios', () => {
   it('progressing: Synced but Progressing for good', async () => {
     scenarios.set('ws1-carol-slow', { health: { outcome: 'progressing', progressingMs: 20 } });
     const sha = await release('carol', 'slow', 'slow001-1');
-    await waitFor(() => getApp('ws1-carol-slow'), (a) => a.status.sync.status === 'Synced' && a.status.sync.revision === sha && !a.operation);
+    await waitFor(
+      () => getApp('ws1-carol-slow'),
+      (a) => a.status.sync.status === 'Synced' && a.status.sync.revision === sha && !a.operation,
+    );
     await new Promise((r) => setTimeout(r, 400));
     const app = await getApp('ws1-carol-slow');
     expect(app.status.health.status).toBe('Progressing');
@@ -277,7 +333,10 @@ describe('health scenarios', () => {
   it('degraded: Degraded once the rollout gives up', async () => {
     scenarios.set('ws1-carol-bad', { health: { outcome: 'degraded', progressingMs: 50 } });
     const sha = await release('carol', 'bad', 'bad0001-1');
-    const app = await waitFor(() => getApp('ws1-carol-bad'), (a) => a.status.health.status === 'Degraded');
+    const app = await waitFor(
+      () => getApp('ws1-carol-bad'),
+      (a) => a.status.health.status === 'Degraded',
+    );
     expect(app.status.sync).toMatchObject({ status: 'Synced', revision: sha });
     expect(app.status.health.message).toContain('exceeded its progress deadline');
   });
@@ -285,9 +344,20 @@ describe('health scenarios', () => {
   it('syncFails: operation Failed with a message, app stays OutOfSync, SyncError after the next comparison', async () => {
     scenarios.set('ws1-carol-fail', { health: { syncFails: true, progressingMs: 50 } });
     const sha = await release('carol', 'fail', 'fail001-1');
-    const app = await waitFor(() => getApp('ws1-carol-fail'), (a) => a.status.operationState?.phase === 'Failed' && !a.operation);
-    expect(app.status.operationState).toMatchObject({ phase: 'Failed', message: expect.stringContaining('one or more objects failed to apply') as unknown, syncResult: { revision: sha }, finishedAt: anyString });
-    const after = await waitFor(() => getApp('ws1-carol-fail'), (a) => (a.status.conditions ?? []).some((c) => c.type === 'SyncError'));
+    const app = await waitFor(
+      () => getApp('ws1-carol-fail'),
+      (a) => a.status.operationState?.phase === 'Failed' && !a.operation,
+    );
+    expect(app.status.operationState).toMatchObject({
+      phase: 'Failed',
+      message: expect.stringContaining('one or more objects failed to apply') as unknown,
+      syncResult: { revision: sha },
+      finishedAt: anyString,
+    });
+    const after = await waitFor(
+      () => getApp('ws1-carol-fail'),
+      (a) => (a.status.conditions ?? []).some((c) => c.type === 'SyncError'),
+    );
     expect(after.status.sync).toMatchObject({ status: 'OutOfSync', revision: sha });
     expect(after.operation).toBeUndefined();
   });
@@ -307,7 +377,9 @@ describe('repository following', () => {
       workDir: path.join(pollRoot, 'argocd'),
     });
     try {
-      const session = (await (await fetch(`${polling.url}/api/v1/session`, { method: 'POST', body: JSON.stringify(USERS[0]), headers: { 'content-type': 'application/json' } })).json()) as { token: string };
+      const session = (await (
+        await fetch(`${polling.url}/api/v1/session`, { method: 'POST', body: JSON.stringify(USERS[0]), headers: { 'content-type': 'application/json' } })
+      ).json()) as { token: string };
       const get = async (name: string) => {
         const response = await fetch(`${polling.url}/api/v1/applications/${name}`, { headers: { authorization: `Bearer ${session.token}` } });
         return { status: response.status, body: (await response.json()) as Application };
@@ -315,12 +387,20 @@ describe('repository following', () => {
       writeChart(pollRepo.work, { workspaceId: 'ws2', userId: 'dave', projectName: 'blog', repository: 'example.invalid/blog', tag: 'v2' });
       const sha = await pollRepo.commitAndPush('v2');
       const started = Date.now();
-      await waitFor(() => get('ws2-dave-blog'), (r) => r.status === 200 && isLive(r.body, sha), 5_000);
+      await waitFor(
+        () => get('ws2-dave-blog'),
+        (r) => r.status === 200 && isLive(r.body, sha),
+        5_000,
+      );
       expect(Date.now() - started).toBeLessThan(2_000);
 
       rmSync(path.join(pollRepo.work, 'apps/ws2/dave/blog'), { recursive: true });
       await pollRepo.commitAndPush('Remove blog');
-      await waitFor(() => get('ws2-dave-blog'), (r) => r.status === 403, 5_000);
+      await waitFor(
+        () => get('ws2-dave-blog'),
+        (r) => r.status === 403,
+        5_000,
+      );
     } finally {
       await polling.close();
       removeDir(pollRoot);
@@ -351,6 +431,10 @@ describe('simulator plumbing', () => {
     const state = body as unknown as { head: string; apps: Array<{ name: string }> };
     expect(status).toBe(200);
     expect(state.head).toMatch(FULL_SHA);
-    expect(state.apps.find((a) => a.name === 'ws1-alice-shop')).toMatchObject({ path: 'apps/ws1/alice/shop', releaseName: 'alice-shop', namespace: 'user-alice' });
+    expect(state.apps.find((a) => a.name === 'ws1-alice-shop')).toMatchObject({
+      path: 'apps/ws1/alice/shop',
+      releaseName: 'alice-shop',
+      namespace: 'user-alice',
+    });
   });
 });

@@ -124,7 +124,12 @@ export class AppController {
       // The ApplicationSet keeps its apps when the generator cannot read the branch.
       if (fetched.ok && this.head) await this.generateApps();
       // Argo CD: `error generating params from git: error retrieving Git files: <repo-server error>`.
-      else if (!fetched.ok) this.setAppSetError({ message: `error generating params from git: error retrieving Git files: rpc error: code = Unknown desc = ${fetched.message}`, reason: 'ApplicationGenerationFromParamsError', parametersGenerated: false });
+      else if (!fetched.ok)
+        this.setAppSetError({
+          message: `error generating params from git: error retrieving Git files: rpc error: code = Unknown desc = ${fetched.message}`,
+          reason: 'ApplicationGenerationFromParamsError',
+          parametersGenerated: false,
+        });
       for (const rec of [...this.apps.values()]) await this.reconcile(rec, fetched.ok ? undefined : fetched.message, false);
       return { head: this.head, apps: [...this.apps.keys()] };
     });
@@ -154,7 +159,11 @@ export class AppController {
       const revision = req.revision && /^[0-9a-f]{40}$/.test(req.revision) ? req.revision : this.head;
       const comparison = await this.compare(rec, revision, false);
       if (rec.operation) return { ok: false, code: 'FailedPrecondition', message: 'another operation is already in progress' };
-      this.startOperation(rec, { sync: { revision, prune: req.prune ?? false, ...(req.dryRun ? { dryRun: true } : {}) }, initiatedBy: { username: req.username }, retry: {} }, comparison);
+      this.startOperation(
+        rec,
+        { sync: { revision, prune: req.prune ?? false, ...(req.dryRun ? { dryRun: true } : {}) }, initiatedBy: { username: req.username }, retry: {} },
+        comparison,
+      );
       return { ok: true, app: rec };
     });
   }
@@ -189,7 +198,15 @@ export class AppController {
     // Validation keeps the first app of a name and reports the last duplicate, `(and N more)`.
     const last = duplicates.at(-1);
     const more = duplicates.length > 1 ? ` (and ${duplicates.length - 1} more)` : '';
-    this.setAppSetError(last ? { message: `ApplicationSet ${this.o.applicationSetName ?? 'user-projects'} contains applications with duplicate name: ${last.name}${more}`, reason: 'ApplicationValidationError', parametersGenerated: true } : undefined);
+    this.setAppSetError(
+      last
+        ? {
+            message: `ApplicationSet ${this.o.applicationSetName ?? 'user-projects'} contains applications with duplicate name: ${last.name}${more}`,
+            reason: 'ApplicationValidationError',
+            parametersGenerated: true,
+          }
+        : undefined,
+    );
     for (const [name, rec] of this.apps) {
       const want = wanted.get(name);
       if (want?.path === rec.identity.path && want.releaseName === rec.identity.releaseName) continue;
@@ -234,11 +251,23 @@ export class AppController {
       this.renderCache.set(rec.name, { tree, result, sourceCommit });
     }
     if (!result.ok) return { ok: false, revision, message: comparisonErrorMessage(result.message) };
-    return { ok: true, desired: { revision, sourceCommit, resources: result.resources, images: result.images, externalURLs: result.externalURLs, manifestHash: result.manifestHash } };
+    return {
+      ok: true,
+      desired: {
+        revision,
+        sourceCommit,
+        resources: result.resources,
+        images: result.images,
+        externalURLs: result.externalURLs,
+        manifestHash: result.manifestHash,
+      },
+    };
   }
 
   private async reconcile(rec: AppRecord, fetchError: string | undefined, hard: boolean): Promise<void> {
-    const comparison: Comparison = fetchError ? { ok: false, revision: '', message: comparisonErrorMessage(fetchError) } : await this.compare(rec, this.head, hard);
+    const comparison: Comparison = fetchError
+      ? { ok: false, revision: '', message: comparisonErrorMessage(fetchError) }
+      : await this.compare(rec, this.head, hard);
     if (this.apps.get(rec.name) !== rec) return;
     const now = this.now();
     const outOfSync = rec.compared(comparison, now, comparison.ok ? this.sharedResource(rec, comparison.desired) : undefined);
@@ -269,18 +298,39 @@ export class AppController {
   }
 
   /** `GET /api/v1/applicationsets/{name}`'s status: the three conditions Argo CD always writes, and the apps. */
-  appSetStatus(): { conditions: Array<{ type: string; status: 'True' | 'False'; reason: string; message: string; lastTransitionTime: string }>; resources: unknown[] } {
+  appSetStatus(): {
+    conditions: Array<{ type: string; status: 'True' | 'False'; reason: string; message: string; lastTransitionTime: string }>;
+    resources: unknown[];
+  } {
     const at = kubeTime(this.appSet.changedAt);
     const error = this.appSet.error;
     const ok = 'Successfully generated parameters for all Applications';
     const conditions = [
-      error ? { type: 'ErrorOccurred', status: 'True' as const, reason: error.reason, message: error.message, lastTransitionTime: at } : { type: 'ErrorOccurred', status: 'False' as const, reason: 'ApplicationSetUpToDate', message: ok, lastTransitionTime: at },
+      error
+        ? { type: 'ErrorOccurred', status: 'True' as const, reason: error.reason, message: error.message, lastTransitionTime: at }
+        : { type: 'ErrorOccurred', status: 'False' as const, reason: 'ApplicationSetUpToDate', message: ok, lastTransitionTime: at },
       error && !error.parametersGenerated
         ? { type: 'ParametersGenerated', status: 'False' as const, reason: 'ErrorOccurred', message: error.message, lastTransitionTime: at }
         : { type: 'ParametersGenerated', status: 'True' as const, reason: 'ParametersGenerated', message: ok, lastTransitionTime: at },
-      error ? { type: 'ResourcesUpToDate', status: 'False' as const, reason: error.reason, message: error.message, lastTransitionTime: at } : { type: 'ResourcesUpToDate', status: 'True' as const, reason: 'ApplicationSetUpToDate', message: 'ApplicationSet up to date', lastTransitionTime: at },
+      error
+        ? { type: 'ResourcesUpToDate', status: 'False' as const, reason: error.reason, message: error.message, lastTransitionTime: at }
+        : {
+            type: 'ResourcesUpToDate',
+            status: 'True' as const,
+            reason: 'ApplicationSetUpToDate',
+            message: 'ApplicationSet up to date',
+            lastTransitionTime: at,
+          },
     ];
-    const resources = [...this.apps.values()].map((rec) => ({ group: 'argoproj.io', version: 'v1alpha1', kind: 'Application', namespace: ARGOCD_NAMESPACE, name: rec.name, status: rec.syncStatus, health: { status: rec.health.status } }));
+    const resources = [...this.apps.values()].map((rec) => ({
+      group: 'argoproj.io',
+      version: 'v1alpha1',
+      kind: 'Application',
+      namespace: ARGOCD_NAMESPACE,
+      name: rec.name,
+      status: rec.syncStatus,
+      health: { status: rec.health.status },
+    }));
     return { conditions, resources };
   }
 
@@ -310,7 +360,10 @@ export class AppController {
     } else if (scenario.health.syncFails && !rec.operation.sync.dryRun) {
       const deployment = target.desired.resources.find((r) => r.kind === 'Deployment');
       const reason = `error when applying deployment.apps/${deployment?.name ?? rec.identity.releaseName}: admission webhook denied the request (simulated sync failure)`;
-      rec.finishOperation({ phase: 'Failed', message: `one or more objects failed to apply, reason: ${reason}`, desired: target.desired, failedKinds: ['Deployment'] }, now);
+      rec.finishOperation(
+        { phase: 'Failed', message: `one or more objects failed to apply, reason: ${reason}`, desired: target.desired, failedKinds: ['Deployment'] },
+        now,
+      );
     } else {
       liveChanged = rec.finishOperation({ phase: 'Succeeded', message: SUCCESS_MESSAGE, desired: target.desired }, now);
     }
@@ -355,7 +408,8 @@ export class AppController {
         case 'degraded-after':
           rec.setHealth('Healthy');
           this.after(scenario.health.afterMs, () => {
-            if (generation === rec.rolloutGeneration) rec.setHealth('Degraded', `Deployment "${deployment}" has 0/1 available replicas: back-off restarting failed container`);
+            if (generation === rec.rolloutGeneration)
+              rec.setHealth('Degraded', `Deployment "${deployment}" has 0/1 available replicas: back-off restarting failed container`);
           });
           break;
       }
@@ -402,7 +456,6 @@ export class AppController {
     this.timers.add(timer);
   }
 }
-
 
 /** `release.commitSha` of the engine's values.yaml, when the file has one. */
 function sourceCommitOf(text: string | undefined): string | undefined {

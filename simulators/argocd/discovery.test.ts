@@ -13,8 +13,24 @@ describe('discoverApps', () => {
       'apps/ws2/bob/blog/Chart.yaml',
     ]);
     expect(apps).toEqual([
-      { name: 'ws1-alice-shop', workspaceId: 'ws1', userId: 'alice', projectName: 'shop', path: 'apps/ws1/alice/shop', namespace: 'user-alice', releaseName: 'alice-shop' },
-      { name: 'ws2-bob-blog', workspaceId: 'ws2', userId: 'bob', projectName: 'blog', path: 'apps/ws2/bob/blog', namespace: 'user-bob', releaseName: 'bob-blog' },
+      {
+        name: 'ws1-alice-shop',
+        workspaceId: 'ws1',
+        userId: 'alice',
+        projectName: 'shop',
+        path: 'apps/ws1/alice/shop',
+        namespace: 'user-alice',
+        releaseName: 'alice-shop',
+      },
+      {
+        name: 'ws2-bob-blog',
+        workspaceId: 'ws2',
+        userId: 'bob',
+        projectName: 'blog',
+        path: 'apps/ws2/bob/blog',
+        namespace: 'user-bob',
+        releaseName: 'bob-blog',
+      },
     ]);
   });
 

@@ -38,8 +38,19 @@ describe("the engine's chart", () => {
   it('renders without helm into the Deployment, Service, Ingress and pull-secret ExternalSecret with the digest-pinned image', () => {
     const result = renderWithoutHelm(input);
     if (!result.ok) throw new Error(result.message);
-    expect(result.resources.map((r) => `${r.kind}/${r.name}`).sort()).toEqual(['Deployment/alice-shop', 'ExternalSecret/alice-shop-pull', 'Ingress/alice-shop', 'Service/alice-shop']);
-    expect(result.resources.find((r) => r.kind === 'ExternalSecret')).toEqual({ group: 'external-secrets.io', version: 'v1', kind: 'ExternalSecret', namespace: 'user-alice', name: 'alice-shop-pull' });
+    expect(result.resources.map((r) => `${r.kind}/${r.name}`).sort()).toEqual([
+      'Deployment/alice-shop',
+      'ExternalSecret/alice-shop-pull',
+      'Ingress/alice-shop',
+      'Service/alice-shop',
+    ]);
+    expect(result.resources.find((r) => r.kind === 'ExternalSecret')).toEqual({
+      group: 'external-secrets.io',
+      version: 'v1',
+      kind: 'ExternalSecret',
+      namespace: 'user-alice',
+      name: 'alice-shop-pull',
+    });
     expect(result.images).toEqual([`127.0.0.1:8082/apps/ws1/alice-shop@${digest}`]);
   });
 
@@ -71,14 +82,35 @@ describe("the engine's chart", () => {
     const sha = await repo.commitAndPush('Release alice/shop');
     const scenarios = new ScenarioStore();
     scenarios.setDefault({ health: { progressingMs: 30 } });
-    const argo = await startArgoCd({ scenarios, users: [], tokens: ['t'], repo: { url: repo.url, branch: 'main' }, generatorFile: 'app.json', helmBinary: helm, workDir: path.join(root, 'argocd'), pollIntervalMs: 600_000 });
+    const argo = await startArgoCd({
+      scenarios,
+      users: [],
+      tokens: ['t'],
+      repo: { url: repo.url, branch: 'main' },
+      generatorFile: 'app.json',
+      helmBinary: helm,
+      workDir: path.join(root, 'argocd'),
+      pollIntervalMs: 600_000,
+    });
     try {
-      const list = async () => ((await (await fetch(`${argo.url}/api/v1/applications`, { headers: { authorization: 'Bearer t' } })).json()) as { items: Application[] }).items;
-      const apps = await waitFor(list, (items) => items.some((a) => a.status.sync.revision === sha && a.status.sync.status === 'Synced' && a.status.health.status === 'Healthy'));
+      const list = async () =>
+        ((await (await fetch(`${argo.url}/api/v1/applications`, { headers: { authorization: 'Bearer t' } })).json()) as { items: Application[] }).items;
+      const apps = await waitFor(list, (items) =>
+        items.some((a) => a.status.sync.revision === sha && a.status.sync.status === 'Synced' && a.status.health.status === 'Healthy'),
+      );
       expect(apps.map((a) => a.metadata.name)).toEqual(['ws1-alice-shop']);
       // The ExternalSecret is one more resource: synced, and (no External Secrets Operator here) Healthy.
-      expect(apps[0]?.status.resources.map((r) => `${r.kind}/${r.name}`).sort()).toEqual(['Deployment/alice-shop', 'ExternalSecret/alice-shop-pull', 'Ingress/alice-shop', 'Service/alice-shop']);
-      expect(apps[0]?.status.resources.find((r) => r.kind === 'ExternalSecret')).toMatchObject({ group: 'external-secrets.io', status: 'Synced', health: { status: 'Healthy' } });
+      expect(apps[0]?.status.resources.map((r) => `${r.kind}/${r.name}`).sort()).toEqual([
+        'Deployment/alice-shop',
+        'ExternalSecret/alice-shop-pull',
+        'Ingress/alice-shop',
+        'Service/alice-shop',
+      ]);
+      expect(apps[0]?.status.resources.find((r) => r.kind === 'ExternalSecret')).toMatchObject({
+        group: 'external-secrets.io',
+        status: 'Synced',
+        health: { status: 'Healthy' },
+      });
       expect(apps[0]?.spec.source.helm.releaseName).toBe('alice-shop');
       expect(apps[0]?.status.summary.images).toEqual([`127.0.0.1:8082/apps/ws1/alice-shop@${digest}`]);
     } finally {

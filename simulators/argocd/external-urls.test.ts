@@ -11,7 +11,11 @@ const chart = stringify({ apiVersion: 'v2', name: 'web', version: '0.1.0' });
 const values = stringify({ image: { repository: 'registry.example/web', tag: '1' } });
 
 function render(manifest: string) {
-  const files = new Map([['Chart.yaml', chart], ['values.yaml', values], ['templates/all.yaml', manifest]]);
+  const files = new Map([
+    ['Chart.yaml', chart],
+    ['values.yaml', values],
+    ['templates/all.yaml', manifest],
+  ]);
   const result = renderWithoutHelm({ files, releaseName: 'web', namespace: 'ns', valueFiles: ['values.yaml'] });
   if (!result.ok) throw new Error(result.message);
   return result.externalURLs;
@@ -34,19 +38,27 @@ describe('status.summary.externalURLs of the Argo CD simulator', () => {
   });
 
   it('is https when a tls entry has a secretName, whatever its hosts say', () => {
-    expect(render(ingress({ tls: [{ hosts: ['other.example.com'], secretName: 'x-tls' }], rules: [rule('a.example.com', '/')] }))).toEqual(['https://a.example.com/']);
+    expect(render(ingress({ tls: [{ hosts: ['other.example.com'], secretName: 'x-tls' }], rules: [rule('a.example.com', '/')] }))).toEqual([
+      'https://a.example.com/',
+    ]);
     // A tls entry without secretName, listing the host in `hosts`: Argo CD v2.14 reads `hosts` as a map and never matches it.
     expect(render(ingress({ tls: [{ hosts: ['a.example.com'] }], rules: [rule('a.example.com', '/')] }))).toEqual(['http://a.example.com/']);
   });
 
   it('skips rules without a host or without paths, and adds link.argocd.argoproj.io annotations of any resource', () => {
-    const service = stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', annotations: { 'link.argocd.argoproj.io/docs': 'https://docs.example.com/web' } } });
+    const service = stringify({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', annotations: { 'link.argocd.argoproj.io/docs': 'https://docs.example.com/web' } },
+    });
     expect(render(`${ingress({ rules: [rule(undefined, '/'), { host: 'nopaths.example.com' }] })}---\n${service}`)).toEqual(['https://docs.example.com/web']);
   });
 
   it('reads extensions/v1beta1 Ingresses too, and nothing from other kinds', () => {
     expect(render(ingress({ rules: [rule('old.example.com', '/')] }, undefined, 'extensions/v1beta1'))).toEqual(['http://old.example.com/']);
-    expect(render(stringify({ apiVersion: 'example.com/v1', kind: 'Ingress', metadata: { name: 'x' }, spec: { rules: [rule('x.example.com', '/')] } }))).toEqual([]);
+    expect(
+      render(stringify({ apiVersion: 'example.com/v1', kind: 'Ingress', metadata: { name: 'x' }, spec: { rules: [rule('x.example.com', '/')] } })),
+    ).toEqual([]);
   });
 
   it("gives the engine's chart its app host, https exactly when the values turn TLS on", () => {

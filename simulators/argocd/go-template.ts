@@ -184,7 +184,14 @@ export interface GoTemplateOptions {
  */
 export function executeGoTemplate(source: string, data: unknown, options: GoTemplateOptions = {}): string {
   const parsed = parse(source, options.name ?? 'template');
-  return render(parsed.nodes, { dot: data, root: data, vars: new Map(), defines: parsed.defines, depth: 0, strict: { missingKeyError: options.missingKeyError ?? false } });
+  return render(parsed.nodes, {
+    dot: data,
+    root: data,
+    vars: new Map(),
+    defines: parsed.defines,
+    depth: 0,
+    strict: { missingKeyError: options.missingKeyError ?? false },
+  });
 }
 
 export function renderTemplate(source: string, ctx: TemplateContext, file = 'template', shared: Map<string, Node[]> = new Map()): string {
@@ -375,11 +382,31 @@ function indentLines(value: string, spaces: number): string {
 }
 
 /** Functions that take maps and lists; every other one needs strings, numbers or booleans. */
-const TAKES_STRUCTURES = new Set(['default', 'required', 'toYaml', 'toJson', 'eq', 'ne', 'not', 'and', 'or', 'empty', 'len', 'include', 'template', 'dict', 'list', 'index', 'get', 'hasKey']);
+const TAKES_STRUCTURES = new Set([
+  'default',
+  'required',
+  'toYaml',
+  'toJson',
+  'eq',
+  'ne',
+  'not',
+  'and',
+  'or',
+  'empty',
+  'len',
+  'include',
+  'template',
+  'dict',
+  'list',
+  'index',
+  'get',
+  'hasKey',
+]);
 
 function call(name: string, args: unknown[], scope: Scope): unknown {
   const [a, b, c] = args;
-  if (scope.strict && !TAKES_STRUCTURES.has(name) && args.some((v) => v !== null && typeof v === 'object')) throw new TemplateError(`${name}: wrong type for value; expected a string, got a map or list`);
+  if (scope.strict && !TAKES_STRUCTURES.has(name) && args.some((v) => v !== null && typeof v === 'object'))
+    throw new TemplateError(`${name}: wrong type for value; expected a string, got a map or list`);
   switch (name) {
     case 'quote':
       return args.map((v) => JSON.stringify(text(v))).join(' ');
@@ -449,7 +476,9 @@ function call(name: string, args: unknown[], scope: Scope): unknown {
       return Buffer.from(text(a), 'base64').toString('utf8');
     case 'urlquery':
       // Go's QueryEscape: spaces as +.
-      return encodeURIComponent(args.map(text).join('')).replace(/%20/g, '+').replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+      return encodeURIComponent(args.map(text).join(''))
+        .replace(/%20/g, '+')
+        .replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
     case 'dict': {
       // sprig: key/value pairs; a key without a value gets "".
       const out: Record<string, unknown> = {};
@@ -501,7 +530,12 @@ function call(name: string, args: unknown[], scope: Scope): unknown {
 export function goJsonMarshal(value: unknown): string {
   const sorted = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sorted);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+      );
     return v;
   };
   const escapes: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };

@@ -10,7 +10,6 @@ import { createGitopsRepo, removeDir, startArgoCd, tempDir, waitFor, writeChart,
 const helm = helmPath();
 if (!helm) console.warn('SKIPPED: real helm rendering test (no helm binary: run `npm run setup` or set HELM_PATH)');
 
-
 describe.skipIf(!helm)('Argo CD simulator with helm template', () => {
   let root: string;
   let repo: GitopsRepo;
@@ -23,11 +22,26 @@ describe.skipIf(!helm)('Argo CD simulator with helm template', () => {
   beforeAll(async () => {
     root = tempDir('argocd-helm');
     repo = await createGitopsRepo(root);
-    writeChart(repo.work, { workspaceId: 'ws1', userId: 'alice', projectName: 'shop', repository: 'registry.example/apps/ws1/alice-shop', tag: '3f2a9c1-1a2b3c4d', digest: `sha256:${'a'.repeat(64)}` });
+    writeChart(repo.work, {
+      workspaceId: 'ws1',
+      userId: 'alice',
+      projectName: 'shop',
+      repository: 'registry.example/apps/ws1/alice-shop',
+      tag: '3f2a9c1-1a2b3c4d',
+      digest: `sha256:${'a'.repeat(64)}`,
+    });
     await repo.commitAndPush('Initial');
     const scenarios = new ScenarioStore();
     scenarios.setDefault({ health: { progressingMs: 50 } });
-    argo = await startArgoCd({ scenarios, users: [], tokens: ['helm-test-token'], repo: { url: repo.url, branch: 'main' }, pollIntervalMs: 600_000, helmBinary: helm, workDir: path.join(root, 'argocd') });
+    argo = await startArgoCd({
+      scenarios,
+      users: [],
+      tokens: ['helm-test-token'],
+      repo: { url: repo.url, branch: 'main' },
+      pollIntervalMs: 600_000,
+      helmBinary: helm,
+      workDir: path.join(root, 'argocd'),
+    });
   });
 
   afterAll(async () => {
@@ -37,9 +51,16 @@ describe.skipIf(!helm)('Argo CD simulator with helm template', () => {
 
   it('renders the chart with helm, syncs it, and reports helm errors as ComparisonError', async () => {
     const head = (await repo.git.revparse(['HEAD'])).trim();
-    const app = await waitFor(() => get('ws1-alice-shop'), (a) => a.status?.sync?.status === 'Synced' && a.status.health.status === 'Healthy');
+    const app = await waitFor(
+      () => get('ws1-alice-shop'),
+      (a) => a.status?.sync?.status === 'Synced' && a.status.health.status === 'Healthy',
+    );
     expect(app.status.sync.revision).toBe(head);
-    expect(app.status.resources.map((r) => `${r.kind}/${r.name}`).sort()).toEqual(['Deployment/ws1-alice-shop', 'Ingress/ws1-alice-shop', 'Service/ws1-alice-shop']);
+    expect(app.status.resources.map((r) => `${r.kind}/${r.name}`).sort()).toEqual([
+      'Deployment/ws1-alice-shop',
+      'Ingress/ws1-alice-shop',
+      'Service/ws1-alice-shop',
+    ]);
     expect(app.status.summary.images).toEqual([`registry.example/apps/ws1/alice-shop@sha256:${'a'.repeat(64)}`]);
 
     writeFileSync(path.join(repo.work, 'apps/ws1/alice/shop/templates/service.yaml'), 'kind: Service\nmetadata:\n  name: [unclosed\n');
@@ -47,6 +68,8 @@ describe.skipIf(!helm)('Argo CD simulator with helm template', () => {
     const broken = await get('ws1-alice-shop', '?refresh=normal');
     expect(broken.status.sync.status).toBe('Unknown');
     const condition = broken.status.conditions?.find((c) => c.type === 'ComparisonError');
-    expect(condition?.message).toContain('`helm template . --name-template alice-shop --namespace user-alice --values <path to cached source>/values.yaml --include-crds` failed exit status 1: Error: YAML parse error on shop/templates/service.yaml');
+    expect(condition?.message).toContain(
+      '`helm template . --name-template alice-shop --namespace user-alice --values <path to cached source>/values.yaml --include-crds` failed exit status 1: Error: YAML parse error on shop/templates/service.yaml',
+    );
   });
 });

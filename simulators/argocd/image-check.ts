@@ -76,7 +76,11 @@ export function createImageChecker(registry?: RegistryOptions, fetchImpl: typeof
   };
 
   async function head(url: string, authorization?: string): Promise<Response> {
-    const response = await fetchImpl(url, { method: 'HEAD', headers: { accept: MANIFEST_TYPES, ...(authorization ? { authorization } : {}) }, signal: AbortSignal.timeout(10_000) });
+    const response = await fetchImpl(url, {
+      method: 'HEAD',
+      headers: { accept: MANIFEST_TYPES, ...(authorization ? { authorization } : {}) },
+      signal: AbortSignal.timeout(10_000),
+    });
     await response.body?.cancel();
     return response;
   }

@@ -6,7 +6,18 @@ import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScenarioStore } from '../common/scenario.js';
-import { createGitopsRepo, removeDir, startArgoCd, startRegistryStub, tempDir, waitFor, writeChart, type GitopsRepo, type RegistryStub, type RunningArgoCd } from './test-support.js';
+import {
+  createGitopsRepo,
+  removeDir,
+  startArgoCd,
+  startRegistryStub,
+  tempDir,
+  waitFor,
+  writeChart,
+  type GitopsRepo,
+  type RegistryStub,
+  type RunningArgoCd,
+} from './test-support.js';
 
 const USERS = [{ username: 'admin', password: 'admin-password' }];
 type Body = Record<string, any>;
@@ -45,9 +56,19 @@ beforeAll(async () => {
   await repo.commitAndPush('Initial app');
   const scenarios = new ScenarioStore();
   scenarios.setDefault({ health: { progressingMs: 40 } });
-  argo = await startArgoCd({ scenarios, users: USERS, repo: { url: repo.url, branch: repo.branch }, pollIntervalMs: 600_000, registry: { url: registry.url, username: 'robot', password: 'secret' }, workDir: path.join(root, 'argocd') });
+  argo = await startArgoCd({
+    scenarios,
+    users: USERS,
+    repo: { url: repo.url, branch: repo.branch },
+    pollIntervalMs: 600_000,
+    registry: { url: registry.url, username: 'robot', password: 'secret' },
+    workDir: path.join(root, 'argocd'),
+  });
   token = String((await api('/api/v1/session', { method: 'POST', body: JSON.stringify(USERS[0]) })).body.token);
-  await waitFor(() => api('/api/v1/applications/ws1-alice-shop'), (r) => r.body.status?.health?.status === 'Healthy');
+  await waitFor(
+    () => api('/api/v1/applications/ws1-alice-shop'),
+    (r) => r.body.status?.health?.status === 'Healthy',
+  );
 });
 
 afterAll(async () => {
@@ -60,7 +81,11 @@ describe('the ApplicationSet', () => {
   it('answers its status with the three conditions Argo CD always writes, and its apps', async () => {
     const body = await appSet();
     expect(body.metadata).toMatchObject({ name: 'user-projects', namespace: 'argocd' });
-    expect(condition(body, 'ErrorOccurred')).toMatchObject({ status: 'False', reason: 'ApplicationSetUpToDate', message: 'Successfully generated parameters for all Applications' });
+    expect(condition(body, 'ErrorOccurred')).toMatchObject({
+      status: 'False',
+      reason: 'ApplicationSetUpToDate',
+      message: 'Successfully generated parameters for all Applications',
+    });
     expect(condition(body, 'ParametersGenerated')).toMatchObject({ status: 'True', reason: 'ParametersGenerated' });
     expect(condition(body, 'ResourcesUpToDate')).toMatchObject({ status: 'True', reason: 'ApplicationSetUpToDate', message: 'ApplicationSet up to date' });
     expect(body.status.resources).toEqual([expect.objectContaining({ kind: 'Application', name: 'ws1-alice-shop' })]);
@@ -82,12 +107,21 @@ describe('a repository the repo-server cannot fetch', () => {
     expect((await control('repo-error', { kind })).status).toBe(200);
     const app = (await api('/api/v1/applications/ws1-alice-shop?refresh=normal')).body;
     expect(app.status.sync.status).toBe('Unknown');
-    expect(app.status.conditions).toEqual([expect.objectContaining({ type: 'ComparisonError', message: `Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = ${words}` })]);
+    expect(app.status.conditions).toEqual([
+      expect.objectContaining({
+        type: 'ComparisonError',
+        message: `Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = ${words}`,
+      }),
+    ]);
     // What already runs keeps running.
     expect(app.status.health.status).toBe('Healthy');
     await reconcile();
     const set = await appSet();
-    expect(condition(set, 'ErrorOccurred')).toMatchObject({ status: 'True', reason: 'ApplicationGenerationFromParamsError', message: `error generating params from git: error retrieving Git files: rpc error: code = Unknown desc = ${words}` });
+    expect(condition(set, 'ErrorOccurred')).toMatchObject({
+      status: 'True',
+      reason: 'ApplicationGenerationFromParamsError',
+      message: `error generating params from git: error retrieving Git files: rpc error: code = Unknown desc = ${words}`,
+    });
     expect(condition(set, 'ParametersGenerated')).toMatchObject({ status: 'False', reason: 'ErrorOccurred' });
     expect(condition(set, 'ResourcesUpToDate')).toMatchObject({ status: 'False' });
     // The ApplicationSet keeps its apps while it cannot list the repository.
@@ -133,7 +167,11 @@ describe('conflicts', () => {
     expect(app.spec.source.path).toBe('apps/ws1-dup/a/b');
     expect(app.spec.destination.namespace).toBe('user-a');
     const set = await appSet();
-    expect(condition(set, 'ErrorOccurred')).toMatchObject({ status: 'True', reason: 'ApplicationValidationError', message: 'ApplicationSet user-projects contains applications with duplicate name: ws1-dup-a-b' });
+    expect(condition(set, 'ErrorOccurred')).toMatchObject({
+      status: 'True',
+      reason: 'ApplicationValidationError',
+      message: 'ApplicationSet user-projects contains applications with duplicate name: ws1-dup-a-b',
+    });
     expect(condition(set, 'ParametersGenerated')?.status).toBe('True');
     expect(condition(set, 'ResourcesUpToDate')).toMatchObject({ status: 'False', reason: 'ApplicationValidationError' });
 
@@ -151,8 +189,13 @@ describe('conflicts', () => {
     writeFileSync(valuesFile, stringify({ ...(parse(readFileSync(valuesFile, 'utf8')) as object), appName: 'ws1-alice-shop' }));
     await repo.commitAndPush('A folder written around the engine');
     await reconcile();
-    const app = await waitFor(() => api('/api/v1/applications/ws2-alice-shop'), (r) => (r.body.status?.conditions as Body[] | undefined)?.some((c) => c.type === 'SharedResourceWarning') === true);
-    expect(condition(app.body, 'SharedResourceWarning')?.message).toBe('Deployment/ws1-alice-shop is part of applications argocd/ws2-alice-shop and ws1-alice-shop');
+    const app = await waitFor(
+      () => api('/api/v1/applications/ws2-alice-shop'),
+      (r) => (r.body.status?.conditions as Body[] | undefined)?.some((c) => c.type === 'SharedResourceWarning') === true,
+    );
+    expect(condition(app.body, 'SharedResourceWarning')?.message).toBe(
+      'Deployment/ws1-alice-shop is part of applications argocd/ws2-alice-shop and ws1-alice-shop',
+    );
 
     rmSync(dir, { recursive: true });
     await repo.commitAndPush('Remove it');

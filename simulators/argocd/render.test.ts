@@ -28,7 +28,8 @@ const input = (files: Map<string, string>) => ({ files, releaseName: 'alice-shop
 describe('renderTemplate (Go template subset)', () => {
   const ctx = { Values: values, Release: { Name: 'r', Namespace: 'ns', Service: 'Helm' }, Chart: { Name: 'shop', Version: '0.1.0' } };
   it('substitutes values, honours if/else and trims whitespace', () => {
-    const text = 'a: {{ .Values.appName }}\n{{- if .Values.ingress.enabled }}\nb: yes\n{{- else }}\nb: no\n{{- end }}\nc: {{ .Values.missing | default "x" | quote }}\n';
+    const text =
+      'a: {{ .Values.appName }}\n{{- if .Values.ingress.enabled }}\nb: yes\n{{- else }}\nb: no\n{{- end }}\nc: {{ .Values.missing | default "x" | quote }}\n';
     expect(renderTemplate(text, ctx)).toBe('a: ws1-alice-shop\nb: no\nc: "x"\n');
   });
   it('rejects unbalanced blocks', () => {
@@ -57,7 +58,11 @@ describe('renderWithoutHelm', () => {
     ['Chart.yaml without a version', { 'Chart.yaml': 'apiVersion: v2\nname: shop\n' }, /chart.metadata.version is required/],
     ['unparseable values.yaml', { 'values.yaml': 'image: [oops\n' }, /failed to parse values.yaml/],
     ['values without image.tag', { 'values.yaml': stringify({ ...values, image: { repository: 'x' } }) }, /image.repository and image.tag are required/],
-    ['a template that is not YAML', { 'templates/service.yaml': 'kind: Service\nmetadata:\n  name: [x\n' }, /YAML parse error on shop\/templates\/service.yaml/],
+    [
+      'a template that is not YAML',
+      { 'templates/service.yaml': 'kind: Service\nmetadata:\n  name: [x\n' },
+      /YAML parse error on shop\/templates\/service.yaml/,
+    ],
     ['an unclosed block', { 'templates/hpa.yaml': '{{- if .Values.autoscaling.enabled }}\nkind: X\n' }, /parse error/],
   ])('fails on %s', (_label, overrides, message) => {
     const result = renderWithoutHelm(input(chartFiles(overrides)));

@@ -18,8 +18,7 @@ export interface RenderInput {
 }
 
 export type RenderResult =
-  | { ok: true; resources: RenderedResource[]; images: string[]; externalURLs: string[]; manifestHash: string }
-  | { ok: false; message: string };
+  { ok: true; resources: RenderedResource[]; images: string[]; externalURLs: string[]; manifestHash: string } | { ok: false; message: string };
 
 export interface RendererOptions {
   helmBinary?: string;
@@ -53,7 +52,13 @@ export function createRenderer({ helmBinary, workDir, timeoutMs = 30_000 }: Rend
       const args = ['template', '.', '--name-template', input.releaseName, '--namespace', input.namespace];
       for (const valueFile of input.valueFiles) args.push('--values', path.join(dir, valueFile));
       args.push('--include-crds');
-      const env = { PATH: process.env.PATH ?? '', HOME: helmHome, HELM_CACHE_HOME: path.join(helmHome, 'cache'), HELM_CONFIG_HOME: path.join(helmHome, 'config'), HELM_DATA_HOME: path.join(helmHome, 'data') };
+      const env = {
+        PATH: process.env.PATH ?? '',
+        HOME: helmHome,
+        HELM_CACHE_HOME: path.join(helmHome, 'cache'),
+        HELM_CONFIG_HOME: path.join(helmHome, 'config'),
+        HELM_DATA_HOME: path.join(helmHome, 'data'),
+      };
       const result = await run(helmBinary, args, { cwd: dir, env, timeoutMs });
       if (result.code !== 0) {
         const stderr = result.stderr.trim().replaceAll(dir, '.');
@@ -116,7 +121,11 @@ export function renderWithoutHelm(input: RenderInput): RenderResult {
     try {
       text = renderTemplate(source, ctx, name, defines);
     } catch (error) {
-      if (error instanceof TemplateError) return { ok: false, message: `Error: ${/^execution error/.test(error.message) ? `${error.message} at (${name})` : `parse error at (${error.message})`}` };
+      if (error instanceof TemplateError)
+        return {
+          ok: false,
+          message: `Error: ${/^execution error/.test(error.message) ? `${error.message} at (${name})` : `parse error at (${error.message})`}`,
+        };
       throw error;
     }
     for (const doc of parseAllDocuments(text)) {
@@ -141,7 +150,13 @@ function fromManifests(text: string, input: RenderInput, fallbackImage?: string)
     if (!obj || typeof obj.kind !== 'string' || typeof obj.apiVersion !== 'string') continue;
     const metadata = asMap(obj.metadata) ?? {};
     const [group, version] = obj.apiVersion.includes('/') ? (obj.apiVersion.split('/', 2) as [string, string]) : ['', obj.apiVersion];
-    resources.push({ group, version, kind: obj.kind, namespace: typeof metadata.namespace === 'string' ? metadata.namespace : input.namespace, name: typeof metadata.name === 'string' ? metadata.name : '' });
+    resources.push({
+      group,
+      version,
+      kind: obj.kind,
+      namespace: typeof metadata.namespace === 'string' ? metadata.namespace : input.namespace,
+      name: typeof metadata.name === 'string' ? metadata.name : '',
+    });
     if (WORKLOADS.has(obj.kind)) for (const image of containerImages(obj)) images.add(image);
     for (const url of externalUrls(obj)) urls.add(url);
   }
@@ -196,7 +211,11 @@ function errorText(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 }
 
-function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(cmd, args, { cwd: opts.cwd, env: opts.env, timeout: opts.timeoutMs, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;

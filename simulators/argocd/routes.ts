@@ -17,14 +17,16 @@ export interface ApiOptions {
 }
 
 const sessionBody = z.object({ username: z.string(), password: z.string() });
-const syncBody = z.object({
-  name: z.string().optional(),
-  revision: z.string().optional(),
-  prune: z.boolean().optional(),
-  dryRun: z.boolean().optional(),
-  project: z.string().optional(),
-  appNamespace: z.string().optional(),
-}).loose();
+const syncBody = z
+  .object({
+    name: z.string().optional(),
+    revision: z.string().optional(),
+    prune: z.boolean().optional(),
+    dryRun: z.boolean().optional(),
+    project: z.string().optional(),
+    appNamespace: z.string().optional(),
+  })
+  .loose();
 
 export function createApiRoutes({ controller, sessions, version, rbac, applicationSetName }: ApiOptions): Hono<SessionEnv> {
   const api = new Hono<SessionEnv>();
@@ -33,12 +35,23 @@ export function createApiRoutes({ controller, sessions, version, rbac, applicati
     const token = requestToken(c.req.header('authorization'), c.req.header('cookie'));
     const full = token !== undefined && 'user' in sessions.verify(token);
     if (!full) return c.json({ Version: version });
-    return c.json({ Version: version, BuildDate: '2025-01-01T00:00:00Z', GitTreeState: 'clean', GoVersion: 'go1.22.0', Compiler: 'gc', Platform: 'linux/amd64', HelmVersion: 'v3.16.0+simulated' });
+    return c.json({
+      Version: version,
+      BuildDate: '2025-01-01T00:00:00Z',
+      GitTreeState: 'clean',
+      GoVersion: 'go1.22.0',
+      Compiler: 'gc',
+      Platform: 'linux/amd64',
+      HelmVersion: 'v3.16.0+simulated',
+    });
   });
 
   // Everything under /api/v1 needs a session, except creating one. (Registered before the
   // routes so that the request counters see the route, not this middleware, as the last match.)
-  api.use('/api/v1/*', requireSession(sessions, (method, path) => method === 'POST' && path === '/api/v1/session'));
+  api.use(
+    '/api/v1/*',
+    requireSession(sessions, (method, path) => method === 'POST' && path === '/api/v1/session'),
+  );
 
   api.post('/api/v1/session', async (c) => {
     const parsed = sessionBody.safeParse(await c.req.json().catch(() => undefined));
@@ -55,7 +68,9 @@ export function createApiRoutes({ controller, sessions, version, rbac, applicati
     const names = new Set(c.req.queries('name') ?? []);
     const projects = new Set([...(c.req.queries('projects') ?? []), ...(c.req.queries('project') ?? [])]);
     const items = [...controller.apps.values()]
-      .filter((rec) => (names.size === 0 || names.has(rec.name)) && (projects.size === 0 || projects.has('default')) && rbac.allows(c.get('argocdUser'), rec.name))
+      .filter(
+        (rec) => (names.size === 0 || names.has(rec.name)) && (projects.size === 0 || projects.has('default')) && rbac.allows(c.get('argocdUser'), rec.name),
+      )
       .map((rec) => rec.toApplication());
     const resourceVersion = String(Math.max(0, ...[...controller.apps.values()].map((r) => r.resourceVersion)));
     return c.json({ metadata: { resourceVersion }, items });
@@ -66,7 +81,10 @@ export function createApiRoutes({ controller, sessions, version, rbac, applicati
     const project = c.req.query('project') ?? c.req.query('projects');
     if (!rbac.allows(c.get('argocdUser'), name)) return grpcError(c, 'PermissionDenied', PERMISSION_DENIED);
     const missing = notVisible(c.req.query('appNamespace'), project, controller.apps.get(name));
-    if (missing) return missing === 'not-found' ? grpcError(c, 'NotFound', `applications.argoproj.io "${name}" not found`) : grpcError(c, 'PermissionDenied', PERMISSION_DENIED);
+    if (missing)
+      return missing === 'not-found'
+        ? grpcError(c, 'NotFound', `applications.argoproj.io "${name}" not found`)
+        : grpcError(c, 'PermissionDenied', PERMISSION_DENIED);
     const refresh = c.req.query('refresh');
     const rec = refresh ? await controller.refresh(name, refresh === 'hard') : controller.apps.get(name);
     // The app can disappear while the refresh runs (its chart was deleted).
@@ -80,9 +98,13 @@ export function createApiRoutes({ controller, sessions, version, rbac, applicati
     if (!parsed.success) return grpcError(c, 'InvalidArgument', 'invalid sync request body');
     if (!rbac.allows(c.get('argocdUser'), name)) return grpcError(c, 'PermissionDenied', PERMISSION_DENIED);
     const missing = notVisible(parsed.data.appNamespace, parsed.data.project, controller.apps.get(name));
-    if (missing) return missing === 'not-found' ? grpcError(c, 'NotFound', `applications.argoproj.io "${name}" not found`) : grpcError(c, 'PermissionDenied', PERMISSION_DENIED);
+    if (missing)
+      return missing === 'not-found'
+        ? grpcError(c, 'NotFound', `applications.argoproj.io "${name}" not found`)
+        : grpcError(c, 'PermissionDenied', PERMISSION_DENIED);
     const outcome = await controller.sync(name, { ...parsed.data, username: c.get('argocdUser') });
-    if (!outcome.ok) return outcome.code === 'NotFound' ? grpcError(c, 'PermissionDenied', PERMISSION_DENIED) : grpcError(c, 'FailedPrecondition', outcome.message);
+    if (!outcome.ok)
+      return outcome.code === 'NotFound' ? grpcError(c, 'PermissionDenied', PERMISSION_DENIED) : grpcError(c, 'FailedPrecondition', outcome.message);
     return c.json(outcome.app.toApplication());
   });
 
@@ -92,7 +114,11 @@ export function createApiRoutes({ controller, sessions, version, rbac, applicati
     if (name !== applicationSetName) return grpcError(c, 'NotFound', `error getting ApplicationSet: applicationset.argoproj.io "${name}" not found`);
     return c.json({
       metadata: { name, namespace: ARGOCD_NAMESPACE },
-      spec: { goTemplate: true, goTemplateOptions: ['missingkey=error'], generators: [{ git: { repoURL: controller.repoUrl, revision: controller.branch, files: [{ path: `apps/*/*/*/${controller.generatorFile}` }] } }] },
+      spec: {
+        goTemplate: true,
+        goTemplateOptions: ['missingkey=error'],
+        generators: [{ git: { repoURL: controller.repoUrl, revision: controller.branch, files: [{ path: `apps/*/*/*/${controller.generatorFile}` }] } }],
+      },
       status: controller.appSetStatus(),
     });
   });

@@ -68,7 +68,17 @@ export function writeChart(work: string, v: ChartValues): string {
   const dir = path.join(work, 'apps', v.workspaceId, v.userId, v.projectName);
   const appName = `${v.workspaceId}-${v.userId}-${v.projectName}`;
   mkdirSync(path.join(dir, 'templates'), { recursive: true });
-  writeFileSync(path.join(dir, 'Chart.yaml'), stringify({ apiVersion: 'v2', name: v.projectName, description: `${v.workspaceId}/${v.userId}/${v.projectName}`, type: 'application', version: '0.1.0', appVersion: v.tag }));
+  writeFileSync(
+    path.join(dir, 'Chart.yaml'),
+    stringify({
+      apiVersion: 'v2',
+      name: v.projectName,
+      description: `${v.workspaceId}/${v.userId}/${v.projectName}`,
+      type: 'application',
+      version: '0.1.0',
+      appVersion: v.tag,
+    }),
+  );
   const values = {
     appName,
     namespace: `user-${v.userId}`,

@@ -4,7 +4,8 @@
 export type SyncStatusCode = 'Synced' | 'OutOfSync' | 'Unknown';
 export type HealthStatusCode = 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Missing' | 'Unknown';
 export type OperationPhase = 'Running' | 'Terminating' | 'Failed' | 'Error' | 'Succeeded';
-export type ConditionType = 'ComparisonError' | 'InvalidSpecError' | 'SyncError' | 'UnknownError' | 'DeletionError' | 'OrphanedResourceWarning' | 'SharedResourceWarning';
+export type ConditionType =
+  'ComparisonError' | 'InvalidSpecError' | 'SyncError' | 'UnknownError' | 'DeletionError' | 'OrphanedResourceWarning' | 'SharedResourceWarning';
 
 export interface ApplicationSource {
   repoURL: string;

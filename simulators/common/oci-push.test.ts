@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerRegistryAvailable, startDockerRegistry, type RunningRegistry } from '../../test/support/registry.js';
 import { buildOciImage, createTar, OciPushError, parseChallenge, pushOciImage, sha256Digest } from './oci-push.js';
 
-const ACCEPT = 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json';
+const ACCEPT =
+  'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json';
 const image = (commitSha: string) => ({ repoUrl: 'https://git.example.com/alice/shop.git', commitSha, files: { 'app/package.json': '{"name":"shop"}\n' } });
 
 async function listen(app: Hono): Promise<{ url: string; close(): Promise<void> }> {
@@ -62,7 +63,11 @@ describe('OCI image building', () => {
     expect(buildOciImage(image('a'.repeat(40))).manifest.digest).toBe(a.manifest.digest);
     expect(buildOciImage(image('b'.repeat(40))).manifest.digest).not.toBe(a.manifest.digest);
     expect(buildOciImage({ ...image('a'.repeat(40)), repoUrl: 'https://other/repo.git' }).layer.digest).not.toBe(a.layer.digest);
-    const manifest = JSON.parse(a.manifest.bytes.toString()) as { mediaType: string; config: { digest: string; size: number }; layers: Array<{ mediaType: string; digest: string }> };
+    const manifest = JSON.parse(a.manifest.bytes.toString()) as {
+      mediaType: string;
+      config: { digest: string; size: number };
+      layers: Array<{ mediaType: string; digest: string }>;
+    };
     expect(manifest.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
     expect(manifest.config).toMatchObject({ digest: a.config.digest, size: a.config.size });
     expect(manifest.layers[0]).toMatchObject({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: a.layer.digest });
@@ -74,7 +79,9 @@ describe('OCI image building', () => {
     try {
       const layer = buildOciImage(image('c'.repeat(40))).layer;
       writeFileSync(path.join(dir, 'layer.tgz'), layer.bytes);
-      const listing = execFileSync('tar', ['-tzf', path.join(dir, 'layer.tgz')], { encoding: 'utf8' }).trim().split('\n');
+      const listing = execFileSync('tar', ['-tzf', path.join(dir, 'layer.tgz')], { encoding: 'utf8' })
+        .trim()
+        .split('\n');
       expect(listing).toEqual(['app/.build-info.json', 'app/package.json']);
       const info = execFileSync('tar', ['-xzOf', path.join(dir, 'layer.tgz'), 'app/.build-info.json'], { encoding: 'utf8' });
       expect(JSON.parse(info)).toEqual({ repoUrl: 'https://git.example.com/alice/shop.git', commitSha: 'c'.repeat(40) });
@@ -133,24 +140,41 @@ describe.runIf(dockerRegistryAvailable())('pushOciImage against docker-registry'
     expect((await fetch(`${registry.url}/v2/apps/ws1/shop/blobs/${result.configDigest}`, { method: 'HEAD' })).status).toBe(200);
 
     // same image again (blobs already there): same digest; another commit: another digest
-    expect((await pushOciImage({ registryUrl: registry.url, repository: 'apps/ws1/shop', tag: 'v1-again', image: image('1'.repeat(40)) })).digest).toBe(result.digest);
+    expect((await pushOciImage({ registryUrl: registry.url, repository: 'apps/ws1/shop', tag: 'v1-again', image: image('1'.repeat(40)) })).digest).toBe(
+      result.digest,
+    );
     const other = await pushOciImage({ registryUrl: registry.url, repository: 'apps/ws1/shop', tag: 'v2', image: image('2'.repeat(40)) });
     expect(other.digest).not.toBe(result.digest);
     expect((await head(registry.url, 'apps/ws1/shop', result.digest)).status).toBe(200);
   });
 
   it('rejects invalid tags and repository names before any request', async () => {
-    await expect(pushOciImage({ registryUrl: 'http://127.0.0.1:9', repository: 'apps/shop', tag: '-bad', image: image('3'.repeat(40)) })).rejects.toThrow(OciPushError);
-    await expect(pushOciImage({ registryUrl: 'http://127.0.0.1:9', repository: 'Apps/Shop', tag: 'ok', image: image('3'.repeat(40)) })).rejects.toThrow(/invalid repository/);
+    await expect(pushOciImage({ registryUrl: 'http://127.0.0.1:9', repository: 'apps/shop', tag: '-bad', image: image('3'.repeat(40)) })).rejects.toThrow(
+      OciPushError,
+    );
+    await expect(pushOciImage({ registryUrl: 'http://127.0.0.1:9', repository: 'Apps/Shop', tag: 'ok', image: image('3'.repeat(40)) })).rejects.toThrow(
+      /invalid repository/,
+    );
   });
 
   it('answers a Basic challenge with the given credentials', async () => {
     const expected = `Basic ${Buffer.from('robot:s3cret').toString('base64')}`;
-    const proxy = authProxy(registry.url, (a) => a === expected, () => 'Basic realm="Registry Realm"');
+    const proxy = authProxy(
+      registry.url,
+      (a) => a === expected,
+      () => 'Basic realm="Registry Realm"',
+    );
     const server = await listen(proxy.app);
     proxy.setSelf(server.url);
     try {
-      const result = await pushOciImage({ registryUrl: server.url, repository: 'apps/basic', tag: 't1', username: 'robot', password: 's3cret', image: image('4'.repeat(40)) });
+      const result = await pushOciImage({
+        registryUrl: server.url,
+        repository: 'apps/basic',
+        tag: 't1',
+        username: 'robot',
+        password: 's3cret',
+        image: image('4'.repeat(40)),
+      });
       expect((await head(server.url, 'apps/basic', 't1', expected)).headers.get('docker-content-digest')).toBe(result.digest);
       const denied = pushOciImage({ registryUrl: server.url, repository: 'apps/basic', tag: 't2', image: image('4'.repeat(40)) });
       await expect(denied).rejects.toMatchObject({ name: 'OciPushError', status: 401 });
@@ -171,13 +195,22 @@ describe.runIf(dockerRegistryAvailable())('pushOciImage against docker-registry'
     const server = await listen(proxy.app);
     proxy.setSelf(server.url);
     try {
-      const result = await pushOciImage({ registryUrl: server.url, repository: 'apps/ws1/bearer', tag: 'b1', username: 'robot', password: 's3cret', image: image('5'.repeat(40)) });
+      const result = await pushOciImage({
+        registryUrl: server.url,
+        repository: 'apps/ws1/bearer',
+        tag: 'b1',
+        username: 'robot',
+        password: 's3cret',
+        image: image('5'.repeat(40)),
+      });
       expect((await head(server.url, 'apps/ws1/bearer', 'b1', 'Bearer tok-123')).headers.get('docker-content-digest')).toBe(result.digest);
       expect(proxy.tokenRequests[0]?.get('service')).toBe('test-registry');
       expect(proxy.tokenRequests[0]?.getAll('scope')).toEqual(['repository:apps/ws1/bearer:pull,push']);
       // the token is reused for the rest of the push: one token request
       expect(proxy.tokenRequests).toHaveLength(1);
-      await expect(pushOciImage({ registryUrl: server.url, repository: 'apps/ws1/bearer', tag: 'b2', username: 'robot', password: 'wrong', image: image('5'.repeat(40)) })).rejects.toMatchObject({
+      await expect(
+        pushOciImage({ registryUrl: server.url, repository: 'apps/ws1/bearer', tag: 'b2', username: 'robot', password: 'wrong', image: image('5'.repeat(40)) }),
+      ).rejects.toMatchObject({
         status: 401,
       });
     } finally {

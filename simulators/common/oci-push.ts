@@ -230,7 +230,13 @@ class RegistrySession {
     const signals = [AbortSignal.timeout(this.options.timeoutMs ?? 30_000)];
     if (this.options.signal) signals.push(this.options.signal);
     try {
-      return await fetch(url, { method, headers, body: init.body ? new Uint8Array(init.body) : undefined, redirect: 'follow', signal: AbortSignal.any(signals) });
+      return await fetch(url, {
+        method,
+        headers,
+        body: init.body ? new Uint8Array(init.body) : undefined,
+        redirect: 'follow',
+        signal: AbortSignal.any(signals),
+      });
     } catch (error) {
       throw new OciPushError(`${method} ${redact(url)} failed: ${error instanceof Error ? error.message : String(error)}`);
     }

@@ -102,5 +102,8 @@ export class ScenarioStore {
 
 /** Repository URLs match with or without a trailing `.git` or `/`. */
 export function normalizeKey(key: string): string {
-  return key.trim().replace(/\/+$/, '').replace(/\.git$/, '');
+  return key
+    .trim()
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '');
 }

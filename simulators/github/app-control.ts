@@ -47,8 +47,16 @@ export function createAppControl({ state, apps, credentials }: AppControlDeps): 
     const found = repos.filter((r) => r !== undefined);
     const account = found[0]?.owner ?? '';
     if (found.some((r) => r.owner.toLowerCase() !== account.toLowerCase())) return c.json({ error: 'one installation covers repositories of one owner' }, 400);
-    const installation = apps.install(registered, account, found.map((r) => r.name), parsed.data.permissions);
-    return c.json({ id: installation.id, appId: registered.id, account, repositories: found.map((r) => r.fullName), permissions: installation.permissions }, 201);
+    const installation = apps.install(
+      registered,
+      account,
+      found.map((r) => r.name),
+      parsed.data.permissions,
+    );
+    return c.json(
+      { id: installation.id, appId: registered.id, account, repositories: found.map((r) => r.fullName), permissions: installation.permissions },
+      201,
+    );
   });
 
   app.put('/installation-token-lifetime', async (c) => {

@@ -102,7 +102,16 @@ export function createAppRoutes({ state, apps, webHost }: RouteDeps): Hono<GitHu
   app.get('/app', (c) => {
     const me = c.get('app');
     if (!me) return notFound(c);
-    return c.json({ id: me.id, slug: me.slug, name: me.name, client_id: me.clientId, created_at: isoNow(), owner: null, permissions: { contents: 'read', metadata: 'read' }, events: [] });
+    return c.json({
+      id: me.id,
+      slug: me.slug,
+      name: me.name,
+      client_id: me.clientId,
+      created_at: isoNow(),
+      owner: null,
+      permissions: { contents: 'read', metadata: 'read' },
+      events: [],
+    });
   });
 
   return app;

@@ -34,7 +34,10 @@ describe('GitHub simulator: GitHub Apps', () => {
       ['not.a.jwt', 'A JSON web token could not be decoded'],
       [TOKEN, 'A JSON web token could not be decoded'],
       [jwt({ exp: now + 700 }), "'Expiration time' claim ('exp') is too far in the future"],
-      [jwt({ iat: now - 700, exp: now - 10 }), "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires"],
+      [
+        jwt({ iat: now - 700, exp: now - 10 }),
+        "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
+      ],
       [jwt({ iat: 'yesterday' }), "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued"],
     ];
     for (const [token, message] of cases) {
@@ -67,7 +70,12 @@ describe('GitHub simulator: GitHub Apps', () => {
     const res = await asApp(`/app/installations/${installationId}/access_tokens`, jwt(), { repositories: ['shop'], permissions: { contents: 'read' } });
     expect(res.status).toBe(201);
     const minted = await res.json();
-    expect(minted).toMatchObject({ token: expect.stringMatching(/^ghs_[A-Za-z0-9]{36}$/), permissions: { contents: 'read' }, repository_selection: 'selected', repositories: [{ full_name: 'acme/shop' }] });
+    expect(minted).toMatchObject({
+      token: expect.stringMatching(/^ghs_[A-Za-z0-9]{36}$/),
+      permissions: { contents: 'read' },
+      repository_selection: 'selected',
+      repositories: [{ full_name: 'acme/shop' }],
+    });
     const lifetime = Date.parse(minted.expires_at) - Date.now();
     expect(lifetime).toBeGreaterThan(3590_000);
     expect(lifetime).toBeLessThanOrEqual(3600_000);

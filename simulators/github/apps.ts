@@ -79,7 +79,11 @@ export class AppRegistry {
   register(name?: string): { app: SimApp; privateKeyPem: string } {
     const id = ++this.ids.app;
     const appName = name ?? `Sim App ${id}`;
-    const slug = appName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || `sim-app-${id}`;
+    const slug =
+      appName
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '') || `sim-app-${id}`;
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const app: SimApp = {
       id,

@@ -23,8 +23,20 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Like `5498:3F219F:18172B2:275A386:66084DC8`. */
 function requestId(): string {
-  const hex = (n: number) => randomBytes(n).toString('hex').toUpperCase().replace(/^0+(?=.)/, '');
-  return [hex(2), hex(3), hex(4), hex(4), Math.floor(Date.now() / 1000).toString(16).toUpperCase()].join(':');
+  const hex = (n: number) =>
+    randomBytes(n)
+      .toString('hex')
+      .toUpperCase()
+      .replace(/^0+(?=.)/, '');
+  return [
+    hex(2),
+    hex(3),
+    hex(4),
+    hex(4),
+    Math.floor(Date.now() / 1000)
+      .toString(16)
+      .toUpperCase(),
+  ].join(':');
 }
 
 function rateHeaders(state: RateLimitState): Record<string, string> {
@@ -85,7 +97,10 @@ export function githubApiMiddleware(credentials: Credentials, limiter: RateLimit
       return refuse(verdict.refused.status, message, DOCS.secondaryRateLimit, { ...headers, 'retry-after': String(verdict.refused.retryAfterSeconds ?? 60) });
     }
     if (verdict.refused) {
-      const message = `API rate limit exceeded for user ID ${user.id}. If you reach out to GitHub Support for help, please include the request ID ${id} and timestamp ${new Date().toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC')}.`;
+      const message = `API rate limit exceeded for user ID ${user.id}. If you reach out to GitHub Support for help, please include the request ID ${id} and timestamp ${new Date()
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, ' UTC')}.`;
       return refuse(verdict.refused.status, message, DOCS.rateLimit, headers);
     }
     c.set('user', user);

@@ -128,7 +128,11 @@ describe('GitHub simulator conformance', () => {
       const res = await fx.api('/repos/acme/shop/branches/main');
       expect(res.status).toBe(200);
       const branch = await res.json();
-      expect(branch).toMatchObject({ name: 'main', protected: false, commit: { sha: SHA_MAIN, url: `${fx.url}/repos/acme/shop/commits/${SHA_MAIN}`, commit: { message: expect.any(String) } } });
+      expect(branch).toMatchObject({
+        name: 'main',
+        protected: false,
+        commit: { sha: SHA_MAIN, url: `${fx.url}/repos/acme/shop/commits/${SHA_MAIN}`, commit: { message: expect.any(String) } },
+      });
       expect(branch._links.html).toBe('https://github.com/acme/shop/tree/main');
       for (const path of ['feature%2Flogin', 'feature/login']) {
         const b = await (await fx.api(`/repos/acme/shop/branches/${path}`)).json();
@@ -136,7 +140,11 @@ describe('GitHub simulator conformance', () => {
       }
       const missing = await fx.api('/repos/acme/shop/branches/nope');
       expect(missing.status).toBe(404);
-      expect(await missing.json()).toEqual({ message: 'Branch not found', documentation_url: 'https://docs.github.com/rest/branches/branches#get-a-branch', status: '404' });
+      expect(await missing.json()).toEqual({
+        message: 'Branch not found',
+        documentation_url: 'https://docs.github.com/rest/branches/branches#get-a-branch',
+        status: '404',
+      });
       const generated = await (await fx.api('/repos/acme/secret-sauce/branches/trunk')).json();
       expect(generated.commit.sha).toMatch(/^[0-9a-f]{40}$/);
     });
@@ -150,7 +158,11 @@ describe('GitHub simulator conformance', () => {
       const missing = 'f'.repeat(40);
       const res = await fx.api(`/repos/acme/shop/commits/${missing}`);
       expect(res.status).toBe(422);
-      expect(await res.json()).toEqual({ message: `No commit found for SHA: ${missing}`, documentation_url: 'https://docs.github.com/rest/commits/commits#get-a-commit', status: '422' });
+      expect(await res.json()).toEqual({
+        message: `No commit found for SHA: ${missing}`,
+        documentation_url: 'https://docs.github.com/rest/commits/commits#get-a-commit',
+        status: '422',
+      });
     });
   });
 
@@ -183,7 +195,11 @@ describe('GitHub simulator conformance', () => {
       }
       await fx.sim.settled();
       expect(delivered).toHaveLength(1);
-      expect(delivered[0]).toMatchObject({ event: 'ping', hook: { id: hook.id, config: { secret: 'hook-secret-1' } }, payload: { hook_id: hook.id, zen: expect.any(String), repository: { full_name: 'acme/shop' } } });
+      expect(delivered[0]).toMatchObject({
+        event: 'ping',
+        hook: { id: hook.id, config: { secret: 'hook-secret-1' } },
+        payload: { hook_id: hook.id, zen: expect.any(String), repository: { full_name: 'acme/shop' } },
+      });
       expect(delivered[0]?.payload.hook.config.secret).toBe('********');
       expect(fx.sim.deliveries).toEqual([expect.objectContaining({ guid: delivered[0]?.guid, hookId: hook.id, event: 'ping', ok: true })]);
       expect((await (await fx.api(`/repos/acme/shop/hooks/${hook.id}`)).json()).last_response).toEqual({ code: 200, status: 'active', message: 'OK' });
@@ -191,7 +207,12 @@ describe('GitHub simulator conformance', () => {
 
     it('defaults to content_type form, events [push], active; no secret means none shown', async () => {
       const hook = await (await fx.api('/repos/acme/shop/hooks', { method: 'POST', json: { config: { url: 'https://x.example.com/h' } } })).json();
-      expect(hook).toMatchObject({ name: 'web', active: true, events: ['push'], config: { url: 'https://x.example.com/h', content_type: 'form', insecure_ssl: '0' } });
+      expect(hook).toMatchObject({
+        name: 'web',
+        active: true,
+        events: ['push'],
+        config: { url: 'https://x.example.com/h', content_type: 'form', insecure_ssl: '0' },
+      });
       expect(hook.config).not.toHaveProperty('secret');
     });
 
@@ -211,7 +232,10 @@ describe('GitHub simulator conformance', () => {
     it('validates the config: URL required, content_type json|form, known events', async () => {
       const noUrl = await createHook({ content_type: 'json' });
       expect(noUrl.status).toBe(422);
-      expect(await noUrl.json()).toMatchObject({ message: 'Validation Failed', errors: [{ resource: 'Hook', code: 'custom', message: 'Config must contain URL for webhooks' }] });
+      expect(await noUrl.json()).toMatchObject({
+        message: 'Validation Failed',
+        errors: [{ resource: 'Hook', code: 'custom', message: 'Config must contain URL for webhooks' }],
+      });
       expect((await createHook({ url: 'https://x.example.com', content_type: 'xml' })).status).toBe(422);
       expect((await createHook({ url: 'https://x.example.com' }, { events: ['pushh'] })).status).toBe(422);
       const badType = await createHook({ url: 'https://x.example.com' }, { active: 'yes' });
@@ -251,18 +275,32 @@ describe('GitHub simulator conformance', () => {
 
     it('PATCH replaces the config (a missing secret removes it)', async () => {
       const hook = await (await createHook({ url: 'https://x.example.com/u', content_type: 'json', secret: 'old' })).json();
-      const res = await fx.api(`/repos/acme/shop/hooks/${hook.id}`, { method: 'PATCH', json: { config: { url: 'https://x.example.com/u', content_type: 'form', secret: 'new' }, active: true } });
+      const res = await fx.api(`/repos/acme/shop/hooks/${hook.id}`, {
+        method: 'PATCH',
+        json: { config: { url: 'https://x.example.com/u', content_type: 'form', secret: 'new' }, active: true },
+      });
       expect(res.status).toBe(200);
       expect((await res.json()).config).toEqual({ url: 'https://x.example.com/u', content_type: 'form', insecure_ssl: '0', secret: '********' });
       const stored = await (await fx.control('/_sim/github/repos/acme/shop/hooks')).json();
       expect(stored[0].secret_sha256).toBe(createHash('sha256').update('new').digest('hex'));
-      const cleared = await (await fx.api(`/repos/acme/shop/hooks/${hook.id}`, { method: 'PATCH', json: { config: { url: 'https://x.example.com/u' } } })).json();
+      const cleared = await (
+        await fx.api(`/repos/acme/shop/hooks/${hook.id}`, { method: 'PATCH', json: { config: { url: 'https://x.example.com/u' } } })
+      ).json();
       expect(cleared.config).not.toHaveProperty('secret');
     });
   });
 
   describe('deployments', () => {
-    const deploymentBody = { ref: 'main', environment: 'staging', description: 'Deploy shop', auto_merge: false, required_contexts: [], payload: { deployId: 'd-1' }, transient_environment: false, production_environment: false };
+    const deploymentBody = {
+      ref: 'main',
+      environment: 'staging',
+      description: 'Deploy shop',
+      auto_merge: false,
+      required_contexts: [],
+      payload: { deployId: 'd-1' },
+      transient_environment: false,
+      production_environment: false,
+    };
 
     it('creates a deployment: 201 with the GitHub shape, the ref resolved to its SHA', async () => {
       const res = await createDeployment(deploymentBody);
@@ -328,7 +366,10 @@ describe('GitHub simulator conformance', () => {
     it('adds statuses: 201 with the GitHub shape, listed newest first', async () => {
       const d = await (await createDeployment(deploymentBody)).json();
       const statusesUrl = `/repos/acme/shop/deployments/${d.id}/statuses`;
-      const progress = await fx.api(statusesUrl, { method: 'POST', json: { state: 'in_progress', log_url: 'https://engine.example.com/d/1', description: 'Building' } });
+      const progress = await fx.api(statusesUrl, {
+        method: 'POST',
+        json: { state: 'in_progress', log_url: 'https://engine.example.com/d/1', description: 'Building' },
+      });
       expect(progress.status).toBe(201);
       const s1 = await progress.json();
       expect(s1).toMatchObject({
@@ -344,7 +385,9 @@ describe('GitHub simulator conformance', () => {
         repository_url: `${fx.url}/repos/acme/shop`,
         url: `${fx.url}${statusesUrl}/${s1.id}`,
       });
-      const s2 = await (await fx.api(statusesUrl, { method: 'POST', json: { state: 'success', environment_url: 'https://shop.apps.example.com', description: 'Live' } })).json();
+      const s2 = await (
+        await fx.api(statusesUrl, { method: 'POST', json: { state: 'success', environment_url: 'https://shop.apps.example.com', description: 'Live' } })
+      ).json();
       expect(s2).toMatchObject({ state: 'success', environment_url: 'https://shop.apps.example.com' });
       const list = await (await fx.api(statusesUrl)).json();
       expect(list.map((s: any) => s.state)).toEqual(['success', 'in_progress']);
@@ -394,7 +437,11 @@ describe('GitHub simulator conformance', () => {
         ['GET', '/repos/acme/shop/branches/main', 200],
         ['GET', '/repos/acme/shop', 401],
       ]);
-      expect(fx.sim.calls[0]).toMatchObject({ body: { config: { secret: '********', url: 'https://x.example.com/c' } }, user: 'sim-user', requestId: expect.stringMatching(REQUEST_ID) });
+      expect(fx.sim.calls[0]).toMatchObject({
+        body: { config: { secret: '********', url: 'https://x.example.com/c' } },
+        user: 'sim-user',
+        requestId: expect.stringMatching(REQUEST_ID),
+      });
       expect(fx.sim.calls[2]?.user).toBeUndefined();
       const listed = await (await fx.control('/_sim/github/calls')).json();
       expect(listed).toHaveLength(3);
@@ -414,9 +461,22 @@ describe('GitHub simulator conformance', () => {
       const res = await fx.control('/_sim/github/repos/acme/shop/branches/main', { method: 'PUT', json: { sha: after, message: 'Add checkout' } });
       expect(res.status).toBe(200);
       const body = await res.json();
-      expect(body).toMatchObject({ ref: 'refs/heads/main', before: SHA_MAIN, after, created: false, deliveries: [{ hookId: hook.id, event: 'push', ok: true }] });
+      expect(body).toMatchObject({
+        ref: 'refs/heads/main',
+        before: SHA_MAIN,
+        after,
+        created: false,
+        deliveries: [{ hookId: hook.id, event: 'push', ok: true }],
+      });
       expect(delivered).toHaveLength(1);
-      expect(delivered[0]?.payload).toMatchObject({ ref: 'refs/heads/main', before: SHA_MAIN, after, deleted: false, head_commit: { id: after, message: 'Add checkout' }, repository: { full_name: 'acme/shop', default_branch: 'main' } });
+      expect(delivered[0]?.payload).toMatchObject({
+        ref: 'refs/heads/main',
+        before: SHA_MAIN,
+        after,
+        deleted: false,
+        head_commit: { id: after, message: 'Add checkout' },
+        repository: { full_name: 'acme/shop', default_branch: 'main' },
+      });
       const branch = await (await fx.api('/repos/acme/shop/branches/main')).json();
       expect(branch.commit).toMatchObject({ sha: after, parents: [{ sha: SHA_MAIN }] });
       expect((await fx.api(`/repos/acme/shop/commits/${SHA_MAIN}`)).status).toBe(200);
@@ -436,7 +496,10 @@ describe('GitHub simulator conformance', () => {
       const d = await (await createDeployment({ ref: 'main', environment: 'qa' })).json();
       await fx.api(`/repos/acme/shop/deployments/${d.id}/statuses`, { method: 'POST', json: { state: 'queued' } });
       const hooks = await (await fx.control('/_sim/github/repos/acme/shop/hooks')).json();
-      expect(hooks[0]).toMatchObject({ config: { url: 'https://x.example.com/s', secret: '********' }, secret_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(hooks[0]).toMatchObject({
+        config: { url: 'https://x.example.com/s', secret: '********' },
+        secret_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
       expect(JSON.stringify(hooks)).not.toContain('stored-secret');
       const deployments = await (await fx.control('/_sim/github/repos/acme/shop/deployments')).json();
       expect(deployments).toEqual([expect.objectContaining({ id: d.id, environment: 'qa', statuses: [expect.objectContaining({ state: 'queued' })] })]);
@@ -499,8 +562,18 @@ describe('GitHub simulator webhook deliveries over HTTP (httpWebhookDelivery)', 
   });
 
   it('delivers the creation ping and pushes signed with the hook secret, as JSON or form', async () => {
-    const json = await (await fx.api('/repos/acme/shop/hooks', { method: 'POST', json: { config: { url: `${receiver.url}/hooks/json`, content_type: 'json', secret: 'json-secret' } } })).json();
-    await (await fx.api('/repos/acme/shop/hooks', { method: 'POST', json: { config: { url: `${receiver.url}/hooks/form`, content_type: 'form', secret: 'form-secret' } } })).json();
+    const json = await (
+      await fx.api('/repos/acme/shop/hooks', {
+        method: 'POST',
+        json: { config: { url: `${receiver.url}/hooks/json`, content_type: 'json', secret: 'json-secret' } },
+      })
+    ).json();
+    await (
+      await fx.api('/repos/acme/shop/hooks', {
+        method: 'POST',
+        json: { config: { url: `${receiver.url}/hooks/form`, content_type: 'form', secret: 'form-secret' } },
+      })
+    ).json();
     await fx.sim.settled();
     expect(received.map((r) => r.headers['x-github-event'])).toEqual(['ping', 'ping']);
     const ping = received[0]!;

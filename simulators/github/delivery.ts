@@ -50,7 +50,16 @@ export class HookDeliverer {
       clearTimeout(timer);
     }
     hook.last_response = error === undefined ? { code: 200, status: 'active', message: 'OK' } : { code: null, status: 'failed', message: error };
-    const record: DeliveryRecord = { guid, hookId: hook.id, repository: repo.fullName, event, ok: error === undefined, error, time: new Date(started).toISOString(), durationMs: Date.now() - started };
+    const record: DeliveryRecord = {
+      guid,
+      hookId: hook.id,
+      repository: repo.fullName,
+      event,
+      ok: error === undefined,
+      error,
+      time: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+    };
     this.o.state.recordDelivery(record);
     return record;
   }

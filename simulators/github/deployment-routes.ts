@@ -52,7 +52,13 @@ export function createDeploymentRoutes({ state, webHost }: RouteDeps): Hono<GitH
     // The simulator has no commit statuses: any required context is missing.
     if (b.required_contexts && b.required_contexts.length > 0) {
       const contexts = b.required_contexts.map((context) => ({ context, state: 'missing' }));
-      return c.json({ ...errorBody(409, `Conflict: Commit status checks failed for ${b.ref}.`, DOCS.createDeployment), errors: [{ contexts, resource: 'Deployment', field: 'required_contexts', code: 'invalid' }] }, 409);
+      return c.json(
+        {
+          ...errorBody(409, `Conflict: Commit status checks failed for ${b.ref}.`, DOCS.createDeployment),
+          errors: [{ contexts, resource: 'Deployment', field: 'required_contexts', code: 'invalid' }],
+        },
+        409,
+      );
     }
     const environment = b.environment ?? 'production';
     const deployment = state.addDeployment(
@@ -77,7 +83,13 @@ export function createDeploymentRoutes({ state, webHost }: RouteDeps): Hono<GitH
     if (!repo) return notFound(c);
     const q = c.req.query();
     const matching = [...repo.deployments.values()]
-      .filter((d) => (q.sha === undefined || d.sha === q.sha) && (q.ref === undefined || d.ref === q.ref) && (q.task === undefined || d.task === q.task) && (q.environment === undefined || d.environment === q.environment))
+      .filter(
+        (d) =>
+          (q.sha === undefined || d.sha === q.sha) &&
+          (q.ref === undefined || d.ref === q.ref) &&
+          (q.task === undefined || d.task === q.task) &&
+          (q.environment === undefined || d.environment === q.environment),
+      )
       .reverse();
     const urls = urlsFor(c, webHost);
     return c.json(paginate(c, matching).map((d) => deploymentJson(repo, d, urls)));
@@ -98,12 +110,30 @@ export function createDeploymentRoutes({ state, webHost }: RouteDeps): Hono<GitH
     const b = body.data;
     const description = b.description ?? '';
     if ([...description].length > MAX_STATUS_DESCRIPTION) {
-      return validationFailed(c, [{ resource: 'DeploymentStatus', code: 'custom', field: 'description', message: `description is too long (maximum is ${MAX_STATUS_DESCRIPTION} characters)` }], DOCS.createStatus);
+      return validationFailed(
+        c,
+        [
+          {
+            resource: 'DeploymentStatus',
+            code: 'custom',
+            field: 'description',
+            message: `description is too long (maximum is ${MAX_STATUS_DESCRIPTION} characters)`,
+          },
+        ],
+        DOCS.createStatus,
+      );
     }
     const status = state.addStatus(
       repo,
       deployment,
-      { state: b.state, description, environment: b.environment, log_url: b.log_url ?? b.target_url ?? '', environment_url: b.environment_url ?? '', auto_inactive: b.auto_inactive ?? true },
+      {
+        state: b.state,
+        description,
+        environment: b.environment,
+        log_url: b.log_url ?? b.target_url ?? '',
+        environment_url: b.environment_url ?? '',
+        auto_inactive: b.auto_inactive ?? true,
+      },
       c.get('user'),
     );
     const json = statusJson(repo, deployment, status, urlsFor(c, webHost));

@@ -28,7 +28,8 @@ function git(args: string[], cwd = scratch): Promise<GitRun> {
 
 const basic = (token: string, user = 'x-access-token') => `Authorization: Basic ${Buffer.from(`${user}:${token}`).toString('base64')}`;
 const withHeader = (token: string, user?: string) => ['-c', `http.extraHeader=${basic(token, user)}`];
-const headOf = (lsRemote: string, branch: string) => /^([0-9a-f]{40})\s+refs\/heads\/(.+)$/m.exec(lsRemote.split('\n').find((l) => l.endsWith(`refs/heads/${branch}`)) ?? '')?.[1];
+const headOf = (lsRemote: string, branch: string) =>
+  /^([0-9a-f]{40})\s+refs\/heads\/(.+)$/m.exec(lsRemote.split('\n').find((l) => l.endsWith(`refs/heads/${branch}`)) ?? '')?.[1];
 
 describe('GitHub simulator: git over smart HTTP', () => {
   let fx: GitHubFixture;
@@ -52,7 +53,12 @@ describe('GitHub simulator: git over smart HTTP', () => {
     scratch = await mkdtemp(join(tmpdir(), 'github-sim-git-test-'));
     fx = await startGitHubFixture();
     site = await fx.createGitRepo({ owner: 'acme', repo: 'site', files: { 'index.html': '<h1>hi</h1>\n' } });
-    app = await fx.createGitRepo({ owner: 'acme', repo: 'app', private: true, files: { 'package.json': '{"name":"app"}\n', 'src/index.js': 'console.log(1)\n' } });
+    app = await fx.createGitRepo({
+      owner: 'acme',
+      repo: 'app',
+      private: true,
+      files: { 'package.json': '{"name":"app"}\n', 'src/index.js': 'console.log(1)\n' },
+    });
     other = await fx.createGitRepo({ owner: 'acme', repo: 'other', private: true, branch: 'trunk', files: { 'README.md': 'other\n' } });
     ghApp = await fx.registerApp('Deploy Engine');
     installationId = (await fx.installApp(ghApp.id, ['acme/app', 'acme/other'])).id;
@@ -121,7 +127,9 @@ describe('GitHub simulator: git over smart HTTP', () => {
     });
 
     it('with a token that is not valid: 401; git in an extraHeader cannot tell it from none, a credential helper says Authentication failed', async () => {
-      const res = await fetch(`${app.cloneUrl}/info/refs?service=git-upload-pack`, { headers: { authorization: basic('ghp_wrong').slice('Authorization: '.length) } });
+      const res = await fetch(`${app.cloneUrl}/info/refs?service=git-upload-pack`, {
+        headers: { authorization: basic('ghp_wrong').slice('Authorization: '.length) },
+      });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Basic realm="GitHub"');
       // A 401 makes git look for a credential, whatever extraHeader it sent.
@@ -159,7 +167,9 @@ describe('GitHub simulator: git over smart HTTP', () => {
       expect(minted.repositories.map((r) => r.full_name)).toEqual(['acme/app']);
       expect((await git([...withHeader(minted.token), 'ls-remote', app.cloneUrl])).code).toBe(0);
 
-      const res = await fetch(`${other.cloneUrl}/info/refs?service=git-upload-pack`, { headers: { authorization: basic(minted.token).slice('Authorization: '.length) } });
+      const res = await fetch(`${other.cloneUrl}/info/refs?service=git-upload-pack`, {
+        headers: { authorization: basic(minted.token).slice('Authorization: '.length) },
+      });
       expect(res.status).toBe(404);
       expect(await res.text()).toBe('Repository not found.\n');
       const refused = await git([...withHeader(minted.token), 'ls-remote', other.cloneUrl]);
@@ -183,7 +193,10 @@ describe('GitHub simulator: git over smart HTTP', () => {
         const ls = await git([...withHeader(token), 'ls-remote', app.cloneUrl]);
         expect(ls.code).not.toBe(0);
         expect(ls.stderr).toContain('terminal prompts disabled');
-        expect((await fetch(`${app.cloneUrl}/info/refs?service=git-upload-pack`, { headers: { authorization: basic(token).slice('Authorization: '.length) } })).status).toBe(401);
+        expect(
+          (await fetch(`${app.cloneUrl}/info/refs?service=git-upload-pack`, { headers: { authorization: basic(token).slice('Authorization: '.length) } }))
+            .status,
+        ).toBe(401);
         expect((await fetch(`${fx.url}/repos/acme/app`, { headers: { authorization: `token ${token}` } })).status).toBe(401);
       }
     });

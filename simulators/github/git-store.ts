@@ -29,7 +29,10 @@ const GIT_ENV = {
 
 export function runGit(args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...GIT_ENV, ...options.env }, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', args, {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...GIT_ENV, ...options.env },
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     let err = '';
     child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
@@ -122,7 +125,12 @@ export class GitStore {
       .filter(Boolean)
       .map((record): StoredCommit => {
         const [sha = '', parents = '', time = '0', message = ''] = record.split('\0');
-        return { sha, parents: parents.split(' ').filter(Boolean), date: new Date(Number(time) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'), message: message.trimEnd() };
+        return {
+          sha,
+          parents: parents.split(' ').filter(Boolean),
+          date: new Date(Number(time) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          message: message.trimEnd(),
+        };
       });
     return { branches, commits };
   }

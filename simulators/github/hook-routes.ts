@@ -15,9 +15,36 @@ const MAX_HOOKS_PER_EVENT = 20;
 
 /** Events a repository hook may subscribe to (a practical subset of GitHub's list, plus `*`). */
 const HOOK_EVENTS = new Set([
-  '*', 'push', 'create', 'delete', 'pull_request', 'pull_request_review', 'pull_request_review_comment', 'issues', 'issue_comment',
-  'release', 'deployment', 'deployment_status', 'status', 'check_run', 'check_suite', 'workflow_run', 'workflow_job', 'repository',
-  'commit_comment', 'fork', 'star', 'watch', 'public', 'member', 'label', 'milestone', 'gollum', 'page_build', 'package', 'registry_package',
+  '*',
+  'push',
+  'create',
+  'delete',
+  'pull_request',
+  'pull_request_review',
+  'pull_request_review_comment',
+  'issues',
+  'issue_comment',
+  'release',
+  'deployment',
+  'deployment_status',
+  'status',
+  'check_run',
+  'check_suite',
+  'workflow_run',
+  'workflow_job',
+  'repository',
+  'commit_comment',
+  'fork',
+  'star',
+  'watch',
+  'public',
+  'member',
+  'label',
+  'milestone',
+  'gollum',
+  'page_build',
+  'package',
+  'registry_package',
 ]);
 
 const configSchema = z.looseObject({
@@ -52,9 +79,11 @@ function checkConfig(config: Config | undefined): StoredHook['config'] | Validat
   } catch {
     return [hookError('Config url is not a valid URL', { field: 'url', code: 'invalid' })];
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return [hookError(`Config url scheme ${url.protocol} is not supported`, { field: 'url', code: 'invalid' })];
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return [hookError(`Config url scheme ${url.protocol} is not supported`, { field: 'url', code: 'invalid' })];
   const contentType = config.content_type ?? 'form';
-  if (contentType !== 'json' && contentType !== 'form') return [hookError(`Config content_type "${contentType}" is not one of json, form`, { field: 'content_type', code: 'invalid' })];
+  if (contentType !== 'json' && contentType !== 'form')
+    return [hookError(`Config content_type "${contentType}" is not one of json, form`, { field: 'content_type', code: 'invalid' })];
   const insecure = String(config.insecure_ssl ?? '0');
   if (insecure !== '0' && insecure !== '1') return [hookError(`Config insecure_ssl "${insecure}" is not 0 or 1`, { field: 'insecure_ssl', code: 'invalid' })];
   return { url: config.url, content_type: contentType, insecure_ssl: insecure, ...(config.secret ? { secret: config.secret } : {}) };
@@ -90,7 +119,8 @@ export function createHookRoutes({ state, deliverer, webHost }: RouteDeps): Hono
     const body = await readBody(c, createSchema, DOCS.createHook);
     if (!body.ok) return body.response;
     const { name = 'web', events = ['push'], active = true } = body.data;
-    if (name !== 'web') return validationFailed(c, [hookError(`Name "${name}" is not a valid hook name; use "web"`, { field: 'name', code: 'invalid' })], DOCS.createHook);
+    if (name !== 'web')
+      return validationFailed(c, [hookError(`Name "${name}" is not a valid hook name; use "web"`, { field: 'name', code: 'invalid' })], DOCS.createHook);
     const config = checkConfig(body.data.config);
     if (Array.isArray(config)) return validationFailed(c, config, DOCS.createHook);
     const eventErrors = checkEvents(repo, events);

@@ -131,9 +131,20 @@ export function pushPayload(o: PushPayloadOptions): Record<string, unknown> {
   };
 }
 
-const ZEN = ['Keep it logically awesome.', 'Design for failure.', 'Speak like a human.', 'Half measures are as bad as nothing at all.', 'Anything added dilutes everything else.'];
+const ZEN = [
+  'Keep it logically awesome.',
+  'Design for failure.',
+  'Speak like a human.',
+  'Half measures are as bad as nothing at all.',
+  'Anything added dilutes everything else.',
+];
 
 /** The `ping` event GitHub sends when a hook is created or pinged. */
-export function pingPayload(hookId: number, hook: Record<string, unknown>, repository: Record<string, unknown>, sender: Record<string, unknown>): Record<string, unknown> {
+export function pingPayload(
+  hookId: number,
+  hook: Record<string, unknown>,
+  repository: Record<string, unknown>,
+  sender: Record<string, unknown>,
+): Record<string, unknown> {
   return { zen: ZEN[hookId % ZEN.length], hook_id: hookId, hook, repository, sender };
 }

@@ -57,7 +57,15 @@ describe('deliverWebhook', () => {
 
   it('POSTs JSON with the GitHub headers and a signature over the exact raw body', async () => {
     const payload = pushPayload({ owner: 'acme', repo: 'shop', ref: 'main', before: 'a'.repeat(40), after: 'b'.repeat(40), message: 'Ünïcode & spaces' });
-    const res = await deliverWebhook(url, { event: 'push', deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958', secret: 'topsecret', payload, contentType: 'json', hookId: 42, targetId: 7 });
+    const res = await deliverWebhook(url, {
+      event: 'push',
+      deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      secret: 'topsecret',
+      payload,
+      contentType: 'json',
+      hookId: 42,
+      targetId: 7,
+    });
     expect(res).toMatchObject({ status: 202, ok: true });
     const got = received.at(-1)!;
     expect(got.headers).toMatchObject({
@@ -104,7 +112,15 @@ describe('pushPayload', () => {
   const after = 'd'.repeat(40);
 
   it('builds a push to an existing branch', () => {
-    const p = pushPayload({ owner: 'acme', repo: 'shop', ref: 'refs/heads/main', before, after, cloneUrl: 'file:///tmp/shop.git', defaultBranch: 'main' }) as any;
+    const p = pushPayload({
+      owner: 'acme',
+      repo: 'shop',
+      ref: 'refs/heads/main',
+      before,
+      after,
+      cloneUrl: 'file:///tmp/shop.git',
+      defaultBranch: 'main',
+    }) as any;
     expect(p).toMatchObject({ ref: 'refs/heads/main', before, after, created: false, deleted: false, forced: false, base_ref: null });
     expect(p.repository).toMatchObject({
       name: 'shop',
@@ -133,7 +149,18 @@ describe('pushPayload', () => {
   });
 
   it('lists the given commits with the last as head_commit', () => {
-    const p = pushPayload({ owner: 'acme', repo: 'shop', ref: 'main', before, after, forced: true, commits: [{ id: 'e'.repeat(40), message: 'one' }, { id: after, message: 'two', added: ['a.txt'] }] }) as any;
+    const p = pushPayload({
+      owner: 'acme',
+      repo: 'shop',
+      ref: 'main',
+      before,
+      after,
+      forced: true,
+      commits: [
+        { id: 'e'.repeat(40), message: 'one' },
+        { id: after, message: 'two', added: ['a.txt'] },
+      ],
+    }) as any;
     expect(p.forced).toBe(true);
     expect(p.commits.map((c: any) => c.message)).toEqual(['one', 'two']);
     expect(p.head_commit).toMatchObject({ id: after, message: 'two', added: ['a.txt'] });

@@ -25,9 +25,15 @@ const filePath = z
   .string()
   .min(1)
   .max(400)
-  .refine((p) => !/[\x00-\x1f\\]/.test(p) && !p.startsWith('/') && !p.split('/').some((part) => part === '' || part === '.' || part === '..' || part === '.git'), 'a relative path inside the repository');
+  .refine(
+    (p) => !/[\x00-\x1f\\]/.test(p) && !p.startsWith('/') && !p.split('/').some((part) => part === '' || part === '.' || part === '..' || part === '.git'),
+    'a relative path inside the repository',
+  );
 const branchName = z.string().regex(/^(?!.*\.\.)(?!\/)(?!.*\/$)[A-Za-z0-9._/-]{1,200}$/, 'a branch name');
-const repoName = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/).refine((n) => !n.endsWith('.git'), 'without .git');
+const repoName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,100}$/)
+  .refine((n) => !n.endsWith('.git'), 'without .git');
 
 const gitRepoSchema = z.strictObject({
   owner: repoName,
@@ -82,7 +88,15 @@ export function createGitHubControl({ state, deliverer, limiter, tokens, webHost
   };
 
   app.get('/repos', (c) =>
-    c.json([...state.repos.values()].map((r) => ({ full_name: r.fullName, default_branch: r.defaultBranch, branches: Object.fromEntries(r.branches), hooks: r.hooks.size, deployments: r.deployments.size }))),
+    c.json(
+      [...state.repos.values()].map((r) => ({
+        full_name: r.fullName,
+        default_branch: r.defaultBranch,
+        branches: Object.fromEntries(r.branches),
+        hooks: r.hooks.size,
+        deployments: r.deployments.size,
+      })),
+    ),
   );
 
   // A disk-backed repository, served at `<simulator>/<owner>/<repo>.git`; its REST answers mirror it.

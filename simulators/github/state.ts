@@ -179,7 +179,15 @@ export class GitHubState {
 
   addDeployment(repo: StoredRepo, d: NewDeployment, creator: SimUser): StoredDeployment {
     const now = isoNow();
-    const stored: StoredDeployment = { id: ++this.ids.deployment, ...d, original_environment: d.environment, creator, created_at: now, updated_at: now, statuses: [] };
+    const stored: StoredDeployment = {
+      id: ++this.ids.deployment,
+      ...d,
+      original_environment: d.environment,
+      creator,
+      created_at: now,
+      updated_at: now,
+      statuses: [],
+    };
     repo.deployments.set(stored.id, stored);
     return stored;
   }
@@ -200,7 +208,11 @@ export class GitHubState {
     return status;
   }
 
-  private pushStatus(deployment: StoredDeployment, s: Omit<StoredDeploymentStatus, 'id' | 'creator' | 'created_at' | 'updated_at'>, creator: SimUser): StoredDeploymentStatus {
+  private pushStatus(
+    deployment: StoredDeployment,
+    s: Omit<StoredDeploymentStatus, 'id' | 'creator' | 'created_at' | 'updated_at'>,
+    creator: SimUser,
+  ): StoredDeploymentStatus {
     const now = isoNow();
     const status: StoredDeploymentStatus = { id: ++this.ids.status, ...s, creator, created_at: now, updated_at: now };
     deployment.statuses.push(status);

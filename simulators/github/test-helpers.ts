@@ -37,7 +37,14 @@ export interface RegisteredApp {
 export interface GitHubSimControl {
   createGitRepo(options: GitRepoOptions): Promise<CreatedGitRepo>;
   /** One commit on `branch` (default: the default branch); `null` removes a file. Delivers a push unless `deliver: false`. */
-  addCommit(options: { owner: string; repo: string; branch?: string; files: Record<string, string | null>; message?: string; deliver?: boolean }): Promise<AddedCommit>;
+  addCommit(options: {
+    owner: string;
+    repo: string;
+    branch?: string;
+    files: Record<string, string | null>;
+    message?: string;
+    deliver?: boolean;
+  }): Promise<AddedCommit>;
   registerApp(name?: string): Promise<RegisteredApp>;
   /** Installs the app on `owner/repo` names (one owner); answers the installation id. */
   installApp(appId: number, repositories: string[], permissions?: Record<string, 'read' | 'write'>): Promise<{ id: number }>;
@@ -52,7 +59,11 @@ export interface GitHubSimControl {
 
 export function gitHubSimControl(url: string): GitHubSimControl {
   const call = async <T>(method: string, path: string, json?: unknown): Promise<T> => {
-    const res = await fetch(`${url}/_sim${path}`, { method, headers: json === undefined ? {} : { 'content-type': 'application/json' }, body: json === undefined ? undefined : JSON.stringify(json) });
+    const res = await fetch(`${url}/_sim${path}`, {
+      method,
+      headers: json === undefined ? {} : { 'content-type': 'application/json' },
+      body: json === undefined ? undefined : JSON.stringify(json),
+    });
     const text = await res.text();
     if (!res.ok) throw new Error(`GitHub simulator ${method} /_sim${path} answered ${res.status}: ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
@@ -61,7 +72,8 @@ export function gitHubSimControl(url: string): GitHubSimControl {
     createGitRepo: (options) => call('POST', '/github/git-repos', options),
     addCommit: ({ owner, repo, ...body }) => call('POST', `/github/git-repos/${owner}/${repo}/commits`, body),
     registerApp: (name) => call('POST', '/github/apps', name === undefined ? {} : { name }),
-    installApp: (appId, repositories, permissions) => call('POST', `/github/apps/${appId}/installations`, { repositories, ...(permissions ? { permissions } : {}) }),
+    installApp: (appId, repositories, permissions) =>
+      call('POST', `/github/apps/${appId}/installations`, { repositories, ...(permissions ? { permissions } : {}) }),
     setTokenLifetime: async (seconds) => {
       await call('PUT', '/github/installation-token-lifetime', { seconds });
     },

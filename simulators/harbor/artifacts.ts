@@ -105,7 +105,16 @@ export class ArtifactService {
       for (const [name, digest] of tagDigests) {
         if (digest !== manifest.digest) continue;
         const tag = this.state.tag(repository, name, digest);
-        tags.push({ id: tag.id, repository_id: repoRecord.id, artifact_id: record.id, name, push_time: tag.pushTime, pull_time: tag.pullTime, immutable: false, signed: false });
+        tags.push({
+          id: tag.id,
+          repository_id: repoRecord.id,
+          artifact_id: record.id,
+          name,
+          push_time: tag.pushTime,
+          pull_time: tag.pullTime,
+          immutable: false,
+          signed: false,
+        });
       }
     }
     const encodedRepo = encodeURIComponent(encodeURIComponent(repository.slice(project.length + 1)));
@@ -126,7 +135,10 @@ export class ArtifactService {
       annotations: parsed.annotations ?? null,
       references: parsed.kind === 'index' ? this.references(repository, record.id, parsed) : null,
       tags: tags.length > 0 ? tags : null,
-      addition_links: artifact.type === 'IMAGE' ? { build_history: { href: `${base}/build_history`, absolute: false }, vulnerabilities: { href: `${base}/vulnerabilities`, absolute: false } } : {},
+      addition_links:
+        artifact.type === 'IMAGE'
+          ? { build_history: { href: `${base}/build_history`, absolute: false }, vulnerabilities: { href: `${base}/vulnerabilities`, absolute: false } }
+          : {},
       labels: null,
       accessories: null,
     };
@@ -163,18 +175,28 @@ export class ArtifactService {
    */
   async seed(repository: string, tag: string, kind: SeedKind = 'image'): Promise<ResolvedArtifact> {
     const nonce = randomBytes(8).toString('hex');
-    const configMediaType = kind === 'chart' ? MediaTypes.helmConfig : kind === 'unknown' ? 'application/vnd.example.thing.config.v1+json' : MediaTypes.ociConfig;
+    const configMediaType =
+      kind === 'chart' ? MediaTypes.helmConfig : kind === 'unknown' ? 'application/vnd.example.thing.config.v1+json' : MediaTypes.ociConfig;
     const configJson =
       kind === 'chart'
         ? { name: repository.split('/').pop(), version: '0.1.0', apiVersion: 'v2' }
-        : { architecture: 'amd64', os: 'linux', created: new Date().toISOString(), author: 'harbor-simulator', config: { Labels: { nonce } }, rootfs: { type: 'layers', diff_ids: [] } };
+        : {
+            architecture: 'amd64',
+            os: 'linux',
+            created: new Date().toISOString(),
+            author: 'harbor-simulator',
+            config: { Labels: { nonce } },
+            rootfs: { type: 'layers', diff_ids: [] },
+          };
     const config = await this.pushBlob(repository, Buffer.from(JSON.stringify(configJson)));
     const layer = await this.pushBlob(repository, Buffer.from(`layer of ${repository}:${tag} ${nonce}\n`));
     const imageManifest = {
       schemaVersion: 2,
       mediaType: MediaTypes.ociManifest,
       config: { mediaType: configMediaType, digest: config.digest, size: config.size },
-      layers: [{ mediaType: kind === 'chart' ? 'application/vnd.cncf.helm.chart.content.v1.tar+gzip' : MediaTypes.ociLayer, digest: layer.digest, size: layer.size }],
+      layers: [
+        { mediaType: kind === 'chart' ? 'application/vnd.cncf.helm.chart.content.v1.tar+gzip' : MediaTypes.ociLayer, digest: layer.digest, size: layer.size },
+      ],
     };
     const imageBytes = Buffer.from(JSON.stringify(imageManifest));
     const image: StoredManifest = { digest: sha256Digest(imageBytes), mediaType: MediaTypes.ociManifest, bytes: imageBytes };

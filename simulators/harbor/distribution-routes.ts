@@ -6,7 +6,18 @@ import { Hono, type Context } from 'hono';
 import { artifactType, type ArtifactService } from './artifacts.js';
 import type { Action, UserDirectory } from './auth.js';
 import { DISTRIBUTION_HEADER, registryError, type ErrorEntry } from './errors.js';
-import { ManifestError, MediaTypes, acceptedTypes, isDigest, parseManifest, repositoryNamePattern, sha256Digest, tagPattern, digestPattern, type ParsedManifest } from './oci.js';
+import {
+  ManifestError,
+  MediaTypes,
+  acceptedTypes,
+  isDigest,
+  parseManifest,
+  repositoryNamePattern,
+  sha256Digest,
+  tagPattern,
+  digestPattern,
+  type ParsedManifest,
+} from './oci.js';
 import { UploadDigestError, UploadRangeError, UpstreamError, type OciStore, type StoredManifest } from './oci-store.js';
 import { TOKEN_SERVICE, tokenAllows, type TokenIssuer } from './token.js';
 
@@ -99,7 +110,8 @@ export function createDistributionRoutes(options: DistributionOptions): Hono {
       }
     }
     if (ok) return null;
-    const scopeText = scope === 'base' ? '' : scope === 'catalog' ? ',scope="registry:catalog:*"' : `,scope="repository:${scope.name}:${scope.actions.join(',')}"`;
+    const scopeText =
+      scope === 'base' ? '' : scope === 'catalog' ? ',scope="registry:catalog:*"' : `,scope="repository:${scope.name}:${scope.actions.join(',')}"`;
     const error = tokenGiven ? ',error="insufficient_scope"' : '';
     const challenge = `Bearer realm="${realm(c)}",service="${TOKEN_SERVICE}"${scopeText}${error}`;
     const message =
@@ -149,7 +161,11 @@ export function createDistributionRoutes(options: DistributionOptions): Hono {
           const tags = await store.tags(route.name);
           if (!tags) return registryError(404, [{ code: 'NAME_UNKNOWN', message: 'repository name not known to registry', detail: { name: route.name } }]);
           // distribution answers `"tags": null` for a repository whose tags are all gone.
-          if (tags.length === 0) return new Response(JSON.stringify({ name: route.name, tags: null }), { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', ...DISTRIBUTION_HEADER } });
+          if (tags.length === 0)
+            return new Response(JSON.stringify({ name: route.name, tags: null }), {
+              status: 200,
+              headers: { 'content-type': 'application/json; charset=utf-8', ...DISTRIBUTION_HEADER },
+            });
           return paginated(c, tags, 'tags', `/v2/${route.name}/tags/list`, { name: route.name });
         }
       }
@@ -192,7 +208,9 @@ export function createDistributionRoutes(options: DistributionOptions): Hono {
       }
       const digest = sha256Digest(bytes);
       if (isDigest(reference) && reference !== digest) {
-        return registryError(400, [{ code: 'DIGEST_INVALID', message: 'provided digest did not match uploaded content', detail: { expected: reference, actual: digest } }]);
+        return registryError(400, [
+          { code: 'DIGEST_INVALID', message: 'provided digest did not match uploaded content', detail: { expected: reference, actual: digest } },
+        ]);
       }
       const missing = await missingReferences(name, parsed);
       if (missing.length > 0) return registryError(400, missing);
@@ -231,8 +249,10 @@ export function createDistributionRoutes(options: DistributionOptions): Hono {
     accepted: string[],
   ): Promise<StoredManifest | { unknown: string } | { invalid: string }> {
     const accepts = (type: string) => accepted.includes(type);
-    if (stored.mediaType === MediaTypes.ociManifest && !accepts(MediaTypes.ociManifest)) return { unknown: 'OCI manifest found, but accept header does not support OCI manifests' };
-    if (stored.mediaType === MediaTypes.ociIndex && !accepts(MediaTypes.ociIndex)) return { unknown: 'OCI index found, but accept header does not support OCI indexes' };
+    if (stored.mediaType === MediaTypes.ociManifest && !accepts(MediaTypes.ociManifest))
+      return { unknown: 'OCI manifest found, but accept header does not support OCI manifests' };
+    if (stored.mediaType === MediaTypes.ociIndex && !accepts(MediaTypes.ociIndex))
+      return { unknown: 'OCI index found, but accept header does not support OCI indexes' };
     if (isDigest(reference)) return stored;
     if (stored.mediaType === MediaTypes.dockerManifest && !accepts(MediaTypes.dockerManifest)) return { invalid: 'manifest invalid' };
     if (stored.mediaType === MediaTypes.dockerList && !accepts(MediaTypes.dockerList)) {
@@ -251,11 +271,13 @@ export function createDistributionRoutes(options: DistributionOptions): Hono {
     if (parsed.kind === 'image') {
       for (const descriptor of [parsed.config, ...parsed.layers]) {
         if (descriptor.urls && descriptor.urls.length > 0) continue;
-        if (!(await store.statBlob(name, descriptor.digest))) missing.push({ code: 'MANIFEST_BLOB_UNKNOWN', message: 'blob unknown to registry', detail: { digest: descriptor.digest } });
+        if (!(await store.statBlob(name, descriptor.digest)))
+          missing.push({ code: 'MANIFEST_BLOB_UNKNOWN', message: 'blob unknown to registry', detail: { digest: descriptor.digest } });
       }
     } else {
       for (const child of parsed.manifests) {
-        if (!(await store.getManifest(name, child.digest))) missing.push({ code: 'MANIFEST_BLOB_UNKNOWN', message: 'manifest blob unknown to registry', detail: { digest: child.digest } });
+        if (!(await store.getManifest(name, child.digest)))
+          missing.push({ code: 'MANIFEST_BLOB_UNKNOWN', message: 'manifest blob unknown to registry', detail: { digest: child.digest } });
       }
     }
     return missing;
@@ -301,7 +323,8 @@ export function createDistributionRoutes(options: DistributionOptions): Hono {
       case 'PUT': {
         const digest = c.req.query('digest');
         const body = new Uint8Array(await c.req.arrayBuffer());
-        if (!digest || !digestPattern.test(digest)) return registryError(400, [{ code: 'DIGEST_INVALID', message: 'provided digest did not match uploaded content', detail: { digest } }]);
+        if (!digest || !digestPattern.test(digest))
+          return registryError(400, [{ code: 'DIGEST_INVALID', message: 'provided digest did not match uploaded content', detail: { digest } }]);
         const range = parseContentRange(c.req.header('content-range'));
         if (range === 'invalid' || (range && range.start !== offset)) return uploadStatus(416, name, id, offset);
         return completeUpload(name, id, digest, body);
@@ -324,7 +347,9 @@ export function createDistributionRoutes(options: DistributionOptions): Hono {
     } catch (error) {
       if (error instanceof UploadDigestError) {
         await store.cancelUpload(name, id);
-        return registryError(400, [{ code: 'DIGEST_INVALID', message: 'provided digest did not match uploaded content', detail: { expected: error.expected, actual: error.actual } }]);
+        return registryError(400, [
+          { code: 'DIGEST_INVALID', message: 'provided digest did not match uploaded content', detail: { expected: error.expected, actual: error.actual } },
+        ]);
       }
       throw error;
     }
@@ -332,7 +357,8 @@ export function createDistributionRoutes(options: DistributionOptions): Hono {
   }
 
   async function blobRoute(c: Context, name: string, digest: string): Promise<Response> {
-    if (!digestPattern.test(digest)) return registryError(400, [{ code: 'DIGEST_INVALID', message: 'provided digest did not match uploaded content', detail: { digest } }]);
+    if (!digestPattern.test(digest))
+      return registryError(400, [{ code: 'DIGEST_INVALID', message: 'provided digest did not match uploaded content', detail: { digest } }]);
     const method = c.req.method;
     if (method === 'DELETE') return unsupported();
     if (method !== 'GET' && method !== 'HEAD') return unsupported();
@@ -404,7 +430,8 @@ function paginated(c: Context, all: string[], field: 'tags' | 'repositories', pa
   const last = c.req.query('last');
   const nRaw = c.req.query('n');
   const n = nRaw === undefined ? undefined : Number(nRaw);
-  if (n !== undefined && (!Number.isInteger(n) || n < 0)) return registryError(400, [{ code: 'PAGINATION_NUMBER_INVALID', message: 'invalid number of results requested', detail: { n: nRaw } }]);
+  if (n !== undefined && (!Number.isInteger(n) || n < 0))
+    return registryError(400, [{ code: 'PAGINATION_NUMBER_INVALID', message: 'invalid number of results requested', detail: { n: nRaw } }]);
   const start = last ? sorted.findIndex((item) => item > last) : 0;
   const from = start < 0 ? sorted.length : start;
   const page = n === undefined ? sorted.slice(from) : sorted.slice(from, from + n);

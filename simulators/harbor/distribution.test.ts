@@ -75,7 +75,9 @@ describe('token auth', () => {
   });
 
   it('refuses bad credentials at the token service', async () => {
-    const response = await fetch(`${harbor.url}/service/token?service=harbor-registry&scope=repository:apps/x:pull`, { headers: { authorization: basic(ROBOT.username, 'nope') } });
+    const response = await fetch(`${harbor.url}/service/token?service=harbor-registry&scope=repository:apps/x:pull`, {
+      headers: { authorization: basic(ROBOT.username, 'nope') },
+    });
     expect(response.status).toBe(401);
   });
 
@@ -84,7 +86,10 @@ describe('token auth', () => {
       const t = await token('repository:apps/ws1/app:pull', who);
       const response = await fetch(`${harbor.url}/v2/apps/ws1/app/manifests/latest`, { headers: { authorization: `Bearer ${t}` } });
       expect(response.status).toBe(401);
-      expect(parseChallenge(response.headers.get('www-authenticate'))?.params).toMatchObject({ scope: 'repository:apps/ws1/app:pull', error: 'insufficient_scope' });
+      expect(parseChallenge(response.headers.get('www-authenticate'))?.params).toMatchObject({
+        scope: 'repository:apps/ws1/app:pull',
+        error: 'insufficient_scope',
+      });
     }
   });
 
@@ -110,7 +115,10 @@ describe('push and pull', () => {
     expect(byTag.headers.get('docker-content-digest')).toBe(digestOf(body));
     expect(digestOf(body)).toBe(pushed.digest);
 
-    const head = await fetch(`${harbor.url}/v2/apps/ws1/pull-me/manifests/${pushed.digest}`, { method: 'HEAD', headers: { authorization: `Bearer ${t}`, accept: ACCEPT_ALL } });
+    const head = await fetch(`${harbor.url}/v2/apps/ws1/pull-me/manifests/${pushed.digest}`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${t}`, accept: ACCEPT_ALL },
+    });
     expect(head.status).toBe(200);
     expect(head.headers.get('docker-content-digest')).toBe(pushed.digest);
     expect(head.headers.get('content-length')).toBe(String(body.length));
@@ -135,7 +143,11 @@ describe('push and pull', () => {
     expect(start.headers.get('range')).toBe('0-0');
     expect(start.headers.get('docker-upload-uuid')).toBeTruthy();
     const location = new URL(start.headers.get('location') ?? '', harbor.url).toString();
-    const patch = await fetch(location, { method: 'PATCH', headers: { ...robotBasic, 'content-range': '0-4', 'content-type': 'application/octet-stream' }, body: new Uint8Array([1, 2, 3, 4, 5]) });
+    const patch = await fetch(location, {
+      method: 'PATCH',
+      headers: { ...robotBasic, 'content-range': '0-4', 'content-type': 'application/octet-stream' },
+      body: new Uint8Array([1, 2, 3, 4, 5]),
+    });
     expect(patch.status).toBe(202);
     expect(patch.headers.get('range')).toBe('0-4');
     const outOfOrder = await fetch(location, { method: 'PATCH', headers: { ...robotBasic, 'content-range': '10-11' }, body: new Uint8Array([1, 2]) });
@@ -162,19 +174,41 @@ describe('push and pull', () => {
     const mount = await fetch(`${harbor.url}/v2/apps/ws1/target/blobs/uploads/?mount=${digest}&from=apps/ws1/source`, { method: 'POST', headers: robotBasic });
     expect(mount.status).toBe(201);
     expect((await fetch(`${harbor.url}/v2/apps/ws1/target/blobs/${digest}`, { method: 'HEAD', headers: robotBasic })).status).toBe(200);
-    const fallback = await fetch(`${harbor.url}/v2/apps/ws1/target/blobs/uploads/?mount=${digestOf(new Uint8Array([7]))}&from=apps/ws1/source`, { method: 'POST', headers: robotBasic });
+    const fallback = await fetch(`${harbor.url}/v2/apps/ws1/target/blobs/uploads/?mount=${digestOf(new Uint8Array([7]))}&from=apps/ws1/source`, {
+      method: 'POST',
+      headers: robotBasic,
+    });
     expect(fallback.status).toBe(202);
   });
 
   it('rejects a manifest whose blobs are missing, or whose digest does not match the URL', async () => {
     const layer = 'sha256:' + 'a'.repeat(64);
-    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: layer, size: 2 }, layers: [] }));
-    const missing = await fetch(`${harbor.url}/v2/apps/ws1/broken/manifests/v1`, { method: 'PUT', headers: { ...robotBasic, 'content-type': OCI_MANIFEST }, body: manifest });
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: layer, size: 2 },
+        layers: [],
+      }),
+    );
+    const missing = await fetch(`${harbor.url}/v2/apps/ws1/broken/manifests/v1`, {
+      method: 'PUT',
+      headers: { ...robotBasic, 'content-type': OCI_MANIFEST },
+      body: manifest,
+    });
     expect(await registryErrorCode(missing, 400)).toEqual(['MANIFEST_BLOB_UNKNOWN']);
     const pushed = await pushImage(session, 'apps/ws1/broken', 'v0');
-    const wrongDigest = await fetch(`${harbor.url}/v2/apps/ws1/broken/manifests/${'sha256:' + 'b'.repeat(64)}`, { method: 'PUT', headers: { ...robotBasic, 'content-type': OCI_MANIFEST }, body: new Uint8Array(pushed.manifest) });
+    const wrongDigest = await fetch(`${harbor.url}/v2/apps/ws1/broken/manifests/${'sha256:' + 'b'.repeat(64)}`, {
+      method: 'PUT',
+      headers: { ...robotBasic, 'content-type': OCI_MANIFEST },
+      body: new Uint8Array(pushed.manifest),
+    });
     expect(await registryErrorCode(wrongDigest, 400)).toEqual(['DIGEST_INVALID']);
-    const notJson = await fetch(`${harbor.url}/v2/apps/ws1/broken/manifests/v2`, { method: 'PUT', headers: { ...robotBasic, 'content-type': OCI_MANIFEST }, body: 'nope' });
+    const notJson = await fetch(`${harbor.url}/v2/apps/ws1/broken/manifests/v2`, {
+      method: 'PUT',
+      headers: { ...robotBasic, 'content-type': OCI_MANIFEST },
+      body: 'nope',
+    });
     expect(await registryErrorCode(notJson, 400)).toEqual(['MANIFEST_INVALID']);
   });
 });
@@ -190,7 +224,8 @@ describe('Accept negotiation', () => {
     dockerList = await pushImage(session, 'apps/neg/docker-list', 'v1', { format: 'docker', kind: 'index' });
     ociIndex = await pushImage(session, 'apps/neg/oci-index', 'v1', { kind: 'index' });
   });
-  const head = (repo: string, accept?: string) => fetch(`${harbor.url}/v2/${repo}/manifests/v1`, { method: 'HEAD', headers: { ...robotBasic, ...(accept ? { accept } : {}) } });
+  const head = (repo: string, accept?: string) =>
+    fetch(`${harbor.url}/v2/${repo}/manifests/v1`, { method: 'HEAD', headers: { ...robotBasic, ...(accept ? { accept } : {}) } });
   const get = (repo: string, accept?: string) => fetch(`${harbor.url}/v2/${repo}/manifests/v1`, { headers: { ...robotBasic, ...(accept ? { accept } : {}) } });
 
   it('answers HEAD with Docker-Content-Digest and the stored type when the full Accept list is sent', async () => {
@@ -230,14 +265,18 @@ describe('Accept negotiation', () => {
 });
 
 describe('tags', () => {
-  it('accepts tags matching [A-Za-z0-9_][A-Za-z0-9._-]{0,127}; any other reference is distribution\'s plain 404', async () => {
+  it("accepts tags matching [A-Za-z0-9_][A-Za-z0-9._-]{0,127}; any other reference is distribution's plain 404", async () => {
     const pushed = await pushImage(session, 'apps/ws1/tagged', 'base');
     const target = { session, repository: 'apps/ws1/tagged' };
     for (const good of ['_under', 'A.b-c_1', 'x'.repeat(128), '0']) {
       expect(await putManifest(target, good, OCI_MANIFEST, pushed.manifest)).toBe(pushed.digest);
     }
     for (const bad of ['-dash', '.dot', 'x'.repeat(129), 'sp ace', 'plus+']) {
-      const response = await fetch(`${harbor.url}/v2/apps/ws1/tagged/manifests/${encodeURIComponent(bad)}`, { method: 'PUT', headers: { ...robotBasic, 'content-type': OCI_MANIFEST }, body: new Uint8Array(pushed.manifest) });
+      const response = await fetch(`${harbor.url}/v2/apps/ws1/tagged/manifests/${encodeURIComponent(bad)}`, {
+        method: 'PUT',
+        headers: { ...robotBasic, 'content-type': OCI_MANIFEST },
+        body: new Uint8Array(pushed.manifest),
+      });
       expect(response.status).toBe(404);
       expect(await response.text()).toBe('404 page not found\n');
     }
@@ -264,12 +303,14 @@ describe('tags', () => {
     expect(await registryErrorCode(byTag, 405)).toEqual(['UNSUPPORTED']);
     const response = await fetch(`${harbor.url}/v2/apps/ws1/delete-me/manifests/${pushed.digest}`, { method: 'DELETE', headers: robotBasic });
     expect(response.status).toBe(202);
-    expect((await fetch(`${harbor.url}/v2/apps/ws1/delete-me/manifests/v1`, { method: 'HEAD', headers: { ...robotBasic, accept: ACCEPT_ALL } })).status).toBe(404);
+    expect((await fetch(`${harbor.url}/v2/apps/ws1/delete-me/manifests/v1`, { method: 'HEAD', headers: { ...robotBasic, accept: ACCEPT_ALL } })).status).toBe(
+      404,
+    );
     const tags = (await (await fetch(`${harbor.url}/v2/apps/ws1/delete-me/tags/list`, { headers: robotBasic })).json()) as { tags: string[] | null };
     expect(tags.tags).toBeNull();
   });
 
-  it('answers an invalid repository name with distribution\'s plain 404', async () => {
+  it("answers an invalid repository name with distribution's plain 404", async () => {
     const response = await fetch(`${harbor.url}/v2/apps/UPPER/manifests/v1`, { headers: robotBasic });
     expect(response.status).toBe(404);
     expect(await response.text()).toBe('404 page not found\n');
@@ -278,7 +319,9 @@ describe('tags', () => {
 
 describe('blob edge cases', () => {
   it('answers BLOB_UNKNOWN and DIGEST_INVALID', async () => {
-    expect(await registryErrorCode(await fetch(`${harbor.url}/v2/apps/ws1/app/blobs/sha256:${'c'.repeat(64)}`, { headers: robotBasic }), 404)).toEqual(['BLOB_UNKNOWN']);
+    expect(await registryErrorCode(await fetch(`${harbor.url}/v2/apps/ws1/app/blobs/sha256:${'c'.repeat(64)}`, { headers: robotBasic }), 404)).toEqual([
+      'BLOB_UNKNOWN',
+    ]);
     expect(await registryErrorCode(await fetch(`${harbor.url}/v2/apps/ws1/app/blobs/md5:abc`, { headers: robotBasic }), 400)).toEqual(['DIGEST_INVALID']);
     const digest = await pushBlob(session, 'apps/ws1/app', new Uint8Array([1, 2, 3]));
     expect((await fetch(`${harbor.url}/v2/apps/ws1/app/blobs/${digest}`, { method: 'HEAD', headers: robotBasic })).status).toBe(200);

@@ -1,7 +1,21 @@
 // Conformance of the Harbor v2.0 API of the simulator, over real HTTP with plain fetch:
 // every Harbor fact of docs/outside-systems.md, checked the way a client would meet it.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN, OTHER_ROBOT, ROBOT, RegistrySession, basic, eventually, pushImage, startHarbor, type RunningHarbor, anyNumber, anyString, containing, matching } from './test-helpers.js';
+import {
+  ADMIN,
+  OTHER_ROBOT,
+  ROBOT,
+  RegistrySession,
+  basic,
+  eventually,
+  pushImage,
+  startHarbor,
+  type RunningHarbor,
+  anyNumber,
+  anyString,
+  containing,
+  matching,
+} from './test-helpers.js';
 
 const REPORT = 'application/vnd.security.vulnerability.report; version=1.1';
 const auth = { authorization: basic(ROBOT.username, ROBOT.password) };
@@ -19,8 +33,10 @@ beforeEach(() => {
   harbor.scenarios.setDefault({ scan: { onPush: false } });
 });
 
-const api = (path: string, init: RequestInit = {}) => fetch(`${harbor.url}/api/v2.0${path}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } });
-const artifactPath = (repo: string, reference: string, query = '') => `/projects/apps/repositories/${encodeURIComponent(encodeURIComponent(repo))}/artifacts/${reference}${query}`;
+const api = (path: string, init: RequestInit = {}) =>
+  fetch(`${harbor.url}/api/v2.0${path}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } });
+const artifactPath = (repo: string, reference: string, query = '') =>
+  `/projects/apps/repositories/${encodeURIComponent(encodeURIComponent(repo))}/artifacts/${reference}${query}`;
 
 async function expectHarborError(response: Response, status: number, code: string): Promise<string> {
   expect(response.status).toBe(status);
@@ -61,14 +77,18 @@ describe('authentication', () => {
 
   it('accepts a user and a robot account with Basic, and sets no cookie', async () => {
     for (const who of [ROBOT, ADMIN]) {
-      const response = await fetch(`${harbor.url}/api/v2.0${artifactPath('ws1/auth-check', 'v1')}`, { headers: { authorization: basic(who.username, who.password) } });
+      const response = await fetch(`${harbor.url}/api/v2.0${artifactPath('ws1/auth-check', 'v1')}`, {
+        headers: { authorization: basic(who.username, who.password) },
+      });
       expect(response.status).toBe(200);
       expect(response.headers.get('set-cookie')).toBeNull();
     }
   });
 
   it('keeps a robot account inside its project (403) and reports unknown projects (404)', async () => {
-    const other = await fetch(`${harbor.url}/api/v2.0${artifactPath('ws1/auth-check', 'v1')}`, { headers: { authorization: basic(OTHER_ROBOT.username, OTHER_ROBOT.password) } });
+    const other = await fetch(`${harbor.url}/api/v2.0${artifactPath('ws1/auth-check', 'v1')}`, {
+      headers: { authorization: basic(OTHER_ROBOT.username, OTHER_ROBOT.password) },
+    });
     await expectHarborError(other, 403, 'FORBIDDEN');
     await expectHarborError(await api('/projects/nope/repositories/x/artifacts/v1'), 404, 'NOT_FOUND');
   });
@@ -124,7 +144,16 @@ describe('GET artifact', () => {
       extra_attrs: containing({ architecture: 'amd64', os: 'linux' }),
     });
     expect(artifact.tags).toEqual([
-      { id: anyNumber, repository_id: artifact.repository_id, artifact_id: artifact.id, name: 'v1', push_time: anyString, pull_time: anyString, immutable: false, signed: false },
+      {
+        id: anyNumber,
+        repository_id: artifact.repository_id,
+        artifact_id: artifact.id,
+        name: 'v1',
+        push_time: anyString,
+        pull_time: anyString,
+        immutable: false,
+        signed: false,
+      },
     ]);
     expect(artifact).not.toHaveProperty('scan_overview');
   });
@@ -151,7 +180,9 @@ describe('scans', () => {
 
     harbor.scenarios.set('ws1-clean', { scan: { findings: {}, durationMs: 0, onPush: true } });
     await pushImage(session, 'apps/ws1/clean', 'v1');
-    const clean = (await (await api(artifactPath('ws1/clean', 'v1', '?with_scan_overview=true'))).json()) as { scan_overview: Record<string, Record<string, unknown>> };
+    const clean = (await (await api(artifactPath('ws1/clean', 'v1', '?with_scan_overview=true'))).json()) as {
+      scan_overview: Record<string, Record<string, unknown>>;
+    };
     expect(clean.scan_overview[REPORT]).toMatchObject({ scan_status: 'Success', severity: 'None', summary: { total: 0, fixable: 0, summary: {} } });
   });
 
@@ -160,7 +191,9 @@ describe('scans', () => {
     await pushImage(session, 'apps/ws1/scanned', 'v1');
     const scanPath = `${artifactPath('ws1/scanned', 'v1')}/scan`;
     const overview = async () => {
-      const body = (await (await api(artifactPath('ws1/scanned', 'v1', '?with_scan_overview=true'))).json()) as { scan_overview?: Record<string, Record<string, unknown>> };
+      const body = (await (await api(artifactPath('ws1/scanned', 'v1', '?with_scan_overview=true'))).json()) as {
+        scan_overview?: Record<string, Record<string, unknown>>;
+      };
       return body.scan_overview?.[REPORT];
     };
 
@@ -168,7 +201,12 @@ describe('scans', () => {
     expect(started.status).toBe(202);
     expect(started.headers.get('x-request-id')).toBeTruthy();
     const pending = await overview();
-    expect(pending).toMatchObject({ scan_status: 'Pending', complete_percent: 0, report_id: anyString, scanner: { name: 'Trivy', vendor: anyString, version: anyString } });
+    expect(pending).toMatchObject({
+      scan_status: 'Pending',
+      complete_percent: 0,
+      report_id: anyString,
+      scanner: { name: 'Trivy', vendor: anyString, version: anyString },
+    });
     const conflict = await expectHarborError(await api(scanPath, { method: 'POST' }), 409, 'CONFLICT');
     expect(conflict).toBe('a previous scan process is Pending');
 
@@ -199,14 +237,18 @@ describe('scans', () => {
   it('ends with Error when the scenario says so', async () => {
     harbor.scenarios.set('ws1-broken-scan', { scan: { durationMs: 0, error: true, onPush: true } });
     await pushImage(session, 'apps/ws1/broken-scan', 'v1');
-    const body = (await (await api(artifactPath('ws1/broken-scan', 'v1', '?with_scan_overview=true'))).json()) as { scan_overview: Record<string, Record<string, unknown>> };
+    const body = (await (await api(artifactPath('ws1/broken-scan', 'v1', '?with_scan_overview=true'))).json()) as {
+      scan_overview: Record<string, Record<string, unknown>>;
+    };
     expect(body.scan_overview[REPORT]?.scan_status).toBe('Error');
   });
 
   it('scans on push when the scenario asks for it', async () => {
     harbor.scenarios.set('ws1-on-push', { scan: { findings: { Critical: 1 }, durationMs: 0, onPush: true } });
     await pushImage(session, 'apps/ws1/on-push', 'v1');
-    const body = (await (await api(artifactPath('ws1/on-push', 'v1', '?with_scan_overview=true'))).json()) as { scan_overview: Record<string, Record<string, unknown>> };
+    const body = (await (await api(artifactPath('ws1/on-push', 'v1', '?with_scan_overview=true'))).json()) as {
+      scan_overview: Record<string, Record<string, unknown>>;
+    };
     expect(body.scan_overview[REPORT]).toMatchObject({ scan_status: 'Success', severity: 'Critical', summary: { total: 1, summary: { Critical: 1 } } });
   });
 
@@ -224,7 +266,9 @@ describe('scans', () => {
     harbor.scenarios.set('ws1-stoppable', { scan: { durationMs: 60_000, onPush: true } });
     await pushImage(session, 'apps/ws1/stoppable', 'v1');
     expect((await api(`${artifactPath('ws1/stoppable', 'v1')}/scan/stop`, { method: 'POST' })).status).toBe(202);
-    const body = (await (await api(artifactPath('ws1/stoppable', 'v1', '?with_scan_overview=true'))).json()) as { scan_overview: Record<string, Record<string, unknown>> };
+    const body = (await (await api(artifactPath('ws1/stoppable', 'v1', '?with_scan_overview=true'))).json()) as {
+      scan_overview: Record<string, Record<string, unknown>>;
+    };
     expect(body.scan_overview[REPORT]?.scan_status).toBe('Stopped');
   });
 });
@@ -244,9 +288,13 @@ describe('list and delete artifacts', () => {
     expect(second.headers.get('link')).toMatch(/rel="prev"/);
     expect(((await second.json()) as unknown[]).length).toBe(1);
 
-    const exact = (await (await api(`/projects/apps/repositories/ws2%252Flisting/artifacts?q=${encodeURIComponent('tags=1.1.0')}`)).json()) as Array<{ tags: Array<{ name: string }> }>;
+    const exact = (await (await api(`/projects/apps/repositories/ws2%252Flisting/artifacts?q=${encodeURIComponent('tags=1.1.0')}`)).json()) as Array<{
+      tags: Array<{ name: string }>;
+    }>;
     expect(exact.map((a) => a.tags[0]?.name)).toEqual(['1.1.0']);
-    const fuzzy = (await (await api(`/projects/apps/repositories/ws2%252Flisting/artifacts?q=${encodeURIComponent('tags=~rc')}`)).json()) as Array<{ tags: Array<{ name: string }> }>;
+    const fuzzy = (await (await api(`/projects/apps/repositories/ws2%252Flisting/artifacts?q=${encodeURIComponent('tags=~rc')}`)).json()) as Array<{
+      tags: Array<{ name: string }>;
+    }>;
     expect(fuzzy.map((a) => a.tags[0]?.name)).toEqual(['2.0.0-rc1']);
     await expectHarborError(await api('/projects/apps/repositories/ws2%252Flisting/artifacts?page_size=101'), 422, 'UNPROCESSABLE_ENTITY');
     await expectHarborError(await api('/projects/apps/repositories/ws2%252Fnothing/artifacts'), 404, 'NOT_FOUND');
@@ -266,21 +314,40 @@ describe('list and delete artifacts', () => {
 describe('control routes under /_sim/harbor', () => {
   it('seeds an image, lists it, scans it, deletes it', async () => {
     harbor.scenarios.set('ws3-seeded', { scan: { findings: { Medium: 4 }, durationMs: 0, onPush: false } });
-    const seeded = await fetch(`${harbor.url}/_sim/harbor/images`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ repository: 'apps/ws3/seeded', tag: 'v7' }) });
+    const seeded = await fetch(`${harbor.url}/_sim/harbor/images`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ repository: 'apps/ws3/seeded', tag: 'v7' }),
+    });
     expect(seeded.status).toBe(201);
     const { digest } = (await seeded.json()) as { digest: string };
-    const head = await fetch(`${harbor.url}/v2/apps/ws3/seeded/manifests/v7`, { method: 'HEAD', headers: { ...auth, accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    const head = await fetch(`${harbor.url}/v2/apps/ws3/seeded/manifests/v7`, {
+      method: 'HEAD',
+      headers: { ...auth, accept: 'application/vnd.oci.image.manifest.v1+json' },
+    });
     expect(head.headers.get('docker-content-digest')).toBe(digest);
 
-    const scan = await fetch(`${harbor.url}/_sim/harbor/scans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ repository: 'apps/ws3/seeded', reference: 'v7' }) });
+    const scan = await fetch(`${harbor.url}/_sim/harbor/scans`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ repository: 'apps/ws3/seeded', reference: 'v7' }),
+    });
     expect(scan.status).toBe(202);
-    const listed = (await (await fetch(`${harbor.url}/_sim/harbor/artifacts`)).json()) as Array<{ repository: string; tags: string[]; scan: { scan_status: string; severity: string } | null }>;
+    const listed = (await (await fetch(`${harbor.url}/_sim/harbor/artifacts`)).json()) as Array<{
+      repository: string;
+      tags: string[];
+      scan: { scan_status: string; severity: string } | null;
+    }>;
     expect(listed.find((a) => a.repository === 'apps/ws3/seeded')).toMatchObject({ tags: ['v7'], scan: { scan_status: 'Success', severity: 'Medium' } });
 
     const removed = await fetch(`${harbor.url}/_sim/harbor/images?repository=apps/ws3/seeded&reference=v7`, { method: 'DELETE' });
     expect(removed.status).toBe(200);
     expect((await api(artifactPath('ws3/seeded', 'v7'))).status).toBe(404);
-    const bad = await fetch(`${harbor.url}/_sim/harbor/images`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ repository: 'apps/x', tag: '-bad' }) });
+    const bad = await fetch(`${harbor.url}/_sim/harbor/images`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ repository: 'apps/x', tag: '-bad' }),
+    });
     expect(bad.status).toBe(400);
   });
 

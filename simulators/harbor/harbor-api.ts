@@ -198,7 +198,13 @@ export function createHarborApi(options: HarborApiOptions): Hono {
 
     if (route.kind === 'project') {
       if (method !== 'GET') return notAllowed();
-      return json({ project_id: state.projectId(route.project), name: route.project, public: false, repo_count: (await repositoriesOf(route.project)).length, metadata: { public: 'false', auto_scan: 'true' } });
+      return json({
+        project_id: state.projectId(route.project),
+        name: route.project,
+        public: false,
+        repo_count: (await repositoriesOf(route.project)).length,
+        metadata: { public: 'false', auto_scan: 'true' },
+      });
     }
 
     if (route.kind === 'repositories') {
@@ -207,11 +213,20 @@ export function createHarborApi(options: HarborApiOptions): Hono {
       if ('error' in pageParams) return harborError(422, 'UNPROCESSABLE_ENTITY', pageParams.error, id);
       const names = await repositoriesOf(route.project);
       const items = [];
-      for (const name of names.slice((pageParams.page - 1) * pageParams.pageSize, pageParams.page * pageParams.pageSize)) items.push(await repositoryJson(name));
+      for (const name of names.slice((pageParams.page - 1) * pageParams.pageSize, pageParams.page * pageParams.pageSize))
+        items.push(await repositoryJson(name));
       return json(items, 200, pageHeaders(c, names.length, pageParams));
     }
 
-    if (!route.repo.valid) return harborError(404, 'NOT_FOUND', route.kind === 'repository' ? `repository ${route.project}/${route.repo.name} not found` : artifactNotFound(`${route.project}/${route.repo.name}`, 'reference' in route ? route.reference : ''), id);
+    if (!route.repo.valid)
+      return harborError(
+        404,
+        'NOT_FOUND',
+        route.kind === 'repository'
+          ? `repository ${route.project}/${route.repo.name} not found`
+          : artifactNotFound(`${route.project}/${route.repo.name}`, 'reference' in route ? route.reference : ''),
+        id,
+      );
     const repository = `${route.project}/${route.repo.name}`;
 
     if (route.kind === 'repository') {
@@ -234,17 +249,28 @@ export function createHarborApi(options: HarborApiOptions): Hono {
       const filtered = all.filter((a) => matchesQuery(a, query.filters));
       const descending = (c.req.query('sort') ?? '-push_time') !== 'push_time';
       filtered.sort((a, b) => (descending ? b.push_time.localeCompare(a.push_time) || b.id - a.id : a.push_time.localeCompare(b.push_time) || a.id - b.id));
-      const page = filtered.slice((pageParams.page - 1) * pageParams.pageSize, pageParams.page * pageParams.pageSize).map((a) => (withTag ? a : { ...a, tags: null }));
+      const page = filtered
+        .slice((pageParams.page - 1) * pageParams.pageSize, pageParams.page * pageParams.pageSize)
+        .map((a) => (withTag ? a : { ...a, tags: null }));
       return json(page, 200, pageHeaders(c, filtered.length, pageParams));
     }
 
     const artifact = await artifacts.resolve(repository, route.reference);
-    if (!artifact) return harborError(404, 'NOT_FOUND', (await repositoryExists(repository)) ? artifactNotFound(repository, route.reference) : `repository ${repository} not found`, id);
+    if (!artifact)
+      return harborError(
+        404,
+        'NOT_FOUND',
+        (await repositoryExists(repository)) ? artifactNotFound(repository, route.reference) : `repository ${repository} not found`,
+        id,
+      );
 
     switch (route.kind) {
       case 'artifact':
         if (method === 'GET') {
-          const described = await artifacts.describe(artifact, { withTag: c.req.query('with_tag') !== 'false', withScanOverview: c.req.query('with_scan_overview') === 'true' });
+          const described = await artifacts.describe(artifact, {
+            withTag: c.req.query('with_tag') !== 'false',
+            withScanOverview: c.req.query('with_scan_overview') === 'true',
+          });
           return json(described);
         }
         if (method === 'DELETE') {
@@ -273,7 +299,12 @@ export function createHarborApi(options: HarborApiOptions): Hono {
 
   function scan(artifact: ResolvedArtifact, id: string): Response {
     if (!artifacts.isScannable(artifact)) {
-      return harborError(422, 'UNPROCESSABLE_ENTITY', `the configured scanner Trivy does not support scanning artifact with mime type ${artifact.manifest.mediaType}`, id);
+      return harborError(
+        422,
+        'UNPROCESSABLE_ENTITY',
+        `the configured scanner Trivy does not support scanning artifact with mime type ${artifact.manifest.mediaType}`,
+        id,
+      );
     }
     const existing = state.scan(artifact.repository, artifact.manifest.digest);
     if (existing && isScanInFlight(existing)) return harborError(409, 'CONFLICT', `a previous scan process is ${scanStatus(existing)}`, id);

@@ -19,15 +19,22 @@ describe('dataDir', () => {
     const pushed = await pushImage(new RegistrySession(first.url, ROBOT), 'apps/ws1/kept', 'v1', { chunkSize: 8 });
     const tokenResponse = await fetch(`${first.url}/service/token?service=harbor-registry&scope=repository:apps/ws1/kept:pull`, { headers: robot });
     const { token } = (await tokenResponse.json()) as { token: string };
-    const before = (await (await fetch(`${first.url}/api/v2.0/projects/apps/repositories/ws1%252Fkept/artifacts/v1?with_scan_overview=true`, { headers: robot })).json()) as Record<string, unknown>;
+    const before = (await (
+      await fetch(`${first.url}/api/v2.0/projects/apps/repositories/ws1%252Fkept/artifacts/v1?with_scan_overview=true`, { headers: robot })
+    ).json()) as Record<string, unknown>;
     await first.close();
 
     const second = await startHarbor({ dataDir, scenarios: new ScenarioStore() });
     try {
-      const after = (await (await fetch(`${second.url}/api/v2.0/projects/apps/repositories/ws1%252Fkept/artifacts/v1?with_scan_overview=true`, { headers: robot })).json()) as Record<string, unknown>;
+      const after = (await (
+        await fetch(`${second.url}/api/v2.0/projects/apps/repositories/ws1%252Fkept/artifacts/v1?with_scan_overview=true`, { headers: robot })
+      ).json()) as Record<string, unknown>;
       expect(after).toEqual(before);
       expect((after.scan_overview as Record<string, { severity: string }>)[REPORT]?.severity).toBe('Low');
-      const head = await fetch(`${second.url}/v2/apps/ws1/kept/manifests/v1`, { method: 'HEAD', headers: { authorization: `Bearer ${token}`, accept: ACCEPT_ALL } });
+      const head = await fetch(`${second.url}/v2/apps/ws1/kept/manifests/v1`, {
+        method: 'HEAD',
+        headers: { authorization: `Bearer ${token}`, accept: ACCEPT_ALL },
+      });
       expect(head.status).toBe(200);
       expect(head.headers.get('docker-content-digest')).toBe(pushed.digest);
       const layerDigest = (JSON.parse(Buffer.from(pushed.manifest).toString()) as { layers: Array<{ digest: string }> }).layers[0]?.digest ?? '';
@@ -45,7 +52,10 @@ describe('fault injection', () => {
       try {
         // A dropped answer stops short of its Content-Length; the socket only closes at the
         // server's keep-alive timeout, so give up on it quickly.
-        const response = await fetch(`${url}/api/v2.0/projects/apps/repositories/ws1%252Fnone/artifacts/v1`, { headers: robot, signal: AbortSignal.timeout(600) });
+        const response = await fetch(`${url}/api/v2.0/projects/apps/repositories/ws1%252Fnone/artifacts/v1`, {
+          headers: robot,
+          signal: AbortSignal.timeout(600),
+        });
         await response.text();
         statuses.push(response.status);
       } catch {
@@ -58,7 +68,12 @@ describe('fault injection', () => {
   it('injects 5xx and dropped connections at the configured rate, reproducibly from the seed', async () => {
     const harbor = await startHarbor();
     try {
-      const configure = () => fetch(`${harbor.url}/_sim/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ errorRate: 0.3, dropRate: 0.3, seed: 7 }) });
+      const configure = () =>
+        fetch(`${harbor.url}/_sim/faults`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ errorRate: 0.3, dropRate: 0.3, seed: 7 }),
+        });
       expect((await configure()).status).toBe(200);
       const first = await run(harbor.url, 30);
       const counters = (await (await fetch(`${harbor.url}/_sim/counters`)).json()) as { total: number; faults: { error: number; drop: number } };

@@ -5,7 +5,19 @@ import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dockerRegistryAvailable, startDockerRegistry, type RunningRegistry } from '../../test/support/registry.js';
-import { ACCEPT_ALL, DOCKER_LIST, DOCKER_MANIFEST, OCI_MANIFEST, ROBOT, RegistrySession, digestOf, pushImage, putManifest, startHarbor, type RunningHarbor } from './test-helpers.js';
+import {
+  ACCEPT_ALL,
+  DOCKER_LIST,
+  DOCKER_MANIFEST,
+  OCI_MANIFEST,
+  ROBOT,
+  RegistrySession,
+  digestOf,
+  pushImage,
+  putManifest,
+  startHarbor,
+  type RunningHarbor,
+} from './test-helpers.js';
 
 interface Target {
   session: RegistrySession;
@@ -61,7 +73,9 @@ describe.each(targets)('distribution facts on %s', (name, start) => {
   it.skipIf(skip)('hides an OCI manifest from a client that does not accept it, by tag and by digest', async () => {
     const pushed = await pushImage(target.session, 'apps/par/oci', 'v1');
     expect(await errorCodes(await send('/v2/apps/par/oci/manifests/v1'), 404)).toEqual(['MANIFEST_UNKNOWN']);
-    expect(await errorCodes(await send(`/v2/apps/par/oci/manifests/${pushed.digest}`, { headers: { accept: DOCKER_MANIFEST } }), 404)).toEqual(['MANIFEST_UNKNOWN']);
+    expect(await errorCodes(await send(`/v2/apps/par/oci/manifests/${pushed.digest}`, { headers: { accept: DOCKER_MANIFEST } }), 404)).toEqual([
+      'MANIFEST_UNKNOWN',
+    ]);
   });
 
   it.skipIf(skip)('fails a Docker manifest by tag without Accept (schema 1 conversion), serves it by digest', async () => {
@@ -83,7 +97,11 @@ describe.each(targets)('distribution facts on %s', (name, start) => {
 
   it.skipIf(skip)('answers a reference that is no valid tag with a plain 404, and a missing one with MANIFEST_UNKNOWN', async () => {
     const pushed = await pushImage(target.session, 'apps/par/tags', 'ok');
-    const bad = await send('/v2/apps/par/tags/manifests/-bad', { method: 'PUT', headers: { 'content-type': OCI_MANIFEST }, body: new Uint8Array(pushed.manifest) });
+    const bad = await send('/v2/apps/par/tags/manifests/-bad', {
+      method: 'PUT',
+      headers: { 'content-type': OCI_MANIFEST },
+      body: new Uint8Array(pushed.manifest),
+    });
     expect(bad.status).toBe(404);
     expect(await bad.text()).toBe('404 page not found\n');
     expect(await putManifest({ session: target.session, repository: 'apps/par/tags' }, 'x'.repeat(128), OCI_MANIFEST, pushed.manifest)).toBe(pushed.digest);

@@ -11,28 +11,67 @@ import type { HarborState } from './state.js';
 import { RobotStore, isValidSecret, type RobotPermission, type RobotRecord } from './robots.js';
 
 /** Project-scope resource:action pairs a robot may be given (rbac.PoliciesMap[ScopeProject]). */
-const PROJECT_POLICIES = new Set(
-  [
-    'log:list',
-    'project:read', 'project:delete', 'project:update',
-    'metadata:read', 'metadata:create', 'metadata:delete', 'metadata:list', 'metadata:update',
-    'repository:read', 'repository:update', 'repository:delete', 'repository:list', 'repository:pull', 'repository:push',
-    'artifact:read', 'artifact:create', 'artifact:list', 'artifact:delete',
-    'scan:create', 'scan:read', 'scan:stop',
-    'sbom:create', 'sbom:stop', 'sbom:read',
-    'tag:create', 'tag:list', 'tag:delete',
-    'accessory:list',
-    'artifact-addition:read',
-    'artifact-label:create', 'artifact-label:delete',
-    'scanner:create', 'scanner:read',
-    'preheat-policy:read', 'preheat-policy:create', 'preheat-policy:delete', 'preheat-policy:list', 'preheat-policy:update',
-    'immutable-tag:create', 'immutable-tag:delete', 'immutable-tag:list', 'immutable-tag:update',
-    'notification-policy:read', 'notification-policy:create', 'notification-policy:delete', 'notification-policy:list', 'notification-policy:update',
-    'tag-retention:read', 'tag-retention:create', 'tag-retention:delete', 'tag-retention:list', 'tag-retention:update',
-    'label:read', 'label:create', 'label:delete', 'label:list', 'label:update',
-    'quota:read',
-  ],
-);
+const PROJECT_POLICIES = new Set([
+  'log:list',
+  'project:read',
+  'project:delete',
+  'project:update',
+  'metadata:read',
+  'metadata:create',
+  'metadata:delete',
+  'metadata:list',
+  'metadata:update',
+  'repository:read',
+  'repository:update',
+  'repository:delete',
+  'repository:list',
+  'repository:pull',
+  'repository:push',
+  'artifact:read',
+  'artifact:create',
+  'artifact:list',
+  'artifact:delete',
+  'scan:create',
+  'scan:read',
+  'scan:stop',
+  'sbom:create',
+  'sbom:stop',
+  'sbom:read',
+  'tag:create',
+  'tag:list',
+  'tag:delete',
+  'accessory:list',
+  'artifact-addition:read',
+  'artifact-label:create',
+  'artifact-label:delete',
+  'scanner:create',
+  'scanner:read',
+  'preheat-policy:read',
+  'preheat-policy:create',
+  'preheat-policy:delete',
+  'preheat-policy:list',
+  'preheat-policy:update',
+  'immutable-tag:create',
+  'immutable-tag:delete',
+  'immutable-tag:list',
+  'immutable-tag:update',
+  'notification-policy:read',
+  'notification-policy:create',
+  'notification-policy:delete',
+  'notification-policy:list',
+  'notification-policy:update',
+  'tag-retention:read',
+  'tag-retention:create',
+  'tag-retention:delete',
+  'tag-retention:list',
+  'tag-retention:update',
+  'label:read',
+  'label:create',
+  'label:delete',
+  'label:list',
+  'label:update',
+  'quota:read',
+]);
 
 const NAME_PATTERN = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const MAX_INT32 = 2_147_483_647;
@@ -55,7 +94,14 @@ interface CreateBody {
 }
 
 /** `/robots` (robotId undefined) or `/robots/{robotId}`. The caller is authenticated already. */
-export async function handleRobots(c: Context, { robots, users, state }: RobotApiOptions, user: string, robotId: string | undefined, id: string, json: Json): Promise<Response> {
+export async function handleRobots(
+  c: Context,
+  { robots, users, state }: RobotApiOptions,
+  user: string,
+  robotId: string | undefined,
+  id: string,
+  json: Json,
+): Promise<Response> {
   const method = c.req.method;
   const bad = (message: string) => harborError(400, 'BAD_REQUEST', message, id);
   const forbidden = () => harborError(403, 'FORBIDDEN', 'forbidden', id);
@@ -72,7 +118,8 @@ export async function handleRobots(c: Context, { robots, users, state }: RobotAp
   }
 
   // go-swagger validates the path parameter before the handler runs.
-  if (!/^\d+$/.test(robotId)) return harborError(422, 'UNPROCESSABLE_ENTITY', `validation failure list:\nrobot_id in path must be of type int64: "${robotId}"`, id);
+  if (!/^\d+$/.test(robotId))
+    return harborError(422, 'UNPROCESSABLE_ENTITY', `validation failure list:\nrobot_id in path must be of type int64: "${robotId}"`, id);
   const record = robots.byId(Number(robotId));
   if (!record) return harborError(404, 'NOT_FOUND', `robot ${robotId} not found`, id);
   if (!mayManage(record)) return forbidden();
@@ -83,7 +130,8 @@ export async function handleRobots(c: Context, { robots, users, state }: RobotAp
       const body = await readBody<{ secret?: unknown }>(c);
       if (body === undefined) return bad('parsing robotSec body from "" failed, because unexpected end of JSON input');
       const given = typeof body.secret === 'string' ? body.secret : '';
-      if (given !== '' && !isValidSecret(given)) return bad('the secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number');
+      if (given !== '' && !isValidSecret(given))
+        return bad('the secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number');
       const secret = robots.setSecret(record, given === '' ? undefined : given);
       return json(secret === undefined ? {} : { secret });
     }
@@ -134,7 +182,9 @@ export async function handleRobots(c: Context, { robots, users, state }: RobotAp
       creatorType: /^robot\$/.test(user) ? 'robot' : 'local',
     });
     const location = `${new URL(c.req.url).pathname.replace(/\/+$/, '')}/${created.id}`;
-    return json({ id: created.id, name: RobotStore.fullName(created), secret, creation_time: created.creationTime, expires_at: created.expiresAt }, 201, { location });
+    return json({ id: created.id, name: RobotStore.fullName(created), secret, creation_time: created.creationTime, expires_at: created.expiresAt }, 201, {
+      location,
+    });
   }
 
   function list(): Response {

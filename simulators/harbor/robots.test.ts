@@ -19,7 +19,10 @@ afterAll(async () => harbor.close());
 
 const as = (who: { username: string; password: string }) => ({ authorization: basic(who.username, who.password) });
 const api = (path: string, init: RequestInit & { who?: { username: string; password: string } } = {}) =>
-  fetch(`${harbor.url}/api/v2.0${path}`, { ...init, headers: { 'content-type': 'application/json', ...as(init.who ?? ADMIN), ...(init.headers as Record<string, string>) } });
+  fetch(`${harbor.url}/api/v2.0${path}`, {
+    ...init,
+    headers: { 'content-type': 'application/json', ...as(init.who ?? ADMIN), ...(init.headers as Record<string, string>) },
+  });
 const pullOnly = (name: string, extra: Record<string, unknown> = {}) => ({
   name,
   level: 'project',
@@ -56,7 +59,13 @@ describe('POST /api/v2.0/robots', () => {
     const response = await create(pullOnly('pull-ws1'));
     expect(response.status).toBe(201);
     const body = (await response.json()) as Created;
-    expect(body).toEqual({ id: expect.any(Number), name: 'robot$apps+pull-ws1', secret: matching(/^[A-Za-z0-9]{32}$/), creation_time: matching(/^\d{4}-\d\d-\d\dT/), expires_at: -1 });
+    expect(body).toEqual({
+      id: expect.any(Number),
+      name: 'robot$apps+pull-ws1',
+      secret: matching(/^[A-Za-z0-9]{32}$/),
+      creation_time: matching(/^\d{4}-\d\d-\d\dT/),
+      expires_at: -1,
+    });
     expect(response.headers.get('location')).toBe(`/api/v2.0/robots/${body.id}`);
   });
 
@@ -66,7 +75,7 @@ describe('POST /api/v2.0/robots', () => {
     expect(message).toBe('robot account 1:apps+twice already exists');
   });
 
-  it('answers 400 BAD_REQUEST for bad names, durations, levels and permissions, with Harbor\'s messages', async () => {
+  it("answers 400 BAD_REQUEST for bad names, durations, levels and permissions, with Harbor's messages", async () => {
     const cases: Array<[unknown, string]> = [
       [pullOnly('Upper'), 'robot name is not in lower case or contains illegal characters'],
       [pullOnly('a+b'), 'robot name is not in lower case or contains illegal characters'],
@@ -74,20 +83,35 @@ describe('POST /api/v2.0/robots', () => {
       [pullOnly('lv', { level: 'cluster' }), 'bad request error level input: cluster'],
       [pullOnly('np', { permissions: [] }), 'bad request empty permission'],
       [pullOnly('na', { permissions: [{ kind: 'project', namespace: 'apps', access: [] }] }), 'bad request empty access'],
-      [pullOnly('bad-action', { permissions: [{ kind: 'project', namespace: 'apps', access: [{ resource: 'repository', action: 'fly' }] }] }), 'bad request permission: repository:fly'],
+      [
+        pullOnly('bad-action', { permissions: [{ kind: 'project', namespace: 'apps', access: [{ resource: 'repository', action: 'fly' }] }] }),
+        'bad request permission: repository:fly',
+      ],
       [pullOnly('two', { permissions: [pullOnly('x').permissions[0], pullOnly('x').permissions[0]] }), 'bad request permission'],
-      [pullOnly('kind', { level: 'system', permissions: [{ kind: 'cluster', namespace: '/', access: [{ resource: 'repository', action: 'pull' }] }] }), 'bad request permission level: cluster'],
+      [
+        pullOnly('kind', { level: 'system', permissions: [{ kind: 'cluster', namespace: '/', access: [{ resource: 'repository', action: 'pull' }] }] }),
+        'bad request permission level: cluster',
+      ],
     ];
     for (const [body, message] of cases) expect(await harborError(await create(body), 400, 'BAD_REQUEST')).toBe(message);
     expect(await harborError(await api('/robots', { method: 'POST', body: 'not json' }), 400, 'BAD_REQUEST')).toMatch(/parsing robot body/);
   });
 
   it('answers 401 without or with wrong credentials, 403 to a project robot and to another project', async () => {
-    expect(await harborError(await fetch(`${harbor.url}/api/v2.0/robots`, { method: 'POST', body: JSON.stringify(pullOnly('anon')) }), 401, 'UNAUTHORIZED')).toBe('unauthorized');
+    expect(
+      await harborError(await fetch(`${harbor.url}/api/v2.0/robots`, { method: 'POST', body: JSON.stringify(pullOnly('anon')) }), 401, 'UNAUTHORIZED'),
+    ).toBe('unauthorized');
     await harborError(await create(pullOnly('wrong'), { username: 'admin', password: 'nope' }), 401, 'UNAUTHORIZED');
     // A project robot can never hold robot permissions in Harbor: the engine needs an admin account for this.
     expect(await harborError(await create(pullOnly('by-robot'), ROBOT), 403, 'FORBIDDEN')).toBe('forbidden');
-    await harborError(await create(pullOnly('elsewhere', { permissions: [{ kind: 'project', namespace: 'other', access: [{ resource: 'repository', action: 'pull' }] }] }), OTHER_ROBOT), 403, 'FORBIDDEN');
+    await harborError(
+      await create(
+        pullOnly('elsewhere', { permissions: [{ kind: 'project', namespace: 'other', access: [{ resource: 'repository', action: 'pull' }] }] }),
+        OTHER_ROBOT,
+      ),
+      403,
+      'FORBIDDEN',
+    );
   });
 });
 
@@ -99,7 +123,9 @@ describe('GET /api/v2.0/robots and /robots/{id}', () => {
     expect(found.status).toBe(200);
     expect(found.headers.get('x-total-count')).toBe('1');
     const list = (await found.json()) as Array<Record<string, unknown>>;
-    expect(list).toEqual([expect.objectContaining({ id: robot.id, name: 'robot$apps+findme', level: 'project', disable: false, editable: true, expires_at: -1, duration: -1 })]);
+    expect(list).toEqual([
+      expect.objectContaining({ id: robot.id, name: 'robot$apps+findme', level: 'project', disable: false, editable: true, expires_at: -1, duration: -1 }),
+    ]);
     expect(list[0]).not.toHaveProperty('secret');
     expect(list[0]!.permissions).toEqual([{ kind: 'project', namespace: 'apps', access: [{ resource: 'repository', action: 'pull' }] }]);
     expect(await (await q('name=apps+findme')).json()).toEqual([]);
@@ -122,7 +148,9 @@ describe('PATCH /api/v2.0/robots/{id} (refresh the secret)', () => {
     const set = await api(`/robots/${robot.id}`, { method: 'PATCH', body: JSON.stringify({ secret: 'Chosen-Secret-42' }) });
     expect(set.status).toBe(200);
     expect(await set.json()).toEqual({});
-    expect(await harborError(await api(`/robots/${robot.id}`, { method: 'PATCH', body: JSON.stringify({ secret: 'short' }) }), 400, 'BAD_REQUEST')).toMatch(/^the secret must be 8-128/);
+    expect(await harborError(await api(`/robots/${robot.id}`, { method: 'PATCH', body: JSON.stringify({ secret: 'short' }) }), 400, 'BAD_REQUEST')).toMatch(
+      /^the secret must be 8-128/,
+    );
     await harborError(await api(`/robots/${robot.id}`, { method: 'PATCH', body: '{}', who: ROBOT }), 403, 'FORBIDDEN');
     await harborError(await api('/robots/99999', { method: 'PATCH', body: '{}' }), 404, 'NOT_FOUND');
   });
@@ -149,7 +177,10 @@ describe('the registry side of a pull-only robot', () => {
 
   it('pulls a manifest of its project with its secret', async () => {
     const session = new RegistrySession(harbor.url, { username: robot.name, password: robot.secret });
-    const response = await session.fetch('/v2/apps/ws1/shop/manifests/v1', { scope: 'repository:apps/ws1/shop:pull', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    const response = await session.fetch('/v2/apps/ws1/shop/manifests/v1', {
+      scope: 'repository:apps/ws1/shop:pull',
+      headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+    });
     expect(response.status).toBe(200);
     await response.body?.cancel();
   });
@@ -163,7 +194,10 @@ describe('the registry side of a pull-only robot', () => {
     const session = new RegistrySession(harbor.url, { username: robot.name, password: robot.secret });
     await expect(pushImage(session, 'apps/ws1/shop', 'from-robot')).rejects.toThrow(/expected 202, got 401/);
     // Basic credentials straight to the registry: pull yes, push no.
-    const start = await fetch(`${harbor.url}/v2/apps/ws1/shop/blobs/uploads/`, { method: 'POST', headers: as({ username: robot.name, password: robot.secret }) });
+    const start = await fetch(`${harbor.url}/v2/apps/ws1/shop/blobs/uploads/`, {
+      method: 'POST',
+      headers: as({ username: robot.name, password: robot.secret }),
+    });
     expect(start.status).toBe(401);
     await start.body?.cancel();
   });
@@ -173,7 +207,9 @@ describe('the registry side of a pull-only robot', () => {
     const { token: jwt } = (await answer.json()) as { token: string };
     const claims = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as { access: Array<{ actions: string[] }> };
     expect(claims.access[0]!.actions).toEqual([]);
-    const read = await fetch(`${harbor.url}/api/v2.0/projects/apps/repositories/${encodeURIComponent(encodeURIComponent('ws1/shop'))}/artifacts/v1`, { headers: as({ username: robot.name, password: robot.secret }) });
+    const read = await fetch(`${harbor.url}/api/v2.0/projects/apps/repositories/${encodeURIComponent(encodeURIComponent('ws1/shop'))}/artifacts/v1`, {
+      headers: as({ username: robot.name, password: robot.secret }),
+    });
     await harborError(read, 403, 'FORBIDDEN');
   });
 
@@ -192,7 +228,11 @@ describe('persistence', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'harbor-robots-'));
     try {
       const first = await startHarbor({ dataDir });
-      const response = await fetch(`${first.url}/api/v2.0/robots`, { method: 'POST', headers: { ...as(ADMIN), 'content-type': 'application/json' }, body: JSON.stringify(pullOnly('kept')) });
+      const response = await fetch(`${first.url}/api/v2.0/robots`, {
+        method: 'POST',
+        headers: { ...as(ADMIN), 'content-type': 'application/json' },
+        body: JSON.stringify(pullOnly('kept')),
+      });
       const robot = (await response.json()) as Created;
       await first.close();
       expect(readFileSync(path.join(dataDir, 'robots.json'), 'utf8')).not.toContain(robot.secret);
@@ -201,7 +241,11 @@ describe('persistence', () => {
         const url = new URL('/service/token', second.url);
         url.searchParams.set('scope', 'repository:apps/ws1/shop:pull');
         expect((await fetch(url, { headers: as({ username: robot.name, password: robot.secret }) })).status).toBe(200);
-        const again = await fetch(`${second.url}/api/v2.0/robots`, { method: 'POST', headers: { ...as(ADMIN), 'content-type': 'application/json' }, body: JSON.stringify(pullOnly('kept')) });
+        const again = await fetch(`${second.url}/api/v2.0/robots`, {
+          method: 'POST',
+          headers: { ...as(ADMIN), 'content-type': 'application/json' },
+          body: JSON.stringify(pullOnly('kept')),
+        });
         expect(again.status).toBe(409);
       } finally {
         await second.close();

@@ -60,12 +60,18 @@ export function isValidSecret(secret: string): boolean {
 /** A random secret that passes isValidSecret, like Harbor's GenerateRandomString (32 characters). */
 export function generateSecret(): string {
   for (;;) {
-    const secret = randomBytes(24).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 32);
+    const secret = randomBytes(24)
+      .toString('base64')
+      .replace(/[^A-Za-z0-9]/g, '')
+      .slice(0, 32);
     if (secret.length === 32 && isValidSecret(secret)) return secret;
   }
 }
 
-const hashSecret = (salt: string, secret: string) => createHash('sha256').update(salt + secret).digest('hex');
+const hashSecret = (salt: string, secret: string) =>
+  createHash('sha256')
+    .update(salt + secret)
+    .digest('hex');
 
 export class RobotStore {
   private data: Snapshot;
@@ -93,11 +99,22 @@ export class RobotStore {
     return [...this.data.robots];
   }
 
-  create(input: Omit<RobotRecord, 'id' | 'salt' | 'secretHash' | 'expiresAt' | 'creationTime' | 'updateTime'>, now = new Date()): { record: RobotRecord; secret: string } {
+  create(
+    input: Omit<RobotRecord, 'id' | 'salt' | 'secretHash' | 'expiresAt' | 'creationTime' | 'updateTime'>,
+    now = new Date(),
+  ): { record: RobotRecord; secret: string } {
     const secret = generateSecret();
     const salt = randomBytes(16).toString('hex');
     const expiresAt = input.duration === -1 ? -1 : Math.floor(now.getTime() / 1000) + input.duration * 86_400;
-    const record: RobotRecord = { ...input, id: this.data.nextId, salt, secretHash: hashSecret(salt, secret), expiresAt, creationTime: now.toISOString(), updateTime: now.toISOString() };
+    const record: RobotRecord = {
+      ...input,
+      id: this.data.nextId,
+      salt,
+      secretHash: hashSecret(salt, secret),
+      expiresAt,
+      creationTime: now.toISOString(),
+      updateTime: now.toISOString(),
+    };
     this.data.nextId += 1;
     this.data.robots.push(record);
     this.save();
@@ -145,6 +162,9 @@ export class RobotStore {
 /** Whether a robot's permissions hold `resource:action` on `project` (a `*` namespace or action matches all). */
 export function robotHolds(record: RobotRecord, project: string, resource: string, action: string): boolean {
   return record.permissions.some(
-    (p) => p.kind === 'project' && (p.namespace === project || p.namespace === '*') && p.access.some((a) => a.resource === resource && (a.action === action || a.action === '*') && a.effect !== 'deny'),
+    (p) =>
+      p.kind === 'project' &&
+      (p.namespace === project || p.namespace === '*') &&
+      p.access.some((a) => a.resource === resource && (a.action === action || a.action === '*') && a.effect !== 'deny'),
   );
 }

@@ -80,7 +80,15 @@ export function scanOverview(record: ScanRecord | undefined, now = Date.now()): 
 export function startScan(state: HarborState, repository: string, digest: string, scenario: Scenario, now = Date.now()): ScanRecord {
   const findings: ScanRecord['findings'] = {};
   for (const [severity, count] of Object.entries(scenario.scan.findings)) if (count) findings[severity as keyof typeof findings] = count;
-  const record: ScanRecord = { reportId: randomUUID(), repository, digest, startedAt: now, durationMs: scenario.scan.durationMs, findings, error: scenario.scan.error };
+  const record: ScanRecord = {
+    reportId: randomUUID(),
+    repository,
+    digest,
+    startedAt: now,
+    durationMs: scenario.scan.durationMs,
+    findings,
+    error: scenario.scan.error,
+  };
   state.putScan(record);
   return record;
 }

@@ -177,7 +177,17 @@ export async function pushImage(session: RegistrySession, repository: string, ta
           : 'application/vnd.docker.container.image.v1+json';
   const layerType = format === 'oci' ? 'application/vnd.oci.image.layer.v1.tar+gzip' : 'application/vnd.docker.image.rootfs.diff.tar.gzip';
   const layer = new Uint8Array(randomBytes(options.layerBytes ?? 64));
-  const config = new Uint8Array(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', created: new Date().toISOString(), config: { Env: ['TAG=' + tag] }, rootfs: { type: 'layers', diff_ids: [digestOf(layer)] } })));
+  const config = new Uint8Array(
+    Buffer.from(
+      JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        created: new Date().toISOString(),
+        config: { Env: ['TAG=' + tag] },
+        rootfs: { type: 'layers', diff_ids: [digestOf(layer)] },
+      }),
+    ),
+  );
   const configDigest = await pushBlob(session, repository, config, options.chunkSize);
   const layerDigest = await pushBlob(session, repository, layer, options.chunkSize);
   const manifest = new Uint8Array(
@@ -198,7 +208,13 @@ export async function pushImage(session: RegistrySession, repository: string, ta
   const childDigest = await putManifest(target, digestOf(manifest), manifestType, manifest);
   const indexType = format === 'oci' ? OCI_INDEX : DOCKER_LIST;
   const index = new Uint8Array(
-    Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: indexType, manifests: [{ mediaType: manifestType, digest: childDigest, size: manifest.length, platform: { architecture: 'amd64', os: 'linux' } }] })),
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: indexType,
+        manifests: [{ mediaType: manifestType, digest: childDigest, size: manifest.length, platform: { architecture: 'amd64', os: 'linux' } }],
+      }),
+    ),
   );
   const digest = await putManifest(target, tag, indexType, index);
   return { digest, mediaType: indexType, manifest: index, childDigest };

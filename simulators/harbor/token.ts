@@ -98,7 +98,9 @@ export function parseScope(scope: string): AccessEntry | null {
 }
 
 export function tokenAllows(claims: TokenClaims, repository: string, action: Action): boolean {
-  return claims.access.some((entry) => entry.type === 'repository' && entry.name === repository && (entry.actions.includes(action) || entry.actions.includes('*')));
+  return claims.access.some(
+    (entry) => entry.type === 'repository' && entry.name === repository && (entry.actions.includes(action) || entry.actions.includes('*')),
+  );
 }
 
 export interface TokenRoutesOptions {

@@ -16,7 +16,8 @@ describe.skipIf(!available)('Harbor simulator over a real docker-registry', () =
   let harbor: RunningHarbor;
   let viaHarbor: RegistrySession;
   let direct: RegistrySession;
-  const api = (p: string, init: RequestInit = {}) => fetch(`${harbor.url}/api/v2.0${p}`, { ...init, headers: { authorization: basic(ROBOT.username, ROBOT.password) } });
+  const api = (p: string, init: RequestInit = {}) =>
+    fetch(`${harbor.url}/api/v2.0${p}`, { ...init, headers: { authorization: basic(ROBOT.username, ROBOT.password) } });
 
   beforeAll(async () => {
     registry = await startDockerRegistry(mkdtempSync(path.join(inject('scratchDir'), 'upstream-registry-')));
@@ -51,16 +52,25 @@ describe.skipIf(!available)('Harbor simulator over a real docker-registry', () =
 
   it('pushes an index through the simulator and reads it back through /v2/', async () => {
     const pushed = await pushImage(viaHarbor, 'apps/ws1/upstream-multi', 'v1', { kind: 'index' });
-    const head = await viaHarbor.fetch('/v2/apps/ws1/upstream-multi/manifests/v1', { method: 'HEAD', headers: { accept: ACCEPT_ALL }, scope: 'repository:apps/ws1/upstream-multi:pull' });
+    const head = await viaHarbor.fetch('/v2/apps/ws1/upstream-multi/manifests/v1', {
+      method: 'HEAD',
+      headers: { accept: ACCEPT_ALL },
+      scope: 'repository:apps/ws1/upstream-multi:pull',
+    });
     expect(head.headers.get('docker-content-digest')).toBe(pushed.digest);
-    const artifact = (await (await api('/projects/apps/repositories/ws1%252Fupstream-multi/artifacts/v1')).json()) as { references: Array<{ child_digest: string }> };
+    const artifact = (await (await api('/projects/apps/repositories/ws1%252Fupstream-multi/artifacts/v1')).json()) as {
+      references: Array<{ child_digest: string }>;
+    };
     expect(artifact.references.map((r) => r.child_digest)).toEqual([pushed.childDigest]);
   });
 
   it('shows in the Harbor API an image pushed straight into the real registry', async () => {
     const pushed = await pushImage(direct, 'apps/ws2/direct', '1.0.0');
     await pushImage(direct, 'apps/ws2/direct', '1.1.0');
-    const artifact = (await (await api('/projects/apps/repositories/ws2%252Fdirect/artifacts/1.0.0?with_scan_overview=true')).json()) as Record<string, unknown>;
+    const artifact = (await (await api('/projects/apps/repositories/ws2%252Fdirect/artifacts/1.0.0?with_scan_overview=true')).json()) as Record<
+      string,
+      unknown
+    >;
     expect(artifact).toMatchObject({ digest: pushed.digest, type: 'IMAGE', tags: [{ name: '1.0.0' }] });
     expect(artifact.scan_overview ?? {}).toEqual({});
     const list = await api('/projects/apps/repositories/ws2%252Fdirect/artifacts');

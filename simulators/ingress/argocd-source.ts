@@ -13,7 +13,8 @@ export type ApplicationReader = () => Promise<unknown>;
 
 export function createApplicationReader(source: ArgoCdSource, { timeoutMs = 10_000 }: { timeoutMs?: number } = {}): ApplicationReader {
   const base = source.url.replace(/\/+$/, '');
-  if (!source.token && (source.username === undefined || source.password === undefined)) throw new Error('The ingress simulator needs an Argo CD token, or a username and password');
+  if (!source.token && (source.username === undefined || source.password === undefined))
+    throw new Error('The ingress simulator needs an Argo CD token, or a username and password');
   let session: string | undefined = source.token;
 
   async function login(): Promise<string> {

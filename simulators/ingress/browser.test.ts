@@ -22,10 +22,18 @@ describe.skipIf(!hasChromium)('an app opened in chromium through the ingress sim
       metadata: { name },
       status: { sync: { status: 'Synced', revision: 'f'.repeat(40) }, health: { status: 'Healthy' }, summary: { externalURLs: [url], images: [image] } },
     });
-    sim = createIngressSimulator({ read: async () => ({ items: [app('dev-alice-shop', 'http://shop-alice.apps.localhost/'), app('dev-bob-blog', 'https://blog-bob.apps.example.com/')] }), appsDomain: 'apps.example.com', refreshMs: 60_000 });
+    sim = createIngressSimulator({
+      read: async () => ({ items: [app('dev-alice-shop', 'http://shop-alice.apps.localhost/'), app('dev-bob-blog', 'https://blog-bob.apps.example.com/')] }),
+      appsDomain: 'apps.example.com',
+      refreshMs: 60_000,
+    });
     await sim.start();
     served = await serveOnLoopback(sim.app.fetch);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

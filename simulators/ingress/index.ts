@@ -79,10 +79,18 @@ export function createIngressSimulator(o: IngressSimulatorOptions): IngressSimul
     const route = table.routes.get(host);
     if (!route) {
       const hint = isOwnAddress(host) ? ` Open an app by its host (GET /_sim/routes here lists them).` : '';
-      return c.text(`${SERVED_BY}: 404, no Ingress rule for host "${host}": no app Argo CD reports has it in status.summary.externalURLs.${hint}\n`, 404, headers);
+      return c.text(
+        `${SERVED_BY}: 404, no Ingress rule for host "${host}": no app Argo CD reports has it in status.summary.externalURLs.${hint}\n`,
+        404,
+        headers,
+      );
     }
     if (route.health !== 'Healthy') {
-      return c.text(`${SERVED_BY}: 503, host "${host}" routes to Argo CD app ${route.app}, which is ${route.health}${route.healthMessage ? ` (${route.healthMessage})` : ''}: no ready backend.\n`, 503, headers);
+      return c.text(
+        `${SERVED_BY}: 503, host "${host}" routes to Argo CD app ${route.app}, which is ${route.health}${route.healthMessage ? ` (${route.healthMessage})` : ''}: no ready backend.\n`,
+        503,
+        headers,
+      );
     }
     const releaseHeaders: Record<string, string> = { ...headers, 'x-deploy-engine-app': route.app };
     if (route.images.length > 0) releaseHeaders[IMAGE_HEADER] = route.images.join(', ');

@@ -35,7 +35,14 @@ afterEach(async () => {
 
 async function start(items: () => unknown[], appsDomain = 'apps.localhost', refreshMs = 60_000) {
   let reads = 0;
-  const sim = createIngressSimulator({ read: async () => { reads += 1; return { metadata: {}, items: items() }; }, appsDomain, refreshMs });
+  const sim = createIngressSimulator({
+    read: async () => {
+      reads += 1;
+      return { metadata: {}, items: items() };
+    },
+    appsDomain,
+    refreshMs,
+  });
   await sim.start();
   const served = await serveOnLoopback(sim.app.fetch);
   opened.push({ sim, served });
@@ -84,7 +91,9 @@ describe('ingress simulator', () => {
   });
 
   it('answers 503 for a known host whose app is not Healthy, naming its health', async () => {
-    const { url } = await start(() => [application('dev-alice-shop', { urls: ['http://shop-alice.apps.localhost/'], health: 'Progressing', message: 'Waiting for rollout to finish' })]);
+    const { url } = await start(() => [
+      application('dev-alice-shop', { urls: ['http://shop-alice.apps.localhost/'], health: 'Progressing', message: 'Waiting for rollout to finish' }),
+    ]);
     const res = await get(url, 'shop-alice.apps.localhost');
     expect(res.status).toBe(503);
     expect(res.headers[IMAGE_HEADER]).toBeUndefined();
@@ -93,10 +102,18 @@ describe('ingress simulator', () => {
 
   it('matches hosts case-insensitively, without port or trailing dot, and through *.localhost aliases', async () => {
     const { url } = await start(
-      () => [application('dev-alice-shop', { urls: ['https://shop-alice.apps.example.com/'] }), application('dev-bob-www', { urls: ['http://www.bob-shop.com/'] })],
+      () => [
+        application('dev-alice-shop', { urls: ['https://shop-alice.apps.example.com/'] }),
+        application('dev-bob-www', { urls: ['http://www.bob-shop.com/'] }),
+      ],
       'apps.example.com',
     );
-    for (const host of ['SHOP-ALICE.apps.example.com.', 'shop-alice.apps.example.com:443', 'shop-alice.apps.example.com.localhost:18480', 'shop-alice.localhost:18480']) {
+    for (const host of [
+      'SHOP-ALICE.apps.example.com.',
+      'shop-alice.apps.example.com:443',
+      'shop-alice.apps.example.com.localhost:18480',
+      'shop-alice.localhost:18480',
+    ]) {
       expect((await get(url, host)).headers['x-deploy-engine-app'], host).toBe('dev-alice-shop');
     }
     expect((await get(url, 'www.bob-shop.com.localhost')).headers['x-deploy-engine-app']).toBe('dev-bob-www');
@@ -156,7 +173,11 @@ describe('ingress simulator', () => {
   });
 
   it('answers 503 until it has read Argo CD once', async () => {
-    const sim = createIngressSimulator({ read: async () => { throw new Error('Argo CD is starting'); } });
+    const sim = createIngressSimulator({
+      read: async () => {
+        throw new Error('Argo CD is starting');
+      },
+    });
     await sim.start();
     const served = await serveOnLoopback(sim.app.fetch);
     opened.push({ sim, served });
@@ -173,9 +194,13 @@ describe('ingress simulator', () => {
       seen.push(`${req.method} ${path} ${req.headers.get('authorization') ?? ''}`);
       if (path === '/api/v1/session') {
         const body = (await req.json()) as { password: string };
-        return body.password === 'pw' ? Response.json({ token: `t${++session}` }) : Response.json({ error: 'Invalid username or password', code: 16 }, { status: 401 });
+        return body.password === 'pw'
+          ? Response.json({ token: `t${++session}` })
+          : Response.json({ error: 'Invalid username or password', code: 16 }, { status: 401 });
       }
-      return req.headers.get('authorization') === `Bearer t${session}` && session > 1 ? Response.json({ items: [] }) : Response.json({ code: 16 }, { status: 401 });
+      return req.headers.get('authorization') === `Bearer t${session}` && session > 1
+        ? Response.json({ items: [] })
+        : Response.json({ code: 16 }, { status: 401 });
     });
     try {
       await expect(createApplicationReader({ url: argo.url, username: 'admin', password: 'pw' })()).resolves.toEqual({ items: [] });

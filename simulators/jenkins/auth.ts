@@ -40,7 +40,12 @@ export class JenkinsAuth {
         return forbiddenAnonymous(c);
       }
       const user = this.users.find((u) => u.name === credentials.user);
-      const via = user && same(credentials.secret, user.apiToken) ? 'token' : user?.password !== undefined && same(credentials.secret, user.password) ? 'password' : undefined;
+      const via =
+        user && same(credentials.secret, user.apiToken)
+          ? 'token'
+          : user?.password !== undefined && same(credentials.secret, user.password)
+            ? 'password'
+            : undefined;
       if (!user || !via) {
         return c.html(errorPage(401, `Invalid password/token for user: ${credentials.user}`), 401);
       }

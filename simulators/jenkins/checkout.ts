@@ -23,9 +23,7 @@ export interface CheckoutOptions {
   credential?: { username: string; token: string };
 }
 
-export type CheckoutResult =
-  | { ok: true; sha: string; branch: string; subject: string; packageJson?: Buffer }
-  | { ok: false; error: string };
+export type CheckoutResult = { ok: true; sha: string; branch: string; subject: string; packageJson?: Buffer } | { ok: false; error: string };
 
 class GitError extends Error {
   constructor(
@@ -116,7 +114,10 @@ export async function checkout(o: CheckoutOptions): Promise<CheckoutResult> {
 
   let branch = 'detached';
   try {
-    const containing = (await run(['branch', '-r', '--contains', sha, '--format=%(refname)'])).split('\n').map((s) => s.trim()).filter(Boolean);
+    const containing = (await run(['branch', '-r', '--contains', sha, '--format=%(refname)']))
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean);
     branch = containing.find((r) => r.endsWith('/main')) ?? containing[0] ?? 'detached';
   } catch {
     // keep "detached"

@@ -67,7 +67,11 @@ describe('Jenkins simulator conformance', () => {
       const root = (await res.json()) as Json;
       expect(root._class).toBe('hudson.model.Hudson');
       expect(root.jobs).toEqual([{ _class: 'com.cloudbees.hudson.plugins.folder.Folder', name: 'platform', url: `${fx.url}/job/platform/` }]);
-      for (const [path, status, auth] of [['/nope', 404, ALICE], ['/api/json', 401, basic('alice', 'wrong')], ['/api/json', 403, '']] as const) {
+      for (const [path, status, auth] of [
+        ['/nope', 404, ALICE],
+        ['/api/json', 401, basic('alice', 'wrong')],
+        ['/api/json', 403, ''],
+      ] as const) {
         const r = await fetch(`${fx.url}${path}`, { headers: auth ? { authorization: auth } : {} });
         expect(r.status).toBe(status);
         expect(r.headers.get('x-jenkins'), `${path} ${status}`).toBe('2.462.3');
@@ -88,7 +92,10 @@ describe('Jenkins simulator conformance', () => {
       expect(typeof job.nextBuildNumber).toBe('number');
       const prop = (job.property as Json[]).find((p) => p._class === 'hudson.model.ParametersDefinitionProperty');
       expect((prop?.parameterDefinitions as Json[]).map((d) => d.name as string)).toEqual([...DEFAULT_PARAMETERS]);
-      expect((prop?.parameterDefinitions as Json[])[0]).toMatchObject({ _class: 'hudson.model.StringParameterDefinition', defaultParameterValue: { name: 'DEPLOY_ID', value: '' } });
+      expect((prop?.parameterDefinitions as Json[])[0]).toMatchObject({
+        _class: 'hudson.model.StringParameterDefinition',
+        defaultParameterValue: { name: 'DEPLOY_ID', value: '' },
+      });
       expect((await api('/job/platform/job/nope/api/json')).status).toBe(404);
     });
   });
@@ -205,7 +212,11 @@ describe('Jenkins simulator conformance', () => {
         const job = await getJson(`${JOB}/api/json`);
         expect(job).toMatchObject({ buildable: false, color: 'disabled' });
         // disabling a job cancels what it had queued
-        expect(await getJson(`/queue/item/${queueIdOf(queued)}/api/json`)).toMatchObject({ _class: 'hudson.model.Queue$LeftItem', cancelled: true, executable: null });
+        expect(await getJson(`/queue/item/${queueIdOf(queued)}/api/json`)).toMatchObject({
+          _class: 'hudson.model.Queue$LeftItem',
+          cancelled: true,
+          executable: null,
+        });
       } finally {
         await fetch(`${fx.url}/_sim/jenkins/jobs/enable`, { method: 'POST' });
       }
@@ -250,7 +261,15 @@ describe('Jenkins simulator conformance', () => {
       const n = await buildNumberOf(queueId);
 
       const running = await getJson(`${JOB}/${n}/api/json`);
-      expect(running).toMatchObject({ _class: 'org.jenkinsci.plugins.workflow.job.WorkflowRun', number: n, queueId, building: true, inProgress: true, result: null, duration: 0 });
+      expect(running).toMatchObject({
+        _class: 'org.jenkinsci.plugins.workflow.job.WorkflowRun',
+        number: n,
+        queueId,
+        building: true,
+        inProgress: true,
+        result: null,
+        duration: 0,
+      });
       expect(typeof running.timestamp).toBe('number');
       expect(typeof running.estimatedDuration).toBe('number');
 
@@ -270,7 +289,12 @@ describe('Jenkins simulator conformance', () => {
       const artifactRes = await api(`${JOB}/${n}/artifact/deploy-result.json`);
       expect(artifactRes.status).toBe(200);
       const artifact = (await artifactRes.json()) as Json;
-      expect(artifact).toEqual({ imageRepository: 'apps/ws1/u1-shop', imageTag: params.IMAGE_TAG, imageDigest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) as unknown, commitSha: fx.repo.initialSha });
+      expect(artifact).toEqual({
+        imageRepository: 'apps/ws1/u1-shop',
+        imageTag: params.IMAGE_TAG,
+        imageDigest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) as unknown,
+        commitSha: fx.repo.initialSha,
+      });
 
       const head = await fetch(`${fx.registry?.url}/v2/apps/ws1/u1-shop/manifests/${params.IMAGE_TAG}`, { method: 'HEAD', headers: { accept: OCI_ACCEPT } });
       expect(head.status).toBe(200);
@@ -418,7 +442,9 @@ describe('Jenkins simulator conformance', () => {
       const tree = encodeURIComponent('builds[number,queueId,actions[parameters[name,value]]]');
       const builds = (await getJson(`${JOB}/api/json?tree=${tree}`)).builds as Json[];
       expect(builds.find((b) => b.queueId === queueId)?.number).toBe(n);
-      const byDeployId = builds.find((b) => (b.actions as Json[]).some((a) => (a.parameters as Json[] | undefined)?.some((p) => p.name === 'DEPLOY_ID' && p.value === params.DEPLOY_ID)));
+      const byDeployId = builds.find((b) =>
+        (b.actions as Json[]).some((a) => (a.parameters as Json[] | undefined)?.some((p) => p.name === 'DEPLOY_ID' && p.value === params.DEPLOY_ID)),
+      );
       expect(byDeployId?.number).toBe(n);
     });
   });
@@ -430,7 +456,13 @@ describe('Jenkins simulator conformance', () => {
     const n = await buildNumberOf(queueId);
     await finished(n);
     const builds = (await (await fetch(`${fx.url}/_sim/jenkins/builds`)).json()) as Json[];
-    expect(builds.find((b) => b.number === n)).toMatchObject({ job: 'platform/app-build', queueId, result: 'SUCCESS', building: false, parameters: { DEPLOY_ID: params.DEPLOY_ID } });
+    expect(builds.find((b) => b.number === n)).toMatchObject({
+      job: 'platform/app-build',
+      queueId,
+      result: 'SUCCESS',
+      building: false,
+      parameters: { DEPLOY_ID: params.DEPLOY_ID },
+    });
     const queue = (await (await fetch(`${fx.url}/_sim/jenkins/queue`)).json()) as Json[];
     expect(queue.find((i) => i.id === queueId)).toMatchObject({ stage: 'left', buildNumber: n, cancelled: false });
 

@@ -13,7 +13,8 @@ describe('Jenkins simulator fault injection', () => {
     expect(res.status).toBe(200);
     await control('/counters/reset', { method: 'POST' });
   };
-  const counters = async () => (await (await control('/counters')).json()) as { total: number; routes: Record<string, number>; faults: { error: number; drop: number } };
+  const counters = async () =>
+    (await (await control('/counters')).json()) as { total: number; routes: Record<string, number>; faults: { error: number; drop: number } };
   const statuses = async (n: number) => {
     const out: number[] = [];
     for (let i = 0; i < n; i += 1) {

@@ -65,7 +65,19 @@ export function createJenkinsSimulator(options: JenkinsSimulatorOptions): Jenkin
   };
   app.route('/_sim', createControlApi({ scenarios: o.scenarios, faults, counters, onReset: reset }));
   app.route('/_sim/jenkins', createJenkinsControl({ jobs, queue, mainJob }));
-  app.route('/', createJenkinsRoutes({ jobs, queue, runner, auth, scenarios: o.scenarios, quietPeriodMs: o.quietPeriodMs, numExecutors: o.numExecutors, rootUrl: o.rootUrl }));
+  app.route(
+    '/',
+    createJenkinsRoutes({
+      jobs,
+      queue,
+      runner,
+      auth,
+      scenarios: o.scenarios,
+      quietPeriodMs: o.quietPeriodMs,
+      numExecutors: o.numExecutors,
+      rootUrl: o.rootUrl,
+    }),
+  );
   app.notFound((c) => c.html(errorPage(404, 'Not Found'), 404));
 
   return {

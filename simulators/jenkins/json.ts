@@ -160,7 +160,13 @@ function parameterDefinitions(job: Job): Array<Record<string, unknown>> {
     p.type === 'password'
       ? // PasswordParameterDefinition exports no `trim`, and its default is a Secret: the default
         // PasswordParameterValue shows only its name.
-        { _class: CLASS.passwordDefinition, defaultParameterValue: { _class: CLASS.passwordValue, name: p.name }, description: p.description, name: p.name, type: 'PasswordParameterDefinition' }
+        {
+          _class: CLASS.passwordDefinition,
+          defaultParameterValue: { _class: CLASS.passwordValue, name: p.name },
+          description: p.description,
+          name: p.name,
+          type: 'PasswordParameterDefinition',
+        }
       : {
           _class: CLASS.stringDefinition,
           defaultParameterValue: { _class: CLASS.stringValue, name: p.name, value: p.defaultValue },
@@ -216,13 +222,19 @@ export function buildJson(base: string, build: Build): Record<string, unknown> {
     const branch = { SHA1: build.git.sha, name: build.git.branch };
     actions.push({
       _class: 'hudson.plugins.git.util.BuildData',
-      buildsByBranchName: { [build.git.branch]: { _class: 'hudson.plugins.git.util.Build', buildNumber: build.number, buildResult: null, marked: branch, revision: branch } },
+      buildsByBranchName: {
+        [build.git.branch]: { _class: 'hudson.plugins.git.util.Build', buildNumber: build.number, buildResult: null, marked: branch, revision: branch },
+      },
       lastBuiltRevision: { SHA1: build.git.sha, branch: [branch] },
       remoteUrls: [build.git.remoteUrl],
       scmName: '',
     });
   }
-  actions.push({ _class: 'org.jenkinsci.plugins.workflow.job.views.FlowGraphAction' }, {}, { _class: 'org.jenkinsci.plugins.displayurlapi.actions.RunDisplayAction' });
+  actions.push(
+    { _class: 'org.jenkinsci.plugins.workflow.job.views.FlowGraphAction' },
+    {},
+    { _class: 'org.jenkinsci.plugins.displayurlapi.actions.RunDisplayAction' },
+  );
   return {
     _class: CLASS.run,
     actions,

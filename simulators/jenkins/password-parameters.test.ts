@@ -4,7 +4,16 @@
 // over smart HTTP works with it and is refused without it. Plain fetch over real HTTP.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { basic, deployParams, eventually, startJenkinsFixture, startPrivateGitServer, USERS, type JenkinsFixture, type PrivateGitServer } from './test-helpers.js';
+import {
+  basic,
+  deployParams,
+  eventually,
+  startJenkinsFixture,
+  startPrivateGitServer,
+  USERS,
+  type JenkinsFixture,
+  type PrivateGitServer,
+} from './test-helpers.js';
 
 const JOB = '/job/platform/job/app-build';
 const ALICE = basic(USERS.alice.name, USERS.alice.apiToken);
@@ -37,7 +46,8 @@ describe('Jenkins simulator: the REPO_TOKEN password parameter', () => {
       const build = JSON.parse(await text(`${JOB}/${n}/api/json`)) as Json;
       return build.inProgress === false && build.result !== null ? build : undefined;
     }, 30_000);
-  const privateParams = (overrides: Record<string, string> = {}) => deployParams(fx.repo, { REPO_URL: git.url, REPO_USERNAME: USERNAME, REPO_TOKEN: token, ...overrides });
+  const privateParams = (overrides: Record<string, string> = {}) =>
+    deployParams(fx.repo, { REPO_URL: git.url, REPO_USERNAME: USERNAME, REPO_TOKEN: token, ...overrides });
 
   beforeAll(async () => {
     fx = await startJenkinsFixture({}, false);
@@ -55,7 +65,11 @@ describe('Jenkins simulator: the REPO_TOKEN password parameter', () => {
   it('declares REPO_USERNAME as a string and REPO_TOKEN as a password parameter whose default shows no value', async () => {
     const job = JSON.parse(await text(`${JOB}/api/json`)) as Json;
     const definitions = (job.property as Json[]).find((p) => p._class === 'hudson.model.ParametersDefinitionProperty')?.parameterDefinitions as Json[];
-    expect(definitions.find((d) => d.name === 'REPO_USERNAME')).toMatchObject({ _class: 'hudson.model.StringParameterDefinition', type: 'StringParameterDefinition', defaultParameterValue: { value: '' } });
+    expect(definitions.find((d) => d.name === 'REPO_USERNAME')).toMatchObject({
+      _class: 'hudson.model.StringParameterDefinition',
+      type: 'StringParameterDefinition',
+      defaultParameterValue: { value: '' },
+    });
     expect(definitions.find((d) => d.name === 'REPO_TOKEN')).toEqual({
       _class: 'hudson.model.PasswordParameterDefinition',
       defaultParameterValue: { _class: 'hudson.model.PasswordParameterValue', name: 'REPO_TOKEN' },

@@ -73,7 +73,9 @@ export function createJenkinsRoutes(d: RouteDeps): Hono<JenkinsEnv> {
   app.get('/crumbIssuer/api/json', (c) => json(c, () => d.auth.issueCrumb(c)));
 
   // ---- queue
-  app.get('/queue/api/json', (c) => json(c, () => ({ _class: 'hudson.model.Queue', discoverableItems: [], items: d.queue.active().map((i) => queueItemJson(base(c), i)) })));
+  app.get('/queue/api/json', (c) =>
+    json(c, () => ({ _class: 'hudson.model.Queue', discoverableItems: [], items: d.queue.active().map((i) => queueItemJson(base(c), i)) })),
+  );
   app.get('/queue/item/:id{[0-9]+}/api/json', (c) => {
     const item = d.queue.get(Number(c.req.param('id')));
     return item ? json(c, () => queueItemJson(base(c), item)) : notFound(c);

@@ -130,7 +130,13 @@ export class BuildRunner {
       open('stage', 'Build');
       log.pipeline('sh');
       log.line('+ npm ci && npm run build');
-      await this.writeLines(build, p, scenario.logLines, Math.max(scenario.durationMs, scenario.linesPerSecond > 0 ? (scenario.logLines / scenario.linesPerSecond) * 1000 : 0), scenario.timestamps);
+      await this.writeLines(
+        build,
+        p,
+        scenario.logLines,
+        Math.max(scenario.durationMs, scenario.linesPerSecond > 0 ? (scenario.logLines / scenario.linesPerSecond) * 1000 : 0),
+        scenario.timestamps,
+      );
       if (scenario.result !== 'SUCCESS') {
         if (scenario.result === 'FAILURE') {
           log.line('\u001b[31mnpm ERR! Build failed with 1 error\u001b[0m');
@@ -159,7 +165,11 @@ export class BuildRunner {
         log.pipeline('archiveArtifacts');
         log.line('Archiving artifacts');
         const result = { imageRepository: p.IMAGE_REPOSITORY, imageTag: p.IMAGE_TAG, imageDigest: pushed, commitSha: co.sha };
-        build.artifacts.push({ relativePath: 'deploy-result.json', fileName: 'deploy-result.json', content: Buffer.from(`${JSON.stringify(result, null, 2)}\n`) });
+        build.artifacts.push({
+          relativePath: 'deploy-result.json',
+          fileName: 'deploy-result.json',
+          content: Buffer.from(`${JSON.stringify(result, null, 2)}\n`),
+        });
         build.description = `${p.IMAGE_REPOSITORY}:${p.IMAGE_TAG}@${pushed}`;
         close();
       } else {
@@ -169,7 +179,11 @@ export class BuildRunner {
         log.line('Archiving artifacts');
         const claimed = `sha256:${createHash('sha256').update(`${p.IMAGE_REPOSITORY}:${p.IMAGE_TAG}:not-pushed`).digest('hex')}`;
         const result = { imageRepository: p.IMAGE_REPOSITORY, imageTag: p.IMAGE_TAG, imageDigest: claimed, commitSha: co.sha };
-        build.artifacts.push({ relativePath: 'deploy-result.json', fileName: 'deploy-result.json', content: Buffer.from(`${JSON.stringify(result, null, 2)}\n`) });
+        build.artifacts.push({
+          relativePath: 'deploy-result.json',
+          fileName: 'deploy-result.json',
+          content: Buffer.from(`${JSON.stringify(result, null, 2)}\n`),
+        });
       }
     } catch (e) {
       if (signal.aborted) {
@@ -234,7 +248,12 @@ export class BuildRunner {
           repository,
           tag,
           signal: build.abort.signal,
-          image: { repoUrl: p.REPO_URL ?? '', commitSha: build.git?.sha ?? '', files: packageJson ? { 'app/package.json': packageJson } : {}, labels: { 'io.deploy-engine.deploy-id': p.DEPLOY_ID ?? '' } },
+          image: {
+            repoUrl: p.REPO_URL ?? '',
+            commitSha: build.git?.sha ?? '',
+            files: packageJson ? { 'app/package.json': packageJson } : {},
+            labels: { 'io.deploy-engine.deploy-id': p.DEPLOY_ID ?? '' },
+          },
         });
         log.line(`${tag}: digest: ${pushed.digest} size: ${pushed.size}`);
         return pushed.digest;

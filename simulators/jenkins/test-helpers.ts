@@ -22,7 +22,10 @@ export interface TestRepo {
 export function createGitRepo(dir: string, projectName = 'shop'): TestRepo & { initialSha: string } {
   mkdirSync(dir, { recursive: true });
   const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, encoding: 'utf8' }).trim();
+    execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+    }).trim();
   git('init', '--quiet', '--initial-branch=main');
   const commit = (files: Record<string, string>, message: string) => {
     for (const [file, content] of Object.entries(files)) {

@@ -8,7 +8,13 @@ describe('tree filter', () => {
     nextBuildNumber: 4,
     lastBuild: { _class: 'Run', number: 3, url: 'u3' },
     builds: [
-      { _class: 'Run', number: 3, queueId: 12, result: null, actions: [{ _class: 'P', parameters: [{ _class: 'S', name: 'DEPLOY_ID', value: 'd3' }] }, {}, { _class: 'C', causes: [] }] },
+      {
+        _class: 'Run',
+        number: 3,
+        queueId: 12,
+        result: null,
+        actions: [{ _class: 'P', parameters: [{ _class: 'S', name: 'DEPLOY_ID', value: 'd3' }] }, {}, { _class: 'C', causes: [] }],
+      },
       { _class: 'Run', number: 2, queueId: 11, result: 'SUCCESS', actions: [] },
     ],
   };

@@ -44,7 +44,11 @@ const seconds = (from: number) => ((Date.now() - from) / 1000).toFixed(1);
 /** Raw answers, for the status codes and bodies themselves. */
 async function rawGet(pathname: string): Promise<{ status: number; body: unknown }> {
   const { url, username, password } = cluster.info.argocd;
-  const session = await fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const session = await fetch(`${url}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   const { token } = (await session.json()) as { token: string };
   const response = await fetch(`${url}${pathname}`, { headers: { authorization: `Bearer ${token}` } });
   return { status: response.status, body: (await response.json().catch(() => undefined)) as unknown };
@@ -83,15 +87,23 @@ describe('Argo CD failures on a real Argo CD', () => {
     const badUrl = cluster.gitUrl(path.join(cluster.info.git.root, 'no-such-repository.git'));
     const broken = parse(original) as { spec: { template: { spec: { source: { repoURL: string } } } } };
     broken.spec.template.spec.source.repoURL = badUrl;
-    commitToGitOps(stack, (work) => writeFileSync(path.join(work, APPSET_FILE), stringify(broken)), 'Point the generated apps at a repository that does not exist');
+    commitToGitOps(
+      stack,
+      (work) => writeFileSync(path.join(work, APPSET_FILE), stringify(broken)),
+      'Point the generated apps at a repository that does not exist',
+    );
     try {
       const brokeAt = Date.now();
       await refreshAppOfApps();
       let last: Application | null = null;
-      await eventually('the app on the bad URL with a ComparisonError', async () => {
-        last = await argo.getApplication(project.appName, { project: 'default' });
-        return last?.spec?.source?.repoURL === badUrl && (last.status.conditions ?? []).some((c) => c.type === 'ComparisonError') ? true : undefined;
-      }, { timeoutMs: 180_000, intervalMs: 1_000, describe: () => summary(last) });
+      await eventually(
+        'the app on the bad URL with a ComparisonError',
+        async () => {
+          last = await argo.getApplication(project.appName, { project: 'default' });
+          return last?.spec?.source?.repoURL === badUrl && (last.status.conditions ?? []).some((c) => c.type === 'ComparisonError') ? true : undefined;
+        },
+        { timeoutMs: 180_000, intervalMs: 1_000, describe: () => summary(last) },
+      );
       const message = (last as Application | null)?.status.conditions?.find((c) => c.type === 'ComparisonError')?.message ?? '';
       facts['unreachable repository ComparisonError'] = `${message} (after ${seconds(brokeAt)} s)`;
       expect(isRepoFetchError(message)).toBe(true);
@@ -109,10 +121,14 @@ describe('Argo CD failures on a real Argo CD', () => {
       await refreshAppOfApps();
     }
     const restoredAt = Date.now();
-    await eventually('the app back on the GitOps repository', async () => {
-      const app = await argo.getApplication(project.appName, { refresh: 'normal', project: 'default', timeoutMs: 30_000 });
-      return app?.spec?.source?.repoURL !== badUrl && !(app?.status.conditions ?? []).some((c) => c.type === 'ComparisonError') ? true : undefined;
-    }, { timeoutMs: 180_000, intervalMs: 2_000 });
+    await eventually(
+      'the app back on the GitOps repository',
+      async () => {
+        const app = await argo.getApplication(project.appName, { refresh: 'normal', project: 'default', timeoutMs: 30_000 });
+        return app?.spec?.source?.repoURL !== badUrl && !(app?.status.conditions ?? []).some((c) => c.type === 'ComparisonError') ? true : undefined;
+      },
+      { timeoutMs: 180_000, intervalMs: 2_000 },
+    );
     facts['restored'] = `${seconds(restoredAt)} s`;
     // The engine deploys again once the repository is fixed.
     const v3 = await deploy(stack, project.id);
@@ -126,23 +142,31 @@ describe('Argo CD failures on a real Argo CD', () => {
     expect(v1.error).toBeNull();
     // The same user and project in another workspace, written around the engine (the API refuses it: name_taken).
     const rogue = 'apps/zz/bob/shared';
-    commitToGitOps(stack, (work) => {
-      mkdirSync(path.dirname(path.join(work, rogue)), { recursive: true });
-      cpSync(path.join(work, project.gitopsPath), path.join(work, rogue), { recursive: true });
-    }, 'A folder written around the engine');
+    commitToGitOps(
+      stack,
+      (work) => {
+        mkdirSync(path.dirname(path.join(work, rogue)), { recursive: true });
+        cpSync(path.join(work, project.gitopsPath), path.join(work, rogue), { recursive: true });
+      },
+      'A folder written around the engine',
+    );
     try {
       const at = Date.now();
       await refreshAppOfApps();
       let seen = '';
-      const warning = await eventually('a SharedResourceWarning on either app', async () => {
-        for (const name of [project.appName, 'zz-bob-shared']) {
-          const app = await argo.getApplication(name, { project: 'default' });
-          seen = `${seen.slice(-400)} ${name}: ${summary(app)}`;
-          const c = app?.status.conditions?.find((x) => x.type === 'SharedResourceWarning');
-          if (c) return `${name}: ${c.message ?? ''}`;
-        }
-        return undefined;
-      }, { timeoutMs: 180_000, intervalMs: 2_000, describe: () => seen });
+      const warning = await eventually(
+        'a SharedResourceWarning on either app',
+        async () => {
+          for (const name of [project.appName, 'zz-bob-shared']) {
+            const app = await argo.getApplication(name, { project: 'default' });
+            seen = `${seen.slice(-400)} ${name}: ${summary(app)}`;
+            const c = app?.status.conditions?.find((x) => x.type === 'SharedResourceWarning');
+            if (c) return `${name}: ${c.message ?? ''}`;
+          }
+          return undefined;
+        },
+        { timeoutMs: 180_000, intervalMs: 2_000, describe: () => seen },
+      );
       facts['SharedResourceWarning'] = `${warning} (after ${seconds(at)} s)`;
       expect(warning).toMatch(/^(dev-bob-shared|zz-bob-shared): \w+\/bob-shared is part of applications argocd\/(dev|zz)-bob-shared and (dev|zz)-bob-shared$/);
     } finally {

@@ -12,7 +12,18 @@ import type { ClusterHandle } from '../../scripts/real-cluster/handle.js';
 import { startStack, waitForDeployment, type DeploymentBody, type TestStack } from '../support/stack.js';
 import { createAppRepo, gitIn, type AppRepo } from '../support/git.js';
 import { createTenant } from '../support/tenants.js';
-import { argoClient, commitToGitOps, deploy, eventually, newProject, realCluster, startRealStack, summary, syncedHealthyAt, type ProjectBody } from './support.js';
+import {
+  argoClient,
+  commitToGitOps,
+  deploy,
+  eventually,
+  newProject,
+  realCluster,
+  startRealStack,
+  summary,
+  syncedHealthyAt,
+  type ProjectBody,
+} from './support.js';
 
 let cluster: ClusterHandle;
 let argo: ArgoCdClient;
@@ -56,10 +67,14 @@ async function nudgeApplicationSet(): Promise<void> {
 
 async function liveAt(appName: string, revision: string, timeoutMs = 120_000, refresh = true): Promise<void> {
   let last: Awaited<ReturnType<ArgoCdClient['getApplication']>> = null;
-  await eventually(`${appName} Synced and Healthy at ${revision.slice(0, 7)}`, async () => {
-    last = await argo.getApplication(appName, refresh ? { refresh: 'normal', timeoutMs: 30_000 } : {});
-    return syncedHealthyAt(last, revision) ? true : undefined;
-  }, { timeoutMs, intervalMs: refresh ? 2_000 : 1_000, describe: () => summary(last) });
+  await eventually(
+    `${appName} Synced and Healthy at ${revision.slice(0, 7)}`,
+    async () => {
+      last = await argo.getApplication(appName, refresh ? { refresh: 'normal', timeoutMs: 30_000 } : {});
+      return syncedHealthyAt(last, revision) ? true : undefined;
+    },
+    { timeoutMs, intervalMs: refresh ? 2_000 : 1_000, describe: () => summary(last) },
+  );
 }
 
 describe('the engine on a real Argo CD', () => {
@@ -67,7 +82,7 @@ describe('the engine on a real Argo CD', () => {
   let first: DeploymentBody;
   let second: DeploymentBody;
 
-  it('first deploy of a new app: the ApplicationSet generates it, it syncs, and it is Healthy at exactly the engine\'s commit', async () => {
+  it("first deploy of a new app: the ApplicationSet generates it, it syncs, and it is Healthy at exactly the engine's commit", async () => {
     shop = await newProject(stack, 'shop', 'alice');
     first = await deploy(stack, shop.project.id);
     expect(first.error).toBeNull();
@@ -126,12 +141,16 @@ describe('the engine on a real Argo CD', () => {
     expect(syncedHealthyAt(await argo.getApplication('dev-alice-shop'), done.gitopsCommitSha!)).toBe(true);
   });
 
-  it('a chart that does not render fails at await_live as chart_invalid, in Argo CD\'s words', async () => {
+  it("a chart that does not render fails at await_live as chart_invalid, in Argo CD's words", async () => {
     const dir = path.join(stack.dir, 'broken-chart');
     cpSync(CHART_TEMPLATE_DIR, dir, { recursive: true });
     writeFileSync(path.join(dir, 'templates', 'deployment.yaml'), 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }\n');
     // A second engine on the same GitOps repository, with a platform chart that has a template error.
-    const broken = await startStack({ realArgoCd: cluster, gitopsRepo: stack.gitopsRepo, env: { CHART_TEMPLATE_DIR: dir, AWAIT_LIVE_TIMEOUT: '120s', POLL_INTERVAL: '500ms' } });
+    const broken = await startStack({
+      realArgoCd: cluster,
+      gitopsRepo: stack.gitopsRepo,
+      env: { CHART_TEMPLATE_DIR: dir, AWAIT_LIVE_TIMEOUT: '120s', POLL_INTERVAL: '500ms' },
+    });
     try {
       const { project } = await newProject(broken, 'chart', 'gina');
       const deployment = await deploy(broken, project.id);
@@ -152,20 +171,28 @@ describe('GitOps commits the engine relies on, applied by the real Argo CD', () 
     // Two deploys at once: their commits land one after the other, and each wait sees the other's commit too.
     const [da, db] = await Promise.all([deploy(stack, a.project.id), deploy(stack, b.project.id)]);
     expect([da.status, db.status]).toEqual(['succeeded', 'succeeded']);
-    const sha = commitToGitOps(stack, (work) => {
-      for (const name of ['duo-a', 'duo-b']) {
-        const file = path.join(work, 'apps/dev/bob', name, 'values.yaml');
-        const text = gitIn(work, 'show', `HEAD:apps/dev/bob/${name}/values.yaml`);
-        writeFileSync(file, text.replace(/^replicaCount: 1$/m, 'replicaCount: 2'));
-      }
-    }, 'Scale duo-a and duo-b to 2 replicas');
+    const sha = commitToGitOps(
+      stack,
+      (work) => {
+        for (const name of ['duo-a', 'duo-b']) {
+          const file = path.join(work, 'apps/dev/bob', name, 'values.yaml');
+          const text = gitIn(work, 'show', `HEAD:apps/dev/bob/${name}/values.yaml`);
+          writeFileSync(file, text.replace(/^replicaCount: 1$/m, 'replicaCount: 2'));
+        }
+      },
+      'Scale duo-a and duo-b to 2 replicas',
+    );
     await liveAt('dev-bob-duo-a', sha);
     await liveAt('dev-bob-duo-b', sha);
     for (const name of ['bob-duo-a', 'bob-duo-b']) {
-      const d = await eventually(`${name} 2 replicas available`, async () => {
-        const found = await kubeDeployment('user-bob', name);
-        return found?.status?.availableReplicas === 2 ? found : undefined;
-      }, { timeoutMs: 60_000 });
+      const d = await eventually(
+        `${name} 2 replicas available`,
+        async () => {
+          const found = await kubeDeployment('user-bob', name);
+          return found?.status?.availableReplicas === 2 ? found : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
       expect(d.spec.replicas).toBe(2);
     }
   });
@@ -178,7 +205,10 @@ describe('GitOps commits the engine relies on, applied by the real Argo CD', () 
     const removedAt = Date.now();
     commitToGitOps(stack, (work) => rmSync(path.join(work, 'apps/dev/carol/gone'), { recursive: true }), 'Undeploy dev-carol-gone');
     await nudgeApplicationSet();
-    await eventually('dev-carol-gone deleted from Argo CD', async () => ((await argo.getApplication('dev-carol-gone')) === null ? true : undefined), { timeoutMs: 240_000, intervalMs: 1_000 });
+    await eventually('dev-carol-gone deleted from Argo CD', async () => ((await argo.getApplication('dev-carol-gone')) === null ? true : undefined), {
+      timeoutMs: 240_000,
+      intervalMs: 1_000,
+    });
     timings['undeploy: folder removed to Application gone'] = (Date.now() - removedAt) / 1000;
     // The resources finalizer makes Argo CD delete what the app ran before the Application goes.
     const left = await Promise.all([
@@ -195,43 +225,71 @@ describe('GitOps commits the engine relies on, applied by the real Argo CD', () 
     expect(live.status).toBe('succeeded');
     // Workspace dev-b, user c, project shop is also dev-b-c-shop.
     const other = await createTenant(stack, 'dev-b');
-    const clash = await other.call('admin', 'POST', '/v1/projects', { name: 'shop', userId: 'c', repoUrl: createAppRepo(path.join(stack.dir, 'src-clash')).url, appPort: 8080 });
+    const clash = await other.call('admin', 'POST', '/v1/projects', {
+      name: 'shop',
+      userId: 'c',
+      repoUrl: createAppRepo(path.join(stack.dir, 'src-clash')).url,
+      appPort: 8080,
+    });
     expect(clash.status).toBe(409);
     expect(clash.body.error.code).toBe('name_taken');
 
     // Written around the engine: 'apps/dev-b/...' sorts before 'apps/dev/...' ('-' < '/').
-    commitToGitOps(stack, (work) => {
-      const to = path.join(work, 'apps/dev-b/c/shop');
-      mkdirSync(path.dirname(to), { recursive: true });
-      cpSync(path.join(work, 'apps/dev/b-c/shop'), to, { recursive: true });
-    }, 'A colliding folder, written around the engine');
+    commitToGitOps(
+      stack,
+      (work) => {
+        const to = path.join(work, 'apps/dev-b/c/shop');
+        mkdirSync(path.dirname(to), { recursive: true });
+        cpSync(path.join(work, 'apps/dev/b-c/shop'), to, { recursive: true });
+      },
+      'A colliding folder, written around the engine',
+    );
     await nudgeApplicationSet();
-    const appSet = await eventually('the ApplicationSet reports the duplicate', async () => {
-      const found = await cluster.api.get<{ status?: { conditions?: Array<{ type: string; status: string; message: string }> } }>('/apis/argoproj.io/v1alpha1/namespaces/argocd/applicationsets/user-projects');
-      return found?.status?.conditions?.some((c) => c.type === 'ErrorOccurred' && c.status === 'True') ? found : undefined;
-    }, { timeoutMs: 240_000, intervalMs: 2_000 });
+    const appSet = await eventually(
+      'the ApplicationSet reports the duplicate',
+      async () => {
+        const found = await cluster.api.get<{ status?: { conditions?: Array<{ type: string; status: string; message: string }> } }>(
+          '/apis/argoproj.io/v1alpha1/namespaces/argocd/applicationsets/user-projects',
+        );
+        return found?.status?.conditions?.some((c) => c.type === 'ErrorOccurred' && c.status === 'True') ? found : undefined;
+      },
+      { timeoutMs: 240_000, intervalMs: 2_000 },
+    );
     expect(JSON.stringify(appSet.status?.conditions)).toContain('contains applications with duplicate name: dev-b-c-shop');
-    const taken = await eventually('the app follows the first path', async () => {
-      const app = await argo.getApplication('dev-b-c-shop');
-      return app?.spec?.source?.path === 'apps/dev-b/c/shop' ? app : undefined;
-    }, { timeoutMs: 60_000 });
+    const taken = await eventually(
+      'the app follows the first path',
+      async () => {
+        const app = await argo.getApplication('dev-b-c-shop');
+        return app?.spec?.source?.path === 'apps/dev-b/c/shop' ? app : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
     expect(taken.spec?.destination?.namespace).toBe('user-c');
 
     commitToGitOps(stack, (work) => rmSync(path.join(work, 'apps/dev-b'), { recursive: true }), 'Remove the colliding folder');
     await nudgeApplicationSet();
-    await eventually('the app is back on its own path', async () => {
-      const app = await argo.getApplication('dev-b-c-shop');
-      return app?.spec?.source?.path === 'apps/dev/b-c/shop' && app.spec.destination?.namespace === 'user-b-c' ? true : undefined;
-    }, { timeoutMs: 240_000, intervalMs: 2_000 });
+    await eventually(
+      'the app is back on its own path',
+      async () => {
+        const app = await argo.getApplication('dev-b-c-shop');
+        return app?.spec?.source?.path === 'apps/dev/b-c/shop' && app.spec.destination?.namespace === 'user-b-c' ? true : undefined;
+      },
+      { timeoutMs: 240_000, intervalMs: 2_000 },
+    );
   });
 
-  it('refresh timing: from push to Healthy with the engine\'s refresh call and without it', async () => {
+  it("refresh timing: from push to Healthy with the engine's refresh call and without it", async () => {
     const { project } = await newProject(stack, 'clock', 'dave');
     expect((await deploy(stack, project.id)).status).toBe('succeeded');
-    const bump = (replicas: number) => commitToGitOps(stack, (work) => {
-      const file = path.join(work, 'apps/dev/dave/clock/values.yaml');
-      writeFileSync(file, gitIn(work, 'show', 'HEAD:apps/dev/dave/clock/values.yaml').replace(/^replicaCount: \d+$/m, `replicaCount: ${replicas}`));
-    }, `clock: ${replicas} replicas`);
+    const bump = (replicas: number) =>
+      commitToGitOps(
+        stack,
+        (work) => {
+          const file = path.join(work, 'apps/dev/dave/clock/values.yaml');
+          writeFileSync(file, gitIn(work, 'show', 'HEAD:apps/dev/dave/clock/values.yaml').replace(/^replicaCount: \d+$/m, `replicaCount: ${replicas}`));
+        },
+        `clock: ${replicas} replicas`,
+      );
     let started = Date.now();
     await liveAt('dev-dave-clock', bump(2), 120_000, true);
     timings['push to Healthy, with refresh'] = (Date.now() - started) / 1000;

@@ -23,7 +23,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('realCluster', cluster.info);
   return async () => {
     const memory = cluster.residentMiB();
-    process.stderr.write(`[real-argocd] cluster started in ${startSeconds} s; resident memory at the end: ${memory.map((m) => `${m.name} ${m.rssMiB} MiB`).join(', ')}; ${memory.reduce((a, m) => a + m.rssMiB, 0)} MiB in all\n`);
+    process.stderr.write(
+      `[real-argocd] cluster started in ${startSeconds} s; resident memory at the end: ${memory.map((m) => `${m.name} ${m.rssMiB} MiB`).join(', ')}; ${memory.reduce((a, m) => a + m.rssMiB, 0)} MiB in all\n`,
+    );
     await cluster.stop();
   };
 }

@@ -63,10 +63,16 @@ describe('pull secrets on the real Argo CD', () => {
 
   it('deploys: Argo CD applies the ExternalSecret, the stand-in fills it, and the release is Healthy', async () => {
     // The store comes from the bootstrap (app of apps) and is marked Ready by the stand-in.
-    const store = await eventually('the ClusterSecretStore from bootstrap/ Ready', async () => {
-      const found = await cluster.api.get<{ spec: { provider: { webhook: { url: string } } }; status?: { conditions?: Condition[] } }>(`/apis/external-secrets.io/v1/clustersecretstores/${PULL_CREDENTIAL_STORE_NAME}`);
-      return found?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? found : undefined;
-    }, { timeoutMs: 120_000 });
+    const store = await eventually(
+      'the ClusterSecretStore from bootstrap/ Ready',
+      async () => {
+        const found = await cluster.api.get<{ spec: { provider: { webhook: { url: string } } }; status?: { conditions?: Condition[] } }>(
+          `/apis/external-secrets.io/v1/clustersecretstores/${PULL_CREDENTIAL_STORE_NAME}`,
+        );
+        return found?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? found : undefined;
+      },
+      { timeoutMs: 120_000 },
+    );
     expect(store.spec.provider.webhook.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/pull-credentials\/\{\{ \.remoteRef\.key \}\}$/);
 
     project = (await newProject(stack, 'puller', 'alice')).project;
@@ -79,7 +85,7 @@ describe('pull secrets on the real Argo CD', () => {
     if (awaitLive?.startedAt && awaitLive.finishedAt) timings['await_live'] = (Date.parse(awaitLive.finishedAt) - Date.parse(awaitLive.startedAt)) / 1000;
   });
 
-  it('Kubernetes holds the ExternalSecret, Ready in ESO\'s words, and Argo CD judges it Healthy', async () => {
+  it("Kubernetes holds the ExternalSecret, Ready in ESO's words, and Argo CD judges it Healthy", async () => {
     const workload = await cluster.api.get<KubeDeployment>(`/apis/apps/v1/namespaces/${project.namespace}/deployments/${project.releaseName}`);
     const pullSecrets = workload?.spec.template.spec.imagePullSecrets ?? [];
     expect(pullSecrets).toHaveLength(1);
@@ -96,15 +102,18 @@ describe('pull secrets on the real Argo CD', () => {
     timings['ExternalSecret created to Ready (1 s steps)'] = (Date.parse(readyOf(es)!.lastTransitionTime!) - Date.parse(es!.metadata.creationTimestamp)) / 1000;
 
     const app = await argo.getApplication(`${stack.config.DEV_WORKSPACE_ID}-alice-puller`);
-    const resource = (app?.status.resources ?? []).find((r) => r.kind === 'ExternalSecret' && r.name === pullSecretName) as { health?: { status?: string } } | undefined;
+    const resource = (app?.status.resources ?? []).find((r) => r.kind === 'ExternalSecret' && r.name === pullSecretName) as
+      { health?: { status?: string } } | undefined;
     expect(resource?.health?.status, summary(app)).toBe('Healthy');
   });
 
-  it('its target Secret is a dockerconfigjson owned by the ExternalSecret, for the registry of the image, as the workspace\'s robot', async () => {
+  it("its target Secret is a dockerconfigjson owned by the ExternalSecret, for the registry of the image, as the workspace's robot", async () => {
     const es = await cluster.api.get<KubeExternalSecret>(`/apis/external-secrets.io/v1/namespaces/${project.namespace}/externalsecrets/${pullSecretName}`);
     const secret = await cluster.api.get<KubeSecret>(`/api/v1/namespaces/${project.namespace}/secrets/${pullSecretName}`);
     expect(secret?.type).toBe('kubernetes.io/dockerconfigjson');
-    expect(secret?.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'ExternalSecret', name: pullSecretName, uid: es!.metadata.uid, controller: true })]);
+    expect(secret?.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'ExternalSecret', name: pullSecretName, uid: es!.metadata.uid, controller: true }),
+    ]);
     config = JSON.parse(Buffer.from(secret?.data?.['.dockerconfigjson'] ?? '', 'base64').toString('utf8')) as DockerConfig;
 
     const workload = await cluster.api.get<KubeDeployment>(`/apis/apps/v1/namespaces/${project.namespace}/deployments/${project.releaseName}`);
@@ -127,22 +136,33 @@ describe('pull secrets on the real Argo CD', () => {
     const { username, password } = config.auths[registry!]!;
     // The docker token flow against the registry named in the Secret, as a kubelet would.
     const tokenFor = async (actions: string) => {
-      const answer = await fetch(`http://${registry}/service/token?service=harbor-registry&scope=${encodeURIComponent(`repository:${repository}:${actions}`)}`, { headers: { authorization: basic(username, password) } });
+      const answer = await fetch(
+        `http://${registry}/service/token?service=harbor-registry&scope=${encodeURIComponent(`repository:${repository}:${actions}`)}`,
+        { headers: { authorization: basic(username, password) } },
+      );
       expect(answer.status).toBe(200);
       return ((await answer.json()) as { token: string }).token;
     };
     const pull = await fetch(`http://${registry}/v2/${repository}/manifests/${digest}`, {
       method: 'HEAD',
-      headers: { authorization: `Bearer ${await tokenFor('pull')}`, accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' },
+      headers: {
+        authorization: `Bearer ${await tokenFor('pull')}`,
+        accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
+      },
     });
     expect(pull.status).toBe(200);
     expect(pull.headers.get('docker-content-digest')).toBe(digest);
 
-    const push = await fetch(`http://${registry}/v2/${repository}/blobs/uploads/`, { method: 'POST', headers: { authorization: `Bearer ${await tokenFor('pull,push')}` } });
+    const push = await fetch(`http://${registry}/v2/${repository}/blobs/uploads/`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await tokenFor('pull,push')}` },
+    });
     expect(push.status).toBe(401);
     expect(push.headers.get('www-authenticate')).toContain('insufficient_scope');
     // A wrong password gets nothing at all.
-    const refused = await fetch(`http://${registry}/service/token?service=harbor-registry&scope=${encodeURIComponent(`repository:${repository}:pull`)}`, { headers: { authorization: basic(username, `${password}x`) } });
+    const refused = await fetch(`http://${registry}/service/token?service=harbor-registry&scope=${encodeURIComponent(`repository:${repository}:pull`)}`, {
+      headers: { authorization: basic(username, `${password}x`) },
+    });
     expect(refused.status).toBe(401);
   });
 
@@ -156,35 +176,53 @@ describe('pull secrets on the real Argo CD', () => {
 
     await cluster.api.request('DELETE', secretPath);
     const started = Date.now();
-    await eventually('the target Secret re-created', async () => ((await cluster.api.get<KubeSecret>(secretPath))?.type === 'kubernetes.io/dockerconfigjson' ? true : undefined), { timeoutMs: 30_000 });
+    await eventually(
+      'the target Secret re-created',
+      async () => ((await cluster.api.get<KubeSecret>(secretPath))?.type === 'kubernetes.io/dockerconfigjson' ? true : undefined),
+      { timeoutMs: 30_000 },
+    );
     timings['deleted Secret back'] = (Date.now() - started) / 1000;
 
     await cluster.api.mergePatch(tokenPath, { data: { token: Buffer.from('not-the-engine-token-0123456789abcdef').toString('base64') } });
     const broken = Date.now();
     try {
       await cluster.api.request('DELETE', secretPath);
-      const failed = await eventually('Ready=False', async () => {
-        const ready = readyOf(await cluster.api.get<KubeExternalSecret>(esPath));
-        return ready?.status === 'False' ? ready : undefined;
-      }, { timeoutMs: 30_000 });
+      const failed = await eventually(
+        'Ready=False',
+        async () => {
+          const ready = readyOf(await cluster.api.get<KubeExternalSecret>(esPath));
+          return ready?.status === 'False' ? ready : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
       expect(failed).toMatchObject({ reason: 'SecretSyncedError', message: 'could not get secret data from provider: endpoint gave error 401 Unauthorized' });
       timings['wrong token to Ready=False'] = (Date.now() - broken) / 1000;
       let last: Awaited<ReturnType<ArgoCdClient['getApplication']>> = null;
-      await eventually('Argo CD reports the app Degraded', async () => {
-        last = await argo.getApplication(appName, { refresh: 'normal', timeoutMs: 30_000 });
-        return last?.status.health?.status === 'Degraded' ? true : undefined;
-      }, { timeoutMs: 60_000, intervalMs: 2_000, describe: () => summary(last) });
+      await eventually(
+        'Argo CD reports the app Degraded',
+        async () => {
+          last = await argo.getApplication(appName, { refresh: 'normal', timeoutMs: 30_000 });
+          return last?.status.health?.status === 'Degraded' ? true : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 2_000, describe: () => summary(last) },
+      );
       timings['wrong token to app Degraded'] = (Date.now() - broken) / 1000;
     } finally {
       await cluster.api.mergePatch(tokenPath, { data: { token: original!.data.token } });
     }
     const fixed = Date.now();
-    await eventually('Ready=True again', async () => (readyOf(await cluster.api.get<KubeExternalSecret>(esPath))?.status === 'True' ? true : undefined), { timeoutMs: 30_000 });
+    await eventually('Ready=True again', async () => (readyOf(await cluster.api.get<KubeExternalSecret>(esPath))?.status === 'True' ? true : undefined), {
+      timeoutMs: 30_000,
+    });
     let last: Awaited<ReturnType<ArgoCdClient['getApplication']>> = null;
-    await eventually('Argo CD reports the app Healthy again', async () => {
-      last = await argo.getApplication(appName, { refresh: 'normal', timeoutMs: 30_000 });
-      return last?.status.health?.status === 'Healthy' ? true : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 2_000, describe: () => summary(last) });
+    await eventually(
+      'Argo CD reports the app Healthy again',
+      async () => {
+        last = await argo.getApplication(appName, { refresh: 'normal', timeoutMs: 30_000 });
+        return last?.status.health?.status === 'Healthy' ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 2_000, describe: () => summary(last) },
+    );
     timings['token fixed to app Healthy'] = (Date.now() - fixed) / 1000;
   });
 });

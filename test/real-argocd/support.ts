@@ -19,7 +19,11 @@ export function argoClient(cluster: ClusterHandle): ArgoCdClient {
 }
 
 /** Polls until `probe` returns something other than undefined; the last seen value goes into the timeout message. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, { timeoutMs = 120_000, intervalMs = 500, describe }: { timeoutMs?: number; intervalMs?: number; describe?: () => string } = {}): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  { timeoutMs = 120_000, intervalMs = 500, describe }: { timeoutMs?: number; intervalMs?: number; describe?: () => string } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -32,7 +36,13 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
 /** Synced and Healthy at exactly this revision, with no operation in flight, in Argo CD's own words. */
 export function syncedHealthyAt(app: Application | null | undefined, revision: string): boolean {
   const status = app?.status;
-  return status?.sync?.status === 'Synced' && status.sync.revision === revision && status.health?.status === 'Healthy' && app?.operation === undefined && (status.operationState === undefined || status.operationState.phase === 'Succeeded');
+  return (
+    status?.sync?.status === 'Synced' &&
+    status.sync.revision === revision &&
+    status.health?.status === 'Healthy' &&
+    app?.operation === undefined &&
+    (status.operationState === undefined || status.operationState.phase === 'Succeeded')
+  );
 }
 
 export function summary(app: Application | null | undefined): string {

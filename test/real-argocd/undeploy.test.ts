@@ -32,7 +32,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
   cluster?.close();
-  process.stderr.write(`[real-argocd] ${Object.entries(timings).map(([name, s]) => `${name} ${s.toFixed(1)} s`).join('; ')}\n`);
+  process.stderr.write(
+    `[real-argocd] ${Object.entries(timings)
+      .map(([name, s]) => `${name} ${s.toFixed(1)} s`)
+      .join('; ')}\n`,
+  );
 });
 
 /** The resources the app ran: Deployment, Service, Ingress (undefined = 404). */
@@ -55,10 +59,14 @@ describe('undeploy on a real Argo CD', () => {
     const deleted = await stack.api<UndeployBody>('DELETE', `/v1/projects/${project.id}`);
     expect(deleted.status).toBe(202);
     const started = Date.now();
-    const done = await eventually('the undeploy finished', async () => {
-      const { body } = await stack.api<UndeployBody>('GET', `/v1/projects/${project.id}/undeploy`);
-      return body.status === 'running' ? undefined : body;
-    }, { timeoutMs: 300_000, intervalMs: 500 });
+    const done = await eventually(
+      'the undeploy finished',
+      async () => {
+        const { body } = await stack.api<UndeployBody>('GET', `/v1/projects/${project.id}/undeploy`);
+        return body.status === 'running' ? undefined : body;
+      },
+      { timeoutMs: 300_000, intervalMs: 500 },
+    );
     timings['undeploy: DELETE to undeploy succeeded (polled)'] = (Date.now() - started) / 1000;
     timings['undeploy: requestedAt to undeployedAt (engine)'] = (Date.parse(done.undeployedAt ?? '') - Date.parse(done.requestedAt ?? '')) / 1000;
     expect(done.error).toBeNull();

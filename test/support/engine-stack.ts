@@ -112,15 +112,17 @@ export interface StackOptions {
 /** An HTTP listener on a free loopback port, opened before the app it serves exists (503 until then). */
 async function listenOnLoopback(handler: () => WebApp | undefined): Promise<{ url: string; close(): Promise<void> }> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: (request) => handler()?.fetch(request) ?? new Response('starting', { status: 503 }), hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) =>
-      resolve({
-        url: `http://127.0.0.1:${info.port}`,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-          }),
-      }),
+    const server = serve(
+      { fetch: (request) => handler()?.fetch(request) ?? new Response('starting', { status: 503 }), hostname: '127.0.0.1', port: 0 },
+      (info: AddressInfo) =>
+        resolve({
+          url: `http://127.0.0.1:${info.port}`,
+          close: () =>
+            new Promise<void>((done) => {
+              server.close(() => done());
+              (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+            }),
+        }),
     );
     server.once('error', reject);
   });
@@ -147,7 +149,14 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
   if (!gitopsRepo) {
     gitopsRepo = createBareRepo(path.join(dir, 'gitops.git'));
     const author = { name: 'deploy-engine', email: 'deploy-engine@localhost' };
-    await bootstrapGitOpsRepo({ repo: gitopsRepo, branch: 'main', author, namespaceScope: 'user', ...(real ? { argocdRepoUrl: real.gitUrl(gitopsRepo) } : {}), ...(pullStore ? { pullCredentials: { engineUrl: listener!.url } } : {}) });
+    await bootstrapGitOpsRepo({
+      repo: gitopsRepo,
+      branch: 'main',
+      author,
+      namespaceScope: 'user',
+      ...(real ? { argocdRepoUrl: real.gitUrl(gitopsRepo) } : {}),
+      ...(pullStore ? { pullCredentials: { engineUrl: listener!.url } } : {}),
+    });
     // The one manual step of an installation: apply the app of apps; Argo CD takes it from there.
     if (real) await real.apply(gitIn(gitopsRepo, 'show', `main:${BOOTSTRAP_DIR}/argocd-app-of-apps.yaml`));
   }
@@ -166,10 +175,18 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
     argoPollIntervalMs: options.argoPollIntervalMs ?? 1_000,
     ...(real ? { only: ['jenkins', 'harbor'] as const } : {}),
     ...(options.ingress
-      ? { ingress: { appsDomain: options.env?.APPS_DOMAIN ?? 'apps.localhost', refreshMs: 250, ...(real ? { argocd: { url: real.info.argocd.url, username: real.info.argocd.username, password: real.info.argocd.password } } : {}) } }
+      ? {
+          ingress: {
+            appsDomain: options.env?.APPS_DOMAIN ?? 'apps.localhost',
+            refreshMs: 250,
+            ...(real ? { argocd: { url: real.info.argocd.url, username: real.info.argocd.username, password: real.info.argocd.password } } : {}),
+          },
+        }
       : {}),
   });
-  const argocd = real ? { url: real.info.argocd.url, ...creds.argocd, username: real.info.argocd.username, password: real.info.argocd.password } : { url: world.urls.argocd, ...creds.argocd };
+  const argocd = real
+    ? { url: real.info.argocd.url, ...creds.argocd, username: real.info.argocd.username, password: real.info.argocd.password }
+    : { url: world.urls.argocd, ...creds.argocd };
   const probe = options.ingress ? { LIVE_URL_PROBE: 'on', LIVE_URL_PROBE_VIA: new URL(world.urls.ingress).host } : {};
 
   const token = generateToken();
@@ -217,7 +234,13 @@ export async function startEngineStack(options: StackOptions): Promise<TestStack
   const hub = new DeploymentEventHub(config.DATABASE_URL, logger);
   const buildClients = options.clients ?? ((c: Env) => createClients(c));
   const clients = buildClients(config);
-  const app = createApp({ logger, health: createHealthService({ db, temporal }), v1: buildV1({ config, db, temporal, logger, hub, clients }), corsOrigins: config.CORS_ORIGINS, openapi: openApiDocument(config) });
+  const app = createApp({
+    logger,
+    health: createHealthService({ db, temporal }),
+    v1: buildV1({ config, db, temporal, logger, hub, clients }),
+    corsOrigins: config.CORS_ORIGINS,
+    openapi: openApiDocument(config),
+  });
   served.app = app;
 
   const workers: RunningWorker[] = [];
@@ -280,7 +303,11 @@ export interface DeploymentBody {
 const FINAL = ['succeeded', 'failed', 'cancelled', 'superseded'];
 
 /** Polls the API until the deployment reaches a final status (or `until`). */
-export async function waitForDeployment(stack: TestStack, deploymentId: string, { until = FINAL, timeoutMs = 60_000 }: { until?: string[]; timeoutMs?: number } = {}): Promise<DeploymentBody> {
+export async function waitForDeployment(
+  stack: TestStack,
+  deploymentId: string,
+  { until = FINAL, timeoutMs = 60_000 }: { until?: string[]; timeoutMs?: number } = {},
+): Promise<DeploymentBody> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { body } = await stack.api<DeploymentBody>('GET', `/v1/deployments/${deploymentId}`);

@@ -4,7 +4,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 't@example.com' } }).trim();
+  execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 't@example.com' },
+  }).trim();
 
 export interface AppRepo {
   dir: string;
@@ -15,7 +19,13 @@ export interface AppRepo {
 }
 
 /** A working repository with a Node app on `main`. */
-export function createAppRepo(dir: string, files: Record<string, string> = { 'package.json': JSON.stringify({ name: 'app', version: '1.0.0', scripts: { start: 'node index.js' } }), 'index.js': 'console.log("hi")\n' }): AppRepo {
+export function createAppRepo(
+  dir: string,
+  files: Record<string, string> = {
+    'package.json': JSON.stringify({ name: 'app', version: '1.0.0', scripts: { start: 'node index.js' } }),
+    'index.js': 'console.log("hi")\n',
+  },
+): AppRepo {
   mkdirSync(dir, { recursive: true });
   git(dir, 'init', '-q', '-b', 'main');
   const repo: AppRepo = {

@@ -44,7 +44,10 @@ export function viewLog(url: string, { headers, stopAfterLogs, stallMs }: ViewOp
       }
     });
     ws.on('close', (code, reason) => {
-      const text = messages.filter((m) => m.type === 'log').map((m) => String(m.text)).join('');
+      const text = messages
+        .filter((m) => m.type === 'log')
+        .map((m) => String(m.text))
+        .join('');
       resolve({ messages, arrivals, closeCode: code, closeReason: reason.toString(), text });
     });
   });

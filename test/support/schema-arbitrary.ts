@@ -47,7 +47,7 @@ export const HOSTILE_STRINGS = [
   '$(id)',
   '`id`',
   '; rm -rf /',
-  "'; DROP TABLE \"Project\"; --",
+  '\'; DROP TABLE "Project"; --',
   '{{ .Values.secret }}',
   '${HOME}',
   'key: value\nother: [',
@@ -135,7 +135,8 @@ export class SchemaArbitraries {
     const min = schema.minLength ?? 0;
     const max = Math.min(schema.maxLength ?? 40, 80);
     if (schema.format === 'uuid') return known.uuid ? fc.oneof({ weight: 3, arbitrary: known.uuid }, { weight: 1, arbitrary: fc.uuid() }) : fc.uuid();
-    if (schema.format === 'date-time') return fc.date({ min: new Date('2000-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }).map((d) => d.toISOString());
+    if (schema.format === 'date-time')
+      return fc.date({ min: new Date('2000-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }).map((d) => d.toISOString());
     if (schema.pattern) return fc.stringMatching(new RegExp(schema.pattern)).filter((s) => s.length >= min && s.length <= (schema.maxLength ?? Infinity));
     return fc.string({ minLength: min, maxLength: Math.max(min, max) });
   }
@@ -144,12 +145,23 @@ export class SchemaArbitraries {
   invalid(input: JsonSchema): fc.Arbitrary<unknown> {
     const schema = this.resolve(input);
     const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
-    const wrongType = fc.oneof(fc.constant(null), fc.boolean(), fc.integer(), fc.double(), fc.string({ maxLength: 10 }), fc.array(fc.integer(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }));
+    const wrongType = fc.oneof(
+      fc.constant(null),
+      fc.boolean(),
+      fc.integer(),
+      fc.double(),
+      fc.string({ maxLength: 10 }),
+      fc.array(fc.integer(), { maxLength: 3 }),
+      fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }),
+    );
     const edges: fc.Arbitrary<unknown>[] = [wrongType, hostileString];
     if (type === 'integer' || type === 'number') {
       const lo = schema.minimum ?? 0;
       const hi = schema.maximum ?? 65535;
-      edges.push(fc.constantFrom(lo - 1, hi + 1, lo + 0.5, -0, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 1e308), fc.constantFrom(String(lo), `${hi}`, '0x10', ' 1'));
+      edges.push(
+        fc.constantFrom(lo - 1, hi + 1, lo + 0.5, -0, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 1e308),
+        fc.constantFrom(String(lo), `${hi}`, '0x10', ' 1'),
+      );
     }
     if (type === 'string') {
       const max = schema.maxLength ?? 255;
@@ -164,9 +176,18 @@ export class SchemaArbitraries {
           ? fc.tuple(validObject, fc.constantFrom(...props), fc.oneof(wrongType, hostileString)).map(([obj, key, bad]) => ({ ...obj, [key]: bad }))
           : wrongType,
         // A required field missing.
-        (schema.required?.length ? fc.tuple(validObject, fc.constantFrom(...schema.required)).map(([obj, key]) => Object.fromEntries(Object.entries(obj).filter(([k]) => k !== key))) : wrongType),
+        schema.required?.length
+          ? fc.tuple(validObject, fc.constantFrom(...schema.required)).map(([obj, key]) => Object.fromEntries(Object.entries(obj).filter(([k]) => k !== key)))
+          : wrongType,
         // A field nobody asked for (objects are strict), and prototype tricks.
-        fc.tuple(validObject, fc.constantFrom('extra', '__proto__', 'constructor', 'workspaceId', 'webhookSecret', 'id')).map(([obj, key]) => JSON.parse(JSON.stringify({ ...obj }).replace(/^\{/, `{"${key}":{"polluted":true},`).replace(/,\}$/, '}')) as unknown),
+        fc.tuple(validObject, fc.constantFrom('extra', '__proto__', 'constructor', 'workspaceId', 'webhookSecret', 'id')).map(
+          ([obj, key]) =>
+            JSON.parse(
+              JSON.stringify({ ...obj })
+                .replace(/^\{/, `{"${key}":{"polluted":true},`)
+                .replace(/,\}$/, '}'),
+            ) as unknown,
+        ),
         // Not an object at all.
         fc.oneof(fc.array(anyJson, { maxLength: 3 }), fc.string(), fc.integer(), fc.constant(null)),
       );

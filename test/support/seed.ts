@@ -18,7 +18,15 @@ export interface SeededHistory {
 
 /** Two releases (the second live), a failed deploy and a build log for `projectId`. */
 export async function seedHistory(db: Db, project: { id: string; workspaceId: string }, log = 'Step 1/3 : FROM node:20\nbuilt\n'): Promise<SeededHistory> {
-  const base = { projectId: project.id, workspaceId: project.workspaceId, kind: 'deploy' as const, trigger: 'manual' as const, branch: 'main', framework: 'node', requestedBy: 'seed' };
+  const base = {
+    projectId: project.id,
+    workspaceId: project.workspaceId,
+    kind: 'deploy' as const,
+    trigger: 'manual' as const,
+    branch: 'main',
+    framework: 'node',
+    requestedBy: 'seed',
+  };
   const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000);
   const release = (minutesAgo: number, replaced: boolean) => ({
     ...base,
@@ -38,7 +46,17 @@ export async function seedHistory(db: Db, project: { id: string; workspaceId: st
   });
   const previous = release(20, true);
   const live = release(10, false);
-  const failed = { ...base, id: randomUUID(), status: 'failed' as const, commitSha: sha(), errorStep: 'build', errorType: 'build_failed', errorMessage: 'seeded failure', queuedAt: at(3), finishedAt: at(2) };
+  const failed = {
+    ...base,
+    id: randomUUID(),
+    status: 'failed' as const,
+    commitSha: sha(),
+    errorStep: 'build',
+    errorType: 'build_failed',
+    errorMessage: 'seeded failure',
+    queuedAt: at(3),
+    finishedAt: at(2),
+  };
   await db.deployment.createMany({ data: [previous, live, failed] });
   await db.project.update({ where: { id: project.id }, data: { liveDeploymentId: live.id } });
   const bytes = Buffer.byteLength(log);
@@ -48,8 +66,12 @@ export async function seedHistory(db: Db, project: { id: string; workspaceId: st
 
 /** A project row that has never had a lane, with one queued deployment (cancel answers not-in-lane). */
 export async function seedQueued(db: Db, workspaceId: string, name: string, userId: string): Promise<{ projectId: string; deploymentId: string }> {
-  const project = await db.project.create({ data: { workspaceId, userId, name, repoUrl: 'https://git.example.com/seed/app.git', repoKey: `seed/${name}`, branch: 'main', appPort: 8080 } });
+  const project = await db.project.create({
+    data: { workspaceId, userId, name, repoUrl: 'https://git.example.com/seed/app.git', repoKey: `seed/${name}`, branch: 'main', appPort: 8080 },
+  });
   const deploymentId = randomUUID();
-  await db.deployment.create({ data: { id: deploymentId, projectId: project.id, workspaceId, kind: 'deploy', trigger: 'manual', status: 'queued', branch: 'main', requestedBy: 'seed' } });
+  await db.deployment.create({
+    data: { id: deploymentId, projectId: project.id, workspaceId, kind: 'deploy', trigger: 'manual', status: 'queued', branch: 'main', requestedBy: 'seed' },
+  });
   return { projectId: project.id, deploymentId };
 }

@@ -5,5 +5,8 @@ import { startEngineStack, type StackOptions, type TestStack } from './engine-st
 export { waitForDeployment, type TestStack, type DeploymentBody } from './engine-stack.js';
 
 export function startStack(options: Omit<StackOptions, 'infra'> = {}): Promise<TestStack> {
-  return startEngineStack({ ...options, infra: { pgAdminUrl: inject('pgAdminUrl'), temporalAddress: inject('temporalAddress'), scratchDir: inject('scratchDir') } });
+  return startEngineStack({
+    ...options,
+    infra: { pgAdminUrl: inject('pgAdminUrl'), temporalAddress: inject('temporalAddress'), scratchDir: inject('scratchDir') },
+  });
 }

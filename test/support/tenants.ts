@@ -18,7 +18,13 @@ export interface Tenant {
 }
 
 /** Sends a request with a bearer token (or none) and reads the answer whatever its type. */
-export async function callApi<T = any>(stack: Pick<TestStack, 'app'>, token: string | undefined, method: string, route: string, body?: unknown): Promise<ApiAnswer<T>> {
+export async function callApi<T = any>(
+  stack: Pick<TestStack, 'app'>,
+  token: string | undefined,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<ApiAnswer<T>> {
   const res = await stack.app.request(route, {
     method,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -39,8 +45,33 @@ export async function callApi<T = any>(stack: Pick<TestStack, 'app'>, token: str
  * (lib/workspace-users.ts), so the test workspaces get these unless a test names its own.
  */
 export const TEST_USERS: readonly string[] = [
-  'alice', 'ann', 'b-c', 'bea', 'bob', 'c', 'c2', 'carol', 'cid', 'dana', 'dave', 'dot', 'erin', 'eve',
-  'finn', 'frank', 'gina', 'gus', 'hal', 'hana', 'ivan', 'jo', 'kim', 'lee', 'max', 'y-zed', 'zed',
+  'alice',
+  'ann',
+  'b-c',
+  'bea',
+  'bob',
+  'c',
+  'c2',
+  'carol',
+  'cid',
+  'dana',
+  'dave',
+  'dot',
+  'erin',
+  'eve',
+  'finn',
+  'frank',
+  'gina',
+  'gus',
+  'hal',
+  'hana',
+  'ivan',
+  'jo',
+  'kim',
+  'lee',
+  'max',
+  'y-zed',
+  'zed',
 ];
 
 /** Creates the workspace (unless it is the stack's own), lets it act for `users`, and one token per role. */

@@ -16,8 +16,17 @@ export interface DeliveryOptions {
 }
 
 /** Posts `body` to the API's webhook route (through `app.request`, no socket). */
-export function postWebhook(app: { request: (path: string, init: RequestInit) => Response | Promise<Response> }, body: string, { project, secret, signature, event = 'push', deliveryId = randomUUID(), contentType = 'application/json' }: DeliveryOptions = {}): Promise<Response> {
-  const headers: Record<string, string> = { 'content-type': contentType, 'x-github-event': event, 'x-github-delivery': deliveryId, 'user-agent': 'GitHub-Hookshot/test' };
+export function postWebhook(
+  app: { request: (path: string, init: RequestInit) => Response | Promise<Response> },
+  body: string,
+  { project, secret, signature, event = 'push', deliveryId = randomUUID(), contentType = 'application/json' }: DeliveryOptions = {},
+): Promise<Response> {
+  const headers: Record<string, string> = {
+    'content-type': contentType,
+    'x-github-event': event,
+    'x-github-delivery': deliveryId,
+    'user-agent': 'GitHub-Hookshot/test',
+  };
   const sig = signature ?? (secret ? signatureFor(secret, Buffer.from(body)) : undefined);
   if (sig) headers['x-hub-signature-256'] = sig;
   return Promise.resolve(app.request(`/v1/webhooks/github${project ? `?project=${project}` : ''}`, { method: 'POST', headers, body }));

@@ -23,7 +23,12 @@ export function configToEnv(config: Env): Record<string, string> {
 
 /** Lists of status ranges (LIVE_URL_PROBE_STATUSES) go back to `200-399,401`; scalars as they are. */
 function asEnvValue(value: unknown): string {
-  if (Array.isArray(value)) return value.map((v: unknown) => (typeof v === 'object' && v !== null && 'from' in v && 'to' in v ? (v.from === v.to ? String(v.from) : `${String(v.from)}-${String(v.to)}`) : String(v))).join(',');
+  if (Array.isArray(value))
+    return value
+      .map((v: unknown) =>
+        typeof v === 'object' && v !== null && 'from' in v && 'to' in v ? (v.from === v.to ? String(v.from) : `${String(v.from)}-${String(v.to)}`) : String(v),
+      )
+      .join(',');
   return String(value);
 }
 
